@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kbridge.accounts import services
+from kbridge.accounts.models import Membership, Organisation
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _("The e-mail address or password is not correct."),
+        "inactive": _("This account is inactive."),
+        "locked": _(
+            "Too many failed sign-in attempts for this account in the last hour. "
+            "Try again later or reset your password."
+        ),
+    }
+
+    locked = False
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").lower()
+        if email and services.recent_login_failures(email) >= settings.LOGIN_FAILURE_LIMIT:
+            self.locked = True
+            raise ValidationError(self.error_messages["locked"], code="locked")
+        return super().clean()
+
+
+class _PasswordMixin(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters; not a common or purely numeric password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if services.email_in_use(email):
+            raise ValidationError(_("An account with this e-mail address already exists."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class StartupSignupForm(_PasswordMixin):
+    email = forms.EmailField(label=_("E-mail address"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(label=_("Your name (the company representative)"), max_length=120,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    company_name_ko = forms.CharField(label=_("Company name (Korean)"), max_length=200)
+    company_name_en = forms.CharField(label=_("Company name (English)"), max_length=200,
+                                      required=False)
+    field_order = ["email", "full_name", "company_name_ko", "company_name_en", "password1",
+                   "password2"]
+
+
+class EvaluatorSignupForm(_PasswordMixin):
+    email = forms.EmailField(label=_("E-mail address"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(label=_("Your name"), max_length=120,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    affiliation_name = forms.CharField(label=_("Affiliation"), max_length=200)
+    affiliation_type = forms.ChoiceField(
+        label=_("Type of affiliation"),
+        choices=[c for c in Organisation.AffiliationType.choices if c[0]],
+    )
+    field_order = ["email", "full_name", "affiliation_name", "affiliation_type", "password1",
+                   "password2"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(
+            kind__in=[Organisation.Kind.OPERATOR, Organisation.Kind.PARTNER]
+        ),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Membership.Role.PARTNER, Membership.Role.PARTNER.label),
+                 (Membership.Role.OPERATOR, Membership.Role.OPERATOR.label)],
+    )
+
+
+class AcceptInvitationForm(_PasswordMixin):
+    full_name = forms.CharField(label=_("Your name"), max_length=120)
+    field_order = ["full_name", "password1", "password2"]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils.translation import gettext as _
+
+SESSION_KEY = "kbridge_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    """Log a user out after ``SESSION_IDLE_TIMEOUT`` seconds without a request.
+
+    The absolute limit is the session cookie age (12 h); this adds the idle limit (30 min) that
+    shared office computers in agencies need.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(SESSION_KEY)
+            if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                messages.info(request, _("You were signed out after 30 minutes without activity."))
+            else:
+                request.session[SESSION_KEY] = now
+        return self.get_response(request)

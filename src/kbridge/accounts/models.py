@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kbridge.core.models import TimeStampedModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("e-mail is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("email_verified_at", timezone.now())
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in with an e-mail address; what they may do comes from memberships."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=120)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=[("ko", "한국어"), ("en", "English")],
+        default="ko",
+    )
+    email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name
+
+
+class Organisation(TimeStampedModel):
+    class Kind(models.TextChoices):
+        OPERATOR = "operator", _("Agency / operator")
+        PARTNER = "partner", _("Global partner")
+        STARTUP = "startup", _("Startup")
+        AFFILIATION = "affiliation", _("Evaluator affiliation")
+
+    class AffiliationType(models.TextChoices):
+        NONE = "", _("—")
+        UNIVERSITY = "university", _("University")
+        VC = "vc", _("Venture capital")
+        ACCELERATOR = "accelerator", _("Accelerator")
+        COMPANY = "company", _("Company")
+        RESEARCH = "research", _("Research institute")
+        PUBLIC = "public", _("Public body")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    affiliation_type = models.CharField(
+        _("affiliation type"), max_length=20, choices=AffiliationType.choices, blank=True
+    )
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    sector = models.CharField(_("sector"), max_length=80, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name_ko"]
+
+    def __str__(self) -> str:
+        return self.name_ko or self.name_en
+
+
+class Membership(TimeStampedModel):
+    class Role(models.TextChoices):
+        OPERATOR = "operator", _("Operator")
+        PARTNER = "partner", _("Partner staff")
+        EVALUATOR = "evaluator", _("Evaluator")
+        STARTUP_REPRESENTATIVE = "startup_rep", _("Startup representative")
+        STARTUP_MEMBER = "startup_member", _("Startup member")
+
+    # Which roles make sense in which kind of organisation.
+    ROLES_BY_KIND = {
+        Organisation.Kind.OPERATOR: {Role.OPERATOR},
+        Organisation.Kind.PARTNER: {Role.PARTNER},
+        Organisation.Kind.STARTUP: {Role.STARTUP_REPRESENTATIVE, Role.STARTUP_MEMBER},
+        Organisation.Kind.AFFILIATION: {Role.EVALUATOR},
+    }
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                           expires_at__gt=timezone.now())
+
+
+class Invitation(TimeStampedModel):
+    """An operator invites partner or operator staff; the link carries a one-time secret.
+
+    Only the SHA-256 of the secret is stored, so a database leak does not leak usable links.
+    """
+
+    email = models.EmailField(_("e-mail address"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @classmethod
+    def find(cls, token: str) -> Invitation | None:
+        return cls.objects.pending().select_related("organisation").filter(
+            token_hash=_hash_token(token)
+        ).first()
+
+
+class LoginFailure(models.Model):
+    """Failed login attempts per account, for the hourly lock-out (QUALITY bar 10)."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.created_at:%Y-%m-%d %H:%M}"

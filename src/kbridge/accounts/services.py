@@ -1,0 +1,197 @@
+"""State changes of accounts: registration, e-mail verification, invitations.
+
+Each function validates, writes in one transaction, records the audit log and sends mail
+through the task queue (mail leaves only after the commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kbridge.accounts.models import Invitation, Membership, Organisation, User
+from kbridge.core import audit
+
+VERIFY_SALT = "kbridge.accounts.verify-email"
+VERIFY_MAX_AGE = 60 * 60 * 24 * 3
+INVITATION_LIFETIME = dt.timedelta(days=14)
+INVITABLE_ROLES = {Membership.Role.OPERATOR, Membership.Role.PARTNER}
+
+
+def _send(template: str, *, to: str, language: str, context: dict) -> None:
+    with translation.override(language):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def email_in_use(email: str) -> bool:
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+def _new_user(*, email: str, password: str, full_name: str, language: str) -> User:
+    if email_in_use(email):
+        raise ValidationError(_("An account with this e-mail address already exists."))
+    return User.objects.create_user(
+        email=email, password=password, full_name=full_name, preferred_language=language
+    )
+
+
+@transaction.atomic
+def register_startup(
+    *, email: str, password: str, full_name: str, company_name_ko: str, company_name_en: str,
+    language: str = "ko",
+) -> User:
+    """Create a founder's account, the startup and the representative membership.
+
+    Side effects: audit ``account.registered``; verification e-mail queued on commit.
+    """
+    user = _new_user(email=email, password=password, full_name=full_name, language=language)
+    startup = Organisation.objects.create(
+        kind=Organisation.Kind.STARTUP, name_ko=company_name_ko, name_en=company_name_en
+    )
+    Membership.objects.create(
+        user=user, organisation=startup, role=Membership.Role.STARTUP_REPRESENTATIVE
+    )
+    audit.record("account.registered", user, after={"role": "startup_rep",
+                                                    "organisation": startup.pk}, actor=user)
+    send_verification_email(user)
+    return user
+
+
+@transaction.atomic
+def register_evaluator(
+    *, email: str, password: str, full_name: str, affiliation_name: str, affiliation_type: str,
+    language: str = "ko",
+) -> User:
+    """Create an external expert's account attached to their affiliation.
+
+    Side effects: audit ``account.registered``; verification e-mail queued on commit.
+    """
+    user = _new_user(email=email, password=password, full_name=full_name, language=language)
+    affiliation = Organisation.objects.filter(
+        kind=Organisation.Kind.AFFILIATION, name_ko__iexact=affiliation_name.strip()
+    ).first()
+    if affiliation is None:
+        affiliation = Organisation.objects.create(
+            kind=Organisation.Kind.AFFILIATION,
+            name_ko=affiliation_name.strip(),
+            affiliation_type=affiliation_type,
+        )
+    Membership.objects.create(user=user, organisation=affiliation, role=Membership.Role.EVALUATOR)
+    audit.record("account.registered", user, after={"role": "evaluator",
+                                                    "organisation": affiliation.pk}, actor=user)
+    send_verification_email(user)
+    return user
+
+
+def verification_token(user: User) -> str:
+    return signing.TimestampSigner(salt=VERIFY_SALT).sign(f"{user.pk}:{user.email}")
+
+
+def send_verification_email(user: User) -> None:
+    link = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
+    _send("verify", to=user.email, language=user.preferred_language,
+          context={"user": user, "link": link})
+
+
+@transaction.atomic
+def verify_email(*, token: str) -> User:
+    """Mark the address as verified. Raises ValidationError for bad or expired links."""
+    try:
+        value = signing.TimestampSigner(salt=VERIFY_SALT).unsign(token, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("This verification link has expired. Request a new one.")) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This verification link is not valid.")) from exc
+    user_id, _sep, email = value.partition(":")
+    user = User.objects.select_for_update().filter(pk=user_id, email=email).first()
+    if user is None:
+        raise ValidationError(_("This verification link is not valid."))
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+        audit.record("account.email_verified", user, after={"email": user.email}, actor=user)
+    return user
+
+
+@transaction.atomic
+def invite(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:
+    """Invite partner or operator staff to an organisation.
+
+    Side effects: audit ``invitation.created``; invitation e-mail queued on commit.
+    """
+    if role not in INVITABLE_ROLES:
+        raise ValidationError(_("Only operator and partner staff are invited."))
+    if role not in Membership.ROLES_BY_KIND[organisation.kind]:
+        raise ValidationError(_("This role does not exist in this kind of organisation."))
+    email = email.strip().lower()
+    if Membership.objects.filter(user__email__iexact=email, organisation=organisation).exists():
+        raise ValidationError(_("This person is already a member of the organisation."))
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        email=email, organisation=organisation, role=role, token_hash=token_hash,
+        invited_by=by, expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    audit.record("invitation.created", invitation,
+                 after={"email": email, "organisation": organisation.pk, "role": role}, actor=by)
+    link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
+    _send("invitation", to=email, language=by.preferred_language,
+          context={"invitation": invitation, "link": link, "inviter": by})
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(
+    *, invitation: Invitation, user: User | None = None, full_name: str = "",
+    password: str = "", language: str = "ko",
+) -> User:
+    """Join the inviting organisation, creating the account when the person has none.
+
+    Side effects: audit ``invitation.accepted``. The address is verified by the act of
+    opening the link sent to it.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= timezone.now():
+        raise ValidationError(_("This invitation is no longer valid."))
+    if user is None:
+        user = _new_user(email=invitation.email, password=password, full_name=full_name,
+                         language=language)
+    elif user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation was sent to another e-mail address."))
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at", "updated_at"])
+    audit.record("invitation.accepted", invitation,
+                 after={"user": user.pk, "role": invitation.role}, actor=user)
+    return user
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, by: User) -> None:
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit.record("invitation.revoked", invitation, after={"email": invitation.email},
+                     actor=by)
+
+
+def recent_login_failures(email: str) -> int:
+    from kbridge.accounts.models import LoginFailure
+
+    since = timezone.now() - dt.timedelta(hours=1)
+    return LoginFailure.objects.filter(email=email.lower(), created_at__gte=since).count()

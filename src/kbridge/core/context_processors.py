@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def kbridge(request):
+    return {"KBRIDGE_DEBUG": settings.DEBUG}

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from kbridge.core import demo
+
+
+class Command(BaseCommand):
+    help = "Seed the demo program (idempotent: does nothing if it already exists)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--startups", type=int, default=120)
+
+    def handle(self, *args, **options):
+        if demo.demo_exists():
+            self.stdout.write("The demo program already exists; nothing to do.")
+            logins = demo.existing_logins()
+        else:
+            logins = demo.seed(startups=options["startups"])
+            self.stdout.write(self.style.SUCCESS("Demo program created."))
+        self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for role, email in logins.items():
+            self.stdout.write(f"  {role:28} {email}")

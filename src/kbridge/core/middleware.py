@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import re
+import uuid
+
+from kbridge.core import context
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIDMiddleware:
+    """Give every request an id (from a trusted proxy's ``X-Request-ID`` or a new UUID).
+
+    The id is echoed in the response and written into every audit row the request causes,
+    so a support ticket can be traced to the decisions it made.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = context.set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            context.reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class AuditContextMiddleware:
+    """Expose the authenticated user to services as the default audit actor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        token = context.set_actor(user if user is not None and user.is_authenticated else None)
+        try:
+            return self.get_response(request)
+        finally:
+            context.reset_actor(token)

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from kbridge.accounts.models import Organisation
+from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
+
+
+class KeywordsField(forms.CharField):
+    """Comma-separated keywords in the form, a list of strings in the model."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        seen: list[str] = []
+        for part in text.replace("\n", ",").split(","):
+            word = part.strip()
+            if word and word not in seen:
+                seen.append(word)
+        return seen
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """An HTML datetime-local input; values are read and shown in KST (TIME_ZONE)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ["operator", "year", "name_ko", "name_en", "description_ko", "description_en",
+                  "budget_krw", "one_application_per_program"]
+
+    def __init__(self, *args, operator_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.OPERATOR, pk__in=operator_ids
+        )
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["organisation", "sub_program_ko", "sub_program_en"]
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
+        if program is not None and not self.instance.pk:
+            qs = qs.exclude(partnerships__program=program)
+        self.fields["organisation"].queryset = qs
+
+
+class CallForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = ["title_ko", "title_en", "summary_ko", "summary_en", "opens_at", "deadline_at",
+                  "document_evaluation_start", "document_evaluation_end",
+                  "presentation_evaluation_start", "presentation_evaluation_end",
+                  "announcement_on"]
+        widgets = {
+            "opens_at": DateTimeLocalInput(),
+            "deadline_at": DateTimeLocalInput(),
+            "document_evaluation_start": DateInput(),
+            "document_evaluation_end": DateInput(),
+            "presentation_evaluation_start": DateInput(),
+            "presentation_evaluation_end": DateInput(),
+            "announcement_on": DateInput(),
+        }
+        help_texts = {
+            "opens_at": _("Korea Standard Time (KST)."),
+            "deadline_at": _("Korea Standard Time (KST). Submissions close at this exact minute."),
+        }
+
+
+class TrackForm(forms.ModelForm):
+    """The operator's form: every field of a track."""
+
+    interest_keywords = KeywordsField(
+        label=_("interest keywords"), required=False,
+        help_text=_("Separate keywords with commas."),
+    )
+
+    class Meta:
+        model = Track
+        fields = ["partner", "name_ko", "name_en", "description_ko", "description_en", "quota",
+                  "funding_cap_krw", "interest_keywords", "max_company_age_years",
+                  "pre_founders_allowed", "exclude_duplicate_funding", "position"]
+
+    def __init__(self, *args, call=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if call is not None:
+            self.fields["partner"].queryset = Partner.objects.filter(
+                program_id=call.program_id
+            ).select_related("organisation")
+
+
+class PartnerTrackForm(forms.ModelForm):
+    """Partner staff change only the text of their own tracks (and the package, below)."""
+
+    interest_keywords = KeywordsField(
+        label=_("interest keywords"), required=False,
+        help_text=_("Separate keywords with commas."),
+    )
+
+    class Meta:
+        model = Track
+        fields = ["name_ko", "name_en", "description_ko", "description_en", "interest_keywords"]
+
+
+class SupportItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=SupportItem.Kind.choices)
+    description_ko = forms.CharField(label=_("description (Korean)"), max_length=300)
+    description_en = forms.CharField(label=_("description (English)"), max_length=300)
+
+
+SupportItemFormSet = formset_factory(
+    SupportItemForm, extra=1, can_delete=True, max_num=12, validate_max=True
+)
+
+
+def package_from_formset(formset) -> list[dict]:
+    return [
+        {k: f.cleaned_data[k] for k in ("kind", "description_ko", "description_en")}
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kbridge.accounts.models import Organisation
+from kbridge.core.models import TimeStampedModel
+
+
+class Program(TimeStampedModel):
+    """A yearly programme run by an operator organisation, e.g. "2026 글로벌 기업 협업 프로그램"."""
+
+    operator = models.ForeignKey(
+        Organisation, verbose_name=_("operator"), on_delete=models.PROTECT,
+        related_name="programs", limit_choices_to={"kind": Organisation.Kind.OPERATOR},
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    budget_krw = models.BigIntegerField(_("budget (KRW)"), validators=[MinValueValidator(0)])
+    one_application_per_program = models.BooleanField(
+        _("one application per program"), default=True,
+        help_text=_("Each startup may apply to only one track in the whole program."),
+    )
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["-year", "name_ko"]
+
+    def __str__(self) -> str:
+        return self.name_ko
+
+
+class Partner(TimeStampedModel):
+    """A global company taking part in a program with its own sub-program."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("company"), on_delete=models.PROTECT,
+        related_name="partnerships", limit_choices_to={"kind": Organisation.Kind.PARTNER},
+    )
+    sub_program_ko = models.CharField(_("sub-program (Korean)"), max_length=200)
+    sub_program_en = models.CharField(_("sub-program (English)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["organisation__name_en"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "organisation"], name="unique_partner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name_en or self.organisation.name_ko} · {self.sub_program_ko}"
+
+
+class CallQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Call.Status.PUBLISHED)
+
+    def open_at(self, when):
+        return self.published().filter(opens_at__lte=when, deadline_at__gt=when)
+
+    def upcoming_at(self, when):
+        return self.published().filter(opens_at__gt=when)
+
+    def closed_at(self, when):
+        return self.published().filter(deadline_at__lte=when)
+
+
+class Call(TimeStampedModel):
+    """A call for applications (공고) with its timeline. Instants are stored in UTC."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="calls")
+    title_ko = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    summary_ko = models.TextField(_("summary (Korean)"), blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    opens_at = models.DateTimeField(_("applications open"))
+    deadline_at = models.DateTimeField(_("deadline"), db_index=True,
+                                       help_text=_("The exact instant submissions close."))
+    document_evaluation_start = models.DateField(_("document evaluation from"))
+    document_evaluation_end = models.DateField(_("document evaluation until"))
+    presentation_evaluation_start = models.DateField(_("presentation evaluation from"))
+    presentation_evaluation_end = models.DateField(_("presentation evaluation until"))
+    announcement_on = models.DateField(_("announcement of results"))
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["deadline_at"]
+
+    def __str__(self) -> str:
+        return self.title_ko
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.opens_at and self.deadline_at and self.deadline_at <= self.opens_at:
+            errors["deadline_at"] = _("The deadline must be after the opening time.")
+        deadline_day = timezone.localtime(self.deadline_at).date() if self.deadline_at else None
+        order = [
+            ("document_evaluation_start", deadline_day),
+            ("document_evaluation_end", self.document_evaluation_start),
+            ("presentation_evaluation_start", self.document_evaluation_end),
+            ("presentation_evaluation_end", self.presentation_evaluation_start),
+            ("announcement_on", self.presentation_evaluation_end),
+        ]
+        for field, earliest in order:
+            value = getattr(self, field)
+            if value and earliest and value < earliest:
+                errors[field] = _("This date must not be earlier than the previous step.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_open(self, when=None) -> bool:
+        when = when or timezone.now()
+        return self.status == self.Status.PUBLISHED and self.opens_at <= when < self.deadline_at
+
+
+class Track(TimeStampedModel):
+    """A partner's track within a call, e.g. OpenAI *API track*, with quota and eligibility."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tracks")
+    partner = models.ForeignKey(Partner, verbose_name=_("partner"), on_delete=models.PROTECT,
+                                related_name="tracks")
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    quota = models.PositiveIntegerField(_("places"), validators=[MinValueValidator(1)])
+    funding_cap_krw = models.BigIntegerField(
+        _("funding cap per startup (KRW)"), validators=[MinValueValidator(0)]
+    )
+    interest_keywords = models.JSONField(_("interest keywords"), default=list, blank=True)
+    max_company_age_years = models.PositiveSmallIntegerField(
+        _("maximum company age (years)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("Leave empty for no limit."),
+    )
+    pre_founders_allowed = models.BooleanField(_("pre-founders may apply"), default=False)
+    exclude_duplicate_funding = models.BooleanField(
+        _("exclude duplicate government funding"), default=True
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name_ko
+
+    def clean(self) -> None:
+        if self.partner_id and self.call_id and self.partner.program_id != self.call.program_id:
+            raise ValidationError({"partner": _("The partner must belong to the call's program.")})
+
+
+class SupportItem(models.Model):
+    """One item of a track's support package."""
+
+    class Kind(models.TextChoices):
+        CLOUD_CREDITS = "cloud_credits", _("Cloud / API credits")
+        MENTORING = "mentoring", _("Mentoring")
+        POC = "poc", _("Proof of concept (PoC)")
+        OVERSEAS = "overseas", _("Overseas market entry")
+        DEMO_DAY = "demo_day", _("Demo day")
+        INVESTMENT = "investment", _("Investment review")
+        OTHER = "other", _("Other")
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="support_items")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description_ko = models.CharField(_("description (Korean)"), max_length=300)
+    description_en = models.CharField(_("description (English)"), max_length=300)
+
+    class Meta:
+        verbose_name = _("support item")
+        verbose_name_plural = _("support items")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description_ko}"

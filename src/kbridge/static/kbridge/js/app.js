@@ -1,0 +1,36 @@
+/* K-Bridge front-end behaviour. No inline scripts; everything hooks on data- attributes. */
+(function () {
+  "use strict";
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  /* Live countdown to a deadline. The server's clock decides: the offset between the server
+     time rendered into the page and the browser clock is applied, so a wrong PC clock does not
+     show a wrong countdown. */
+  function startCountdown(el) {
+    var deadline = Date.parse(el.dataset.deadline);
+    var serverNow = Date.parse(el.dataset.serverNow);
+    if (isNaN(deadline) || isNaN(serverNow)) { return; }
+    var offset = serverNow - Date.now();
+    var text = el.querySelector("[data-countdown-text]") || el;
+    function tick() {
+      var left = Math.floor((deadline - (Date.now() + offset)) / 1000);
+      if (left <= 0) {
+        text.textContent = el.dataset.labelClosed;
+        el.classList.add("countdown-closed");
+        return;
+      }
+      var days = Math.floor(left / 86400);
+      var rest = left % 86400;
+      var hms = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
+      text.textContent = (days > 0 ? days + " " + el.dataset.labelDays + " " : "") + hms;
+      if (left < 3600) { el.classList.add("countdown-urgent"); }
+      window.setTimeout(tick, 1000 - (Date.now() % 1000));
+    }
+    tick();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-countdown]").forEach(startCountdown);
+  });
+})();

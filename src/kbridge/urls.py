@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from kbridge.core import views as core_views
+from kbridge.programs import views as program_views
+
+public = (
+    [
+        path("", program_views.call_list, name="call_list"),
+        path("calls/<int:pk>/", program_views.call_detail, name="call_detail"),
+    ],
+    "public",
+)
+
+urlpatterns = [
+    path("", include(public)),
+    path("dashboard/", core_views.dashboard, name="dashboard"),
+    path("audit/", core_views.audit_log, name="audit_log"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("kbridge.accounts.urls")),
+    path("manage/programs/", include("kbridge.programs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,138 @@
+"""Shared fixtures: the personas of ARCHITECTURE.md and a small program world they live in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+
+from kbridge.accounts.models import Membership, Organisation
+from tests.factories import (
+    CallFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PartnerFactory,
+    ProgramFactory,
+    SupportItemFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+Role = Membership.Role
+Kind = Organisation.Kind
+
+
+@dataclass
+class World:
+    """A program run by KISED with OpenAI (partner A) and NVIDIA (partner B)."""
+
+    program: object
+    partner_a: object
+    partner_b: object
+    call: object
+    draft_call: object
+    track_a: object
+    track_b: object
+    draft_track_a: object
+
+
+@pytest.fixture
+def world(db, personas) -> World:
+    program = ProgramFactory(operator=personas.operator_org)
+    partner_a = PartnerFactory(program=program, organisation=personas.partner_a_org,
+                               sub_program_ko="OpenAI 협업 프로그램",
+                               sub_program_en="OpenAI collaboration program")
+    partner_b = PartnerFactory(program=program, organisation=personas.partner_b_org,
+                               sub_program_ko="NVIDIA 인셉션", sub_program_en="NVIDIA Inception")
+    call = CallFactory(program=program)
+    draft_call = CallFactory(program=program, status="draft", title_ko="2차 공고 (준비 중)",
+                             title_en="Second call (in preparation)")
+    track_a = TrackFactory(call=call, partner=partner_a)
+    track_b = TrackFactory(call=call, partner=partner_b, name_ko="가속 컴퓨팅 트랙",
+                           name_en="Accelerated computing track")
+    draft_track_a = TrackFactory(call=draft_call, partner=partner_a, name_ko="협업 트랙",
+                                 name_en="Collaboration track")
+    SupportItemFactory(track=track_a)
+    return World(program, partner_a, partner_b, call, draft_call, track_a, track_b,
+                 draft_track_a)
+
+
+@dataclass
+class Personas:
+    operator: object
+    partner_a: object
+    partner_b: object
+    evaluator: object
+    startup_a: object
+    startup_b: object
+    operator_org: object
+    partner_a_org: object
+    partner_b_org: object
+    startup_a_org: object
+    startup_b_org: object
+
+    def by_name(self, name: str):
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONA_NAMES = ["operator", "partner_a", "partner_b", "evaluator", "startup_a", "startup_b",
+                 "anonymous"]
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    operator_org = OrganisationFactory(kind=Kind.OPERATOR, name_ko="창업진흥원", name_en="KISED")
+    partner_a_org = OrganisationFactory(kind=Kind.PARTNER, name_ko="오픈AI", name_en="OpenAI")
+    partner_b_org = OrganisationFactory(kind=Kind.PARTNER, name_ko="엔비디아", name_en="NVIDIA")
+    affiliation = OrganisationFactory(kind=Kind.AFFILIATION, name_ko="카이스트", name_en="KAIST",
+                                      affiliation_type="university")
+    startup_a_org = OrganisationFactory(kind=Kind.STARTUP, name_ko="뉴로칩스", name_en="Neuro Chips")
+    startup_b_org = OrganisationFactory(kind=Kind.STARTUP, name_ko="딥랩스", name_en="Deep Labs")
+
+    def member(org, role, email):
+        return MembershipFactory(organisation=org, role=role,
+                                 user=UserFactory(email=email)).user
+
+    return Personas(
+        operator=member(operator_org, Role.OPERATOR, "operator@kised.example"),
+        partner_a=member(partner_a_org, Role.PARTNER, "staff@openai.example"),
+        partner_b=member(partner_b_org, Role.PARTNER, "staff@nvidia.example"),
+        evaluator=member(affiliation, Role.EVALUATOR, "prof@kaist.example"),
+        startup_a=member(startup_a_org, Role.STARTUP_REPRESENTATIVE, "ceo@neurochips.example"),
+        startup_b=member(startup_b_org, Role.STARTUP_REPRESENTATIVE, "ceo@deeplabs.example"),
+        operator_org=operator_org, partner_a_org=partner_a_org, partner_b_org=partner_b_org,
+        startup_a_org=startup_a_org, startup_b_org=startup_b_org,
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: the test client logged in as ``user`` (or anonymous for None)."""
+
+    def _client(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _client
+
+
+@pytest.fixture(autouse=True)
+def mail_through_task_queue(settings):
+    """Django's test runner swaps in the locmem e-mail backend; put the task queue back in
+    front of it so tests exercise the production path (enqueue, then a worker delivers)."""
+    settings.EMAIL_BACKEND = "kbridge.core.mail.TaskQueueEmailBackend"
+    settings.KBRIDGE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Run the real database task worker until the queue is empty."""
+
+    def _run():
+        call_command("db_worker", batch=True, startup_delay=False, interval=0,
+                     queue_name="*", reload=False, verbosity=0)
+
+    return _run
