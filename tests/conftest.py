@@ -128,8 +128,11 @@ def mail_through_task_queue(settings):
 
 
 @pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    """Run the real database task worker until the queue is empty."""
+def run_tasks(transactional_db):
+    """Run the real database task worker until the queue is empty.
+
+    Needs a transactional database: the worker claims tasks in its own transactions and
+    closes connections that are not in autocommit mode, as it does in production."""
 
     def _run():
         call_command("db_worker", batch=True, startup_delay=False, interval=0,

@@ -1,0 +1,53 @@
+"""The audit log is append-only: the model, its queryset and PostgreSQL itself refuse changes."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from kbridge.core import audit
+from kbridge.core.models import AppendOnlyError, AuditLog
+
+
+@pytest.fixture
+def row(world, personas):
+    return audit.record("track.updated", world.track_a, before={"quota": 7},
+                        after={"quota": 9}, actor=personas.operator)
+
+
+def test_record_keeps_actor_object_and_change(row, world, personas):
+    stored = AuditLog.objects.get(pk=row.pk)
+    assert (stored.actor_email, stored.action, stored.object_type, stored.object_id) == (
+        personas.operator.email, "track.updated", "programs.track", str(world.track_a.pk))
+    assert (stored.before, stored.after) == ({"quota": 7}, {"quota": 9})
+    assert list(AuditLog.objects.for_object(world.track_a)) == [stored]
+
+
+def test_model_refuses_update_and_delete(row):
+    row.action = "something.else"
+    with pytest.raises(AppendOnlyError):
+        row.save()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditLog.objects.filter(pk=row.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        AuditLog.objects.filter(pk=row.pk).delete()
+    assert AuditLog.objects.get(pk=row.pk).action == "track.updated"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigger exists on PostgreSQL only")
+def test_postgresql_refuses_raw_update_and_delete(row):
+    for sql in ("UPDATE core_auditlog SET action = 'forged' WHERE id = %s",
+                "DELETE FROM core_auditlog WHERE id = %s"):
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute(sql, [row.pk])
+    assert AuditLog.objects.get(pk=row.pk).action == "track.updated"
+
+
+def test_audit_page_lists_entries_for_operators(row, personas, client_for):
+    html = client_for(personas.operator).get("/audit/?action=track").content.decode()
+    assert "track.updated" in html
+    assert personas.operator.email in html

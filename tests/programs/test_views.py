@@ -1,0 +1,118 @@
+"""Operator and partner consoles, and the public call pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kbridge.core.models import AuditLog
+from kbridge.programs.models import Call, Track
+from tests.factories import CallFactory, TrackFactory, kst
+
+
+def test_operator_creates_a_call_from_the_form(world, personas, client_for):
+    client = client_for(personas.operator)
+    response = client.post(f"/manage/programs/{world.program.pk}/calls/new/", {
+        "title_ko": "2027년 상반기 공고", "title_en": "2027 first-half call",
+        "summary_ko": "요약", "summary_en": "Summary",
+        "opens_at": "2027-01-05T09:00", "deadline_at": "2027-02-05T16:00",
+        "document_evaluation_start": "2027-02-06", "document_evaluation_end": "2027-02-16",
+        "presentation_evaluation_start": "2027-02-20", "presentation_evaluation_end": "2027-02-21",
+        "announcement_on": "2027-03-02",
+    })
+    call = Call.objects.get(title_en="2027 first-half call")
+    assert response.status_code == 302
+    assert response["Location"] == f"/manage/programs/calls/{call.pk}/"
+    # The form is read in KST: 16:00 KST is 07:00 UTC.
+    assert call.deadline_at == dt.datetime(2027, 2, 5, 7, 0, tzinfo=dt.UTC)
+    assert call.status == Call.Status.DRAFT
+    assert AuditLog.objects.filter(action="call.created", object_id=str(call.pk)).exists()
+
+
+def test_invalid_call_form_keeps_what_was_typed(world, personas, client_for):
+    client = client_for(personas.operator)
+    response = client.post(f"/manage/programs/{world.program.pk}/calls/new/", {
+        "title_ko": "입력한 제목은 남아 있어야 합니다", "title_en": "",
+        "opens_at": "2027-01-05T09:00", "deadline_at": "not a date",
+    })
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "입력한 제목은 남아 있어야 합니다" in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_operator_adds_a_track_with_its_package(world, personas, client_for):
+    client = client_for(personas.operator)
+    response = client.post(f"/manage/programs/calls/{world.call.pk}/tracks/new/", {
+        "partner": world.partner_a.pk, "name_ko": "공동개발 트랙", "name_en": "Co-development track",
+        "description_ko": "AI 반도체 공동개발", "description_en": "AI chip co-development",
+        "quota": "7", "funding_cap_krw": "200000000", "interest_keywords": "AI chips, NPU, NPU",
+        "max_company_age_years": "7", "exclude_duplicate_funding": "on", "position": "1",
+        "package-TOTAL_FORMS": "1", "package-INITIAL_FORMS": "0",
+        "package-0-kind": "poc", "package-0-description_ko": "공동 PoC",
+        "package-0-description_en": "Joint PoC",
+    })
+    assert response.status_code == 302
+    track = Track.objects.get(name_en="Co-development track")
+    assert track.interest_keywords == ["AI chips", "NPU"]
+    assert [(i.kind, i.description_en) for i in track.support_items.all()] == [
+        ("poc", "Joint PoC")]
+
+
+def test_partner_form_ignores_fields_partners_may_not_change(world, personas, client_for):
+    client = client_for(personas.partner_a)
+    page = client.get(f"/manage/programs/tracks/{world.track_a.pk}/edit/").content.decode()
+    assert 'name="quota"' not in page
+    assert 'name="max_company_age_years"' not in page
+    response = client.post(f"/manage/programs/tracks/{world.track_a.pk}/edit/", {
+        "name_ko": "API 트랙", "name_en": "API track",
+        "description_ko": "새 설명", "description_en": "New description",
+        "interest_keywords": "LLM, agents",
+        "quota": "99", "funding_cap_krw": "1", "max_company_age_years": "30",
+        "package-TOTAL_FORMS": "1", "package-INITIAL_FORMS": "1",
+        "package-0-kind": "cloud_credits", "package-0-description_ko": "크레딧 증액",
+        "package-0-description_en": "More credits",
+    })
+    assert response.status_code == 302
+    world.track_a.refresh_from_db()
+    assert (world.track_a.quota, world.track_a.funding_cap_krw,
+            world.track_a.max_company_age_years) == (7, 200_000_000, 7)
+    assert world.track_a.description_en == "New description"
+    assert world.track_a.interest_keywords == ["LLM", "agents"]
+    assert world.track_a.support_items.get().description_en == "More credits"
+    row = AuditLog.objects.get(action="track.updated")
+    assert row.actor == personas.partner_a
+    assert row.request_id == response["X-Request-ID"]
+
+
+def test_deadline_is_shown_in_kst_in_both_languages(world, client):
+    call = CallFactory(program=world.program, opens_at=kst(2026, 11, 1, 9),
+                       deadline_at=kst(2030, 12, 17, 16, 0))
+    TrackFactory(call=call, partner=world.partner_a)
+    korean = client.get(f"/calls/{call.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "2030년 12월 17일(화) 16:00 KST" in korean
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/calls/{call.pk}/").content.decode()
+    assert "17 Dec 2030 16:00 KST" in english
+    assert 'data-deadline="2030-12-17T07:00:00+00:00"' in english
+
+
+def test_public_list_shows_open_calls_only_with_countdown(world, client):
+    html = client.get("/").content.decode()
+    assert world.call.title_ko in html
+    assert world.draft_call.title_ko not in html
+    assert "data-countdown" in html
+
+
+def test_call_list_query_count_does_not_grow_with_calls(world, client, django_db_blocker):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    for _ in range(3):
+        TrackFactory(call=CallFactory(program=world.program), partner=world.partner_b)
+    assert count() == one
