@@ -1,0 +1,96 @@
+"""Cross-lingual (Korean/English) matching: recommendations, search and expertise affinity.
+
+Pure Python, no Django. Dataclasses and numpy arrays in and out.
+
+Quick tour for the web layer::
+
+    from kbridge.engine.matching import (
+        CachedEmbedder, CallbackStore, Document, Matcher, default_embedder,
+    )
+
+    # 1. Persist embeddings in your own table: key -> float32 bytes.
+    store = CallbackStore(get_many_fn=load_vectors, put_many_fn=save_vectors)
+    matcher = Matcher(CachedEmbedder(default_embedder(), store))
+
+    # 2. Background task when a profile or a track changes: embed it now, so pages never
+    #    wait on the model later (unchanged texts are cache hits and cost nothing).
+    matcher.embed([Document(id="startup:42", title=..., keywords=(...), description=...)])
+
+    # 3. A startup sees the open tracks ranked for its profile, with explanations.
+    tracks = matcher.index([Document(id=f"track:{t.pk}", ...) for t in open_tracks])
+    for m in tracks.search(profile_doc, k=20, explain=True):
+        m.doc_id, m.score, m.explanation.shared_terms, m.explanation.best_sentences
+
+    # 4. Operators/partners: applicants of a track ranked by fit = search an index of the
+    #    applications with the track as the query. Discoverable-startup search: index the
+    #    opted-in profiles and query with a Document(title=free_text) in Korean or English.
+
+    # 5. Evaluator assignment: evaluators x applications, several documents per evaluator.
+    aff = matcher.affinity_matrix({"ev:1": [doc_a, doc_b], "ev:2": [doc_c]}, application_docs)
+    aff.scores          # (n_evaluators, n_applications) float64, higher = better fit
+    aff.normalised()    # the same in [0, 1] for solvers
+
+Every vector is cached under (model name, model version, SHA-256 of the text): the default
+in-memory store lives as long as the ``Matcher``; :class:`SQLiteStore` keeps vectors in a file;
+:class:`CallbackStore` adapts any database. Build a :class:`MatchingIndex` per request or keep
+it in the process; building one from cached vectors is cheap (tokenisation + BM25).
+
+Design decisions and measured quality: docs/decisions/matching.md and
+docs/benchmarks/matching.md.
+"""
+
+from .embedding import (
+    CachedEmbedder,
+    CacheStats,
+    CallbackStore,
+    E5SmallEmbedder,
+    Embedder,
+    EmbeddingStore,
+    InMemoryStore,
+    SentenceTransformerEmbedder,
+    SQLiteStore,
+    UniversalSentenceEncoderEmbedder,
+    cache_key,
+    default_embedder,
+)
+from .engine import AffinityMatrix, Matcher, MatchingConfig, MatchingIndex
+from .explain import key_terms
+from .fusion import linear_fusion, rrf_fusion, standardise
+from .lexical import LexicalIndex
+from .text import Analyzer, Token, chunk_text, normalize, split_sentences
+from .types import Document, Explanation, FieldWeights, Match, SentencePair, TermMatch
+
+__all__ = [
+    "AffinityMatrix",
+    "Analyzer",
+    "CacheStats",
+    "CachedEmbedder",
+    "CallbackStore",
+    "Document",
+    "E5SmallEmbedder",
+    "Embedder",
+    "EmbeddingStore",
+    "Explanation",
+    "FieldWeights",
+    "InMemoryStore",
+    "LexicalIndex",
+    "Match",
+    "Matcher",
+    "MatchingConfig",
+    "MatchingIndex",
+    "SQLiteStore",
+    "SentencePair",
+    "SentenceTransformerEmbedder",
+    "TermMatch",
+    "Token",
+    "UniversalSentenceEncoderEmbedder",
+    "cache_key",
+    "chunk_text",
+    "default_embedder",
+    "key_terms",
+    "linear_fusion",
+    "normalize",
+    "rrf_fusion",
+    "split_sentences",
+    "standardise",
+]

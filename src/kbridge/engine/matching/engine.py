@@ -1,0 +1,258 @@
+"""The matcher: ranked search over an index and the affinity matrix between two document sets.
+
+Scores are computed the same way in both places:
+
+1. dense  = cosine of the documents' pooled embeddings (cached);
+2. lexical = field-weighted BM25 of the query's content tokens against the indexed fields;
+3. both standardised over the candidate set of each query, then fused linearly
+   (:mod:`.fusion`).
+
+For affinity, each evaluator is represented by several documents (their papers, past
+reviews, a written expertise statement). Every profile document is scored against every
+application as a query, and the per-document hybrid scores are aggregated per person with
+the mean of their ``top_k`` best documents (``top_k=1`` is the max). The default ``top_k``
+was chosen on the gold-standard data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embedding import CachedEmbedder, default_embedder
+from .explain import explain as _explain
+from .fusion import DEFAULT_DENSE_WEIGHT, linear_fusion, rrf_fusion
+from .lexical import FIELDS, LexicalIndex
+from .text import Analyzer
+from .types import Document, Explanation, FieldWeights, Match
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    """Knobs of the matcher; defaults were chosen on data (docs/decisions/matching.md)."""
+
+    dense_weight: float = DEFAULT_DENSE_WEIGHT
+    fusion: str = "linear"  # "linear" (z-scored) or "rrf"
+    field_weights: FieldWeights = field(default_factory=FieldWeights)
+    top_k: int = 3  # profile aggregation: mean of the k best documents per person
+    batch_size: int = 256  # profile documents scored per batch in affinity_matrix
+
+
+def _fuse(config: MatchingConfig, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    if config.fusion == "rrf":
+        return rrf_fusion(dense, lexical, config.dense_weight, axis=-1)
+    if config.fusion == "linear":
+        return linear_fusion(dense, lexical, config.dense_weight, axis=-1)
+    raise ValueError(f"unknown fusion {config.fusion!r}")
+
+
+def _order(scores: np.ndarray, ids: Sequence[str]) -> list[int]:
+    """Indices by descending score; equal scores ordered by id, so ranking is deterministic."""
+    id_rank = np.argsort(np.array(ids, dtype=object), kind="stable")
+    tie_break = np.empty(len(ids), dtype=np.int64)
+    tie_break[id_rank] = np.arange(len(ids))
+    return list(np.lexsort((tie_break, -np.round(scores, 9))))
+
+
+class Matcher:
+    """Owns the analyser, the cached embedder and the configuration; cheap to share.
+
+    ``Matcher()`` uses the default offline model with an in-memory cache; pass
+    ``CachedEmbedder(model, store)`` to persist vectors (e.g. in the web database).
+    """
+
+    def __init__(
+        self,
+        embedder: CachedEmbedder | None = None,
+        analyzer: Analyzer | None = None,
+        config: MatchingConfig | None = None,
+    ):
+        self.embedder = embedder or CachedEmbedder(default_embedder())
+        self.analyzer = analyzer or Analyzer()
+        self.config = config or MatchingConfig()
+
+    # -- building blocks --------------------------------------------------------------
+    def embed(self, documents: Sequence[Document]) -> np.ndarray:
+        """Pooled, L2-normalised vectors of whole documents (through the cache)."""
+        return self.embedder.embed_documents([d.full_text() for d in documents])
+
+    def query_terms(self, document: Document) -> list[str]:
+        """All content terms of a document, used as the BM25 query."""
+        return self.analyzer.terms(document.full_text())
+
+    def index(self, documents: Sequence[Document]) -> MatchingIndex:
+        """Build a searchable index (embeds uncached documents, tokenises all)."""
+        return MatchingIndex(self, documents)
+
+    # -- affinity -----------------------------------------------------------------------
+    def affinity_matrix(
+        self,
+        profiles: Mapping[str, Sequence[Document]],
+        targets: Sequence[Document] | MatchingIndex,
+        *,
+        top_k: int | None = None,
+    ) -> AffinityMatrix:
+        """Affinity of every person (rows) for every target document (columns).
+
+        ``profiles`` maps a person id to the documents that show their expertise; a person
+        with no documents gets a row of zeros. Profile documents are scored in batches of
+        ``config.batch_size`` so memory stays bounded by batch x targets.
+        """
+        index = targets if isinstance(targets, MatchingIndex) else self.index(targets)
+        k = top_k or self.config.top_k
+        people = list(profiles)
+        flat: list[Document] = []
+        owner: list[int] = []
+        for row, person in enumerate(people):
+            for doc in profiles[person]:
+                flat.append(doc)
+                owner.append(row)
+        n_targets = len(index.ids)
+        per_doc = np.zeros((len(flat), n_targets), dtype=np.float32)
+        dense_all = np.zeros_like(per_doc)
+        lex_all = np.zeros_like(per_doc)
+        bs = max(1, self.config.batch_size)
+        for start in range(0, len(flat), bs):
+            batch = flat[start : start + bs]
+            dense = self.embed(batch) @ index.vectors.T
+            lexical = np.vstack([index.lexical.scores(self.query_terms(d)) for d in batch])
+            per_doc[start : start + len(batch)] = _fuse(self.config, dense, lexical)
+            dense_all[start : start + len(batch)] = dense
+            lex_all[start : start + len(batch)] = lexical
+        owner_arr = np.array(owner, dtype=np.int64)
+        scores = np.zeros((len(people), n_targets), dtype=np.float64)
+        dense_out = np.zeros_like(scores)
+        lex_out = np.zeros_like(scores)
+        for row in range(len(people)):
+            rows = np.flatnonzero(owner_arr == row)
+            if rows.size == 0:
+                continue
+            scores[row] = _top_k_mean(per_doc[rows], k)
+            dense_out[row] = _top_k_mean(dense_all[rows], k)
+            lex_out[row] = _top_k_mean(lex_all[rows], k)
+        return AffinityMatrix(
+            row_ids=tuple(people), col_ids=tuple(index.ids), scores=scores, dense=dense_out, lexical=lex_out
+        )
+
+    def explain(self, query: Document, doc: Document, idf=None) -> Explanation:
+        """Shared key terms (both languages) and the most similar sentence pair."""
+        return _explain(query, doc, analyzer=self.analyzer, embedder=self.embedder, idf=idf)
+
+
+def _top_k_mean(block: np.ndarray, k: int) -> np.ndarray:
+    """Column-wise mean of the k largest values (k >= number of rows means plain mean)."""
+    if block.shape[0] <= k:
+        return block.mean(axis=0)
+    part = np.partition(block, block.shape[0] - k, axis=0)[-k:]
+    return part.mean(axis=0)
+
+
+@dataclass(frozen=True)
+class AffinityMatrix:
+    """Rows are people, columns target documents; higher is a better fit.
+
+    ``scores`` are fused, standardised scores (comparable within a column and a row, not
+    bounded); ``dense`` and ``lexical`` are the aggregated components for display.
+    ``normalised()`` rescales to [0, 1] for solvers that want a bounded affinity.
+    """
+
+    row_ids: tuple[str, ...]
+    col_ids: tuple[str, ...]
+    scores: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+
+    def normalised(self) -> np.ndarray:
+        lo, hi = float(self.scores.min(initial=0.0)), float(self.scores.max(initial=0.0))
+        if hi - lo < 1e-12:
+            return np.zeros_like(self.scores)
+        return (self.scores - lo) / (hi - lo)
+
+    def ranked_for(self, col_id: str) -> list[tuple[str, float]]:
+        """People ranked for one target (e.g. evaluators for an application)."""
+        col = self.col_ids.index(col_id)
+        order = _order(self.scores[:, col], self.row_ids)
+        return [(self.row_ids[i], float(self.scores[i, col])) for i in order]
+
+
+class MatchingIndex:
+    """An immutable, searchable set of documents (e.g. all open tracks, all opted-in startups)."""
+
+    def __init__(self, matcher: Matcher, documents: Sequence[Document]):
+        ids = [d.id for d in documents]
+        if len(set(ids)) != len(ids):
+            raise ValueError("document ids must be unique")
+        self.matcher = matcher
+        self.documents = list(documents)
+        self.ids = ids
+        self._by_id = {d.id: d for d in self.documents}
+        self.vectors = matcher.embed(self.documents)
+        self.lexical = LexicalIndex(matcher.analyzer, matcher.config.field_weights)
+        self.lexical.build(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def search(
+        self,
+        query: Document,
+        k: int = 20,
+        *,
+        exclude: Sequence[str] = (),
+        explain: bool = False,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Match]:
+        """The ``k`` best documents for ``query``, best first; ties broken by document id.
+
+        ``query_vector`` lets a caller pass an embedding it already has (the web layer keeps
+        profile vectors); otherwise the query is embedded through the cache.
+        """
+        if not self.documents:
+            return []
+        if query_vector is None:
+            query_vector = self.matcher.embed([query])[0]
+        dense = self.vectors @ np.asarray(query_vector, dtype=np.float32)
+        lexical = self.lexical.scores(self.matcher.query_terms(query))
+        fused = _fuse(self.matcher.config, dense, lexical)
+        excluded = set(exclude) | {query.id}
+        results: list[Match] = []
+        if k < len(self.ids):
+            # Partial selection first (fast for 20k docs), then a deterministic full sort of
+            # everything that can still tie with the k-th score.
+            kth = np.partition(fused, len(fused) - min(len(fused), k + len(excluded)))[
+                len(fused) - min(len(fused), k + len(excluded))
+            ]
+            candidates = np.flatnonzero(fused >= kth)
+        else:
+            candidates = np.arange(len(self.ids))
+        cand_ids = [self.ids[i] for i in candidates]
+        for pos in _order(fused[candidates], cand_ids):
+            i = int(candidates[pos])
+            if self.ids[i] in excluded:
+                continue
+            results.append(
+                Match(
+                    doc_id=self.ids[i],
+                    rank=len(results) + 1,
+                    score=float(fused[i]),
+                    dense=float(dense[i]),
+                    lexical=float(lexical[i]),
+                )
+            )
+            if len(results) == k:
+                break
+        if explain:
+            results = [
+                Match(m.doc_id, m.rank, m.score, m.dense, m.lexical, self.explain(query, m.doc_id))
+                for m in results
+            ]
+        return results
+
+    def explain(self, query: Document, doc_id: str) -> Explanation:
+        """Explanation of one result (computed on demand; sentence vectors are cached)."""
+        return self.matcher.explain(query, self._by_id[doc_id], idf=self.lexical.idf)
+
+
+__all__ = ["FIELDS", "AffinityMatrix", "Matcher", "MatchingConfig", "MatchingIndex"]

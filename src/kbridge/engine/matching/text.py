@@ -1,0 +1,241 @@
+"""Text pipeline: normalisation, Korean/English tokenisation, sentences and chunks.
+
+Why this shape:
+
+* Startups write Korean with English product words mixed in ("NPU 반도체", "AI반도체 설계"),
+  partners write English. Lexical matching only works if both scripts end up as comparable
+  *content* tokens, so Korean goes through a morphological analyser (kiwipiepy) that strips
+  particles and endings, and English goes through a Snowball stemmer.
+* The text is split into whitespace words first. Runs of consecutive words that contain
+  Hangul go to Kiwi together (it needs context to disambiguate); Latin words go straight to
+  the English path. Latin pieces that Kiwi finds *inside* a Hangul word ("5G칩") are sent
+  back through the English path, so "5G" gives the same token in both languages.
+* Nothing here truncates: :func:`chunk_text` splits long texts at sentence boundaries into
+  pieces that fit a model's budget, and every character ends up in exactly one chunk.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_HANGUL_RE = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
+_LATIN_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?。？！])\s+|\n\s*\n|\n(?=\s*[-*•·▪])")
+_WS_RE = re.compile(r"\s+")
+
+# Kiwi part-of-speech tags that carry content (Sejong tag set as used by Kiwi):
+# general/proper nouns, verb and adjective roots, roots (XR), foreign words, hanja, numbers.
+_NOUN_TAGS = frozenset({"NNG", "NNP", "XR"})
+_PREDICATE_TAGS = frozenset({"VV", "VA", "VV-R", "VV-I", "VA-R", "VA-I"})
+_FOREIGN_TAGS = frozenset({"SL", "SH", "SN"})
+
+# A short English stop list: function words that would otherwise dominate BM25 on long
+# abstracts. Content words are never listed here.
+ENGLISH_STOPWORDS: frozenset[str] = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "via", "per", "using", "based", "use", "used", "new", "paper", "propose", "proposed", "show", "shows", "shown", "approach", "method", "methods", "results", "result", "well", "however", "thus", "may", "might", "must", "one", "two", "three", "within", "without", "across", "among", "toward", "towards"]
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC-normalise, compose Hangul jamo, fold case and collapse whitespace.
+
+    NFKC turns full-width Latin letters and digits (common in Korean input methods) into
+    ASCII and composes decomposed Hangul (macOS file names, copy-paste from PDFs) into
+    syllables, so "반도체" typed either way is one token. ``casefold`` is stronger than
+    ``lower`` for the rare non-ASCII Latin letters.
+    """
+    if not text:
+        return ""
+    composed = unicodedata.normalize("NFKC", text)
+    return _WS_RE.sub(" ", composed.casefold()).strip()
+
+
+def has_hangul(text: str) -> bool:
+    """True when the text contains at least one Hangul syllable or jamo."""
+    return _HANGUL_RE.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One content token: ``term`` is the index form, ``surface`` what the person wrote."""
+
+    term: str
+    surface: str
+    lang: str  # "ko" for Korean morphemes, "en" for Latin/other words
+
+
+class Analyzer:
+    """Turns free text into content tokens; one instance is safe to share between threads.
+
+    Kiwi's model takes about a second to load, so it is created lazily on first Korean
+    input and shared; texts without Hangul never load it.
+    """
+
+    version = "1"  # bump when tokenisation changes, so dependent caches can be rebuilt
+
+    def __init__(self, *, stem: bool = True, stopwords: Iterable[str] = ENGLISH_STOPWORDS):
+        self._stem = stem
+        self._stopwords = frozenset(stopwords)
+        self._kiwi = None
+        self._lock = threading.Lock()
+        self._stemmer = None
+        if stem:
+            import Stemmer  # PyStemmer: C Snowball stemmers, maintained, wheels on PyPI
+
+            self._stemmer = Stemmer.Stemmer("english")
+
+    # -- public -------------------------------------------------------------------------
+    def tokens(self, text: str) -> list[Token]:
+        """Content tokens of ``text`` in reading order (duplicates kept, for term counts)."""
+        norm = normalize(text)
+        if not norm:
+            return []
+        out: list[Token] = []
+        words = norm.split(" ")
+        run: list[str] = []
+        for word in words:
+            if has_hangul(word):
+                run.append(word)
+                continue
+            if run:
+                out.extend(self._korean(" ".join(run)))
+                run = []
+            out.extend(self._english(word))
+        if run:
+            out.extend(self._korean(" ".join(run)))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms only (what BM25 sees)."""
+        return [t.term for t in self.tokens(text)]
+
+    # -- English ------------------------------------------------------------------------
+    def _english(self, chunk: str) -> list[Token]:
+        out = []
+        for m in _LATIN_TOKEN_RE.finditer(chunk):
+            word = m.group(0)
+            if word in self._stopwords or (len(word) == 1 and not word.isdigit()):
+                continue
+            term = self._stem_word(word)
+            out.append(Token(term=term, surface=word, lang="en"))
+        return out
+
+    def _stem_word(self, word: str) -> str:
+        if self._stemmer is None or not word.isascii():
+            return word
+        return _cached_stem(self._stemmer, word)
+
+    # -- Korean -------------------------------------------------------------------------
+    def _get_kiwi(self):
+        if self._kiwi is None:
+            with self._lock:
+                if self._kiwi is None:
+                    from kiwipiepy import Kiwi
+
+                    self._kiwi = Kiwi()
+        return self._kiwi
+
+    def _korean(self, phrase: str) -> list[Token]:
+        kiwi = self._get_kiwi()
+        out: list[Token] = []
+        foreign_start = foreign_end = -1
+        for tok in kiwi.tokenize(phrase):
+            tag = tok.tag
+            if tag in _FOREIGN_TAGS:
+                # Merge adjacent Latin/number pieces ("5" + "G") and re-run them through the
+                # English path so the token equals the one produced for English text.
+                if foreign_start >= 0 and tok.start == foreign_end:
+                    foreign_end = tok.start + tok.len
+                else:
+                    if foreign_start >= 0:
+                        out.extend(self._english(phrase[foreign_start:foreign_end]))
+                    foreign_start, foreign_end = tok.start, tok.start + tok.len
+                continue
+            if foreign_start >= 0:
+                out.extend(self._english(phrase[foreign_start:foreign_end]))
+                foreign_start = -1
+            if tag in _NOUN_TAGS:
+                out.append(Token(term=tok.form, surface=tok.form, lang="ko"))
+            elif tag in _PREDICATE_TAGS and len(tok.form) >= 2:
+                # Single-syllable roots (보-, 하-, 되-) are too ambiguous to be evidence.
+                out.append(Token(term=tok.form, surface=tok.form + "다", lang="ko"))
+        if foreign_start >= 0:
+            out.extend(self._english(phrase[foreign_start:foreign_end]))
+        return out
+
+
+_STEM_CACHE: dict[str, str] = {}
+
+
+def _cached_stem(stemmer, word: str) -> str:
+    """Memoise stemming: vocabularies are small and the same words repeat constantly."""
+    hit = _STEM_CACHE.get(word)
+    if hit is None:
+        hit = stemmer.stemWord(word)
+        if len(_STEM_CACHE) < 500_000:
+            _STEM_CACHE[word] = hit
+    return hit
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split into sentences at ., !, ? (both languages use them) and blank lines/bullets.
+
+    Deliberately simple and predictable: explanations show whole sentences to people, and
+    Korean business prose ends sentences with a full stop just like English.
+    """
+    if not text or not text.strip():
+        return []
+    parts = _SENTENCE_END_RE.split(unicodedata.normalize("NFKC", text).strip())
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def word_cost(word: str) -> int:
+    """Budget units of one whitespace word: Korean words cost two (they split into more
+    sub-word tokens than English words do in multilingual vocabularies)."""
+    return 2 if has_hangul(word) else 1
+
+
+def chunk_text(text: str, max_words: int) -> list[str]:
+    """Split ``text`` into chunks of at most ``max_words`` budget units, never dropping any.
+
+    A unit is one English word or half a Korean word (:func:`word_cost`). Chunks follow
+    sentence boundaries; a single sentence longer than the budget is cut into consecutive
+    word windows. Joining the chunks with spaces gives back every word of the input, which
+    is what "never truncated silently" means here.
+    """
+    if max_words < 2:
+        raise ValueError("max_words must be >= 2")
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for sentence in split_sentences(text):
+        words = sentence.split()
+        cost = sum(word_cost(w) for w in words)
+        if cost > max_words:
+            if current:
+                chunks.append(" ".join(current))
+                current, used = [], 0
+            window: list[str] = []
+            window_cost = 0
+            for w in words:
+                c = word_cost(w)
+                if window and window_cost + c > max_words:
+                    chunks.append(" ".join(window))
+                    window, window_cost = [], 0
+                window.append(w)
+                window_cost += c
+            if window:
+                chunks.append(" ".join(window))
+            continue
+        if current and used + cost > max_words:
+            chunks.append(" ".join(current))
+            current, used = [], 0
+        current.extend(words)
+        used += cost
+    if current:
+        chunks.append(" ".join(current))
+    return chunks

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real default model, loaded once per test session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+from kbridge.engine.matching import Analyzer, CachedEmbedder, E5SmallEmbedder, Matcher
+
+settings.register_profile("kbridge-matching", derandomize=True, deadline=None, max_examples=40)
+settings.load_profile("kbridge-matching")
+
+
+class CountingEmbedder:
+    """Wraps a real model and records every text that reaches it (to observe the cache)."""
+
+    def __init__(self, inner, version: str | None = None):
+        self.inner = inner
+        self.name = inner.name
+        self.version = version or inner.version
+        self.dim = inner.dim
+        self.max_words = inner.max_words
+        self.seen: list[str] = []
+
+    def embed(self, texts):
+        self.seen.extend(texts)
+        return np.asarray(self.inner.embed(texts))
+
+
+@pytest.fixture(scope="session")
+def e5() -> E5SmallEmbedder:
+    return E5SmallEmbedder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def matcher(e5, analyzer) -> Matcher:
+    """One matcher for the session: its in-memory cache makes repeated texts free."""
+    return Matcher(CachedEmbedder(e5), analyzer)

@@ -1,0 +1,154 @@
+"""Search, cross-lingual ranking, affinity and explanations with the real default model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kbridge.engine.matching import (
+    Document,
+    Matcher,
+    MatchingConfig,
+    linear_fusion,
+    rrf_fusion,
+    standardise,
+)
+
+TRACKS_EN = [
+    Document("ai-chips", "AI Chips", ("NPU", "semiconductor", "accelerator"),
+             "Partner track for startups designing neural processing units and low-power AI inference chips."),
+    Document("agri", "Smart Farming", ("agriculture", "drones"),
+             "Precision agriculture: drones and sensors that monitor crop growth on farms."),
+    Document("edu", "EdTech", ("education", "mathematics"),
+             "Learning apps that help elementary school students practise mathematics."),
+    Document("health", "Medical Imaging", ("radiology", "diagnosis"),
+             "Deep learning that reads hospital CT and MRI scans to support diagnosis."),
+    Document("fintech", "Payments", ("fintech", "payments"),
+             "Cross-border payment and remittance services for small merchants."),
+]
+
+STARTUPS_KO = [
+    Document("s-npu", "저전력 NPU 반도체", ("AI 반도체", "추론 가속기"),
+             "엣지 디바이스용 신경망 처리 장치(NPU) 칩을 설계합니다."),
+    Document("s-farm", "농업용 드론", ("스마트팜",), "드론으로 논밭의 작물 생육 상태를 모니터링합니다."),
+    Document("s-edu", "초등 수학 학습 앱", ("에듀테크",), "초등학생이 수학 문제를 풀며 학습하는 앱을 만듭니다."),
+    Document("s-med", "의료 영상 AI", ("영상의학",), "병원의 CT와 MRI 영상을 딥러닝으로 분석해 진단을 돕습니다."),
+    Document("s-pay", "해외 송금 결제", ("핀테크",), "소상공인을 위한 해외 송금과 결제 서비스를 제공합니다."),
+]
+
+EXPECTED = {"s-npu": "ai-chips", "s-farm": "agri", "s-edu": "edu", "s-med": "health", "s-pay": "fintech"}
+
+
+@pytest.fixture(scope="module")
+def track_index(matcher):
+    return matcher.index(TRACKS_EN)
+
+
+@pytest.fixture(scope="module")
+def startup_index(matcher):
+    return matcher.index(STARTUPS_KO)
+
+
+@pytest.mark.parametrize("startup", STARTUPS_KO, ids=lambda d: d.id)
+def test_korean_profile_ranks_the_right_english_track_first(track_index, startup):
+    assert track_index.search(startup, k=1)[0].doc_id == EXPECTED[startup.id]
+
+
+@pytest.mark.parametrize("track", TRACKS_EN, ids=lambda d: d.id)
+def test_english_track_ranks_the_right_korean_startup_first(startup_index, track):
+    expected = {v: k for k, v in EXPECTED.items()}[track.id]
+    assert startup_index.search(track, k=1)[0].doc_id == expected
+
+
+def test_free_text_search_in_either_language(startup_index):
+    assert startup_index.search(Document("q", title="neural processing chip design"), k=1)[0].doc_id == "s-npu"
+    assert startup_index.search(Document("q", title="드론"), k=1)[0].doc_id == "s-farm"
+
+
+def test_results_are_ranked_and_complete(track_index):
+    results = track_index.search(STARTUPS_KO[0], k=10)
+    assert [m.rank for m in results] == [1, 2, 3, 4, 5]
+    assert sorted(m.doc_id for m in results) == sorted(d.id for d in TRACKS_EN)
+    assert [m.score for m in results] == sorted((m.score for m in results), reverse=True)
+
+
+def test_ranking_is_deterministic_and_ties_break_by_id(matcher):
+    twin = "Robots that sort parcels in warehouses."
+    index = matcher.index([Document("b", description=twin), Document("a", description=twin),
+                           Document("c", description="Cross-border payments.")])
+    query = Document("q", description="물류 창고에서 택배를 분류하는 로봇")
+    first = [m.doc_id for m in index.search(query, k=3)]
+    assert first == ["a", "b", "c"]
+    assert [m.doc_id for m in index.search(query, k=3)] == first
+
+
+def test_the_query_itself_and_excluded_ids_are_not_returned(matcher):
+    index = matcher.index(STARTUPS_KO)
+    results = index.search(STARTUPS_KO[0], k=5, exclude=["s-farm"])
+    assert [m.doc_id for m in results if m.doc_id in {"s-npu", "s-farm"}] == []
+    assert len(results) == 3
+
+
+def test_empty_query_and_empty_index(matcher, track_index):
+    assert matcher.index([]).search(STARTUPS_KO[0]) == []
+    results = track_index.search(Document("blank"), k=5)
+    assert [m.score for m in results] == [0.0] * 5
+    assert [m.doc_id for m in results] == sorted(d.id for d in TRACKS_EN)
+
+
+def test_duplicate_ids_are_refused(matcher):
+    with pytest.raises(ValueError, match="unique"):
+        matcher.index([Document("x"), Document("x")])
+
+
+def test_explanation_shows_shared_terms_in_both_languages(track_index):
+    explanation = track_index.search(STARTUPS_KO[0], k=1, explain=True)[0].explanation
+    exact = {(t.query_term, t.doc_term) for t in explanation.shared_terms if t.kind == "exact"}
+    crossed = {(t.query_term, t.doc_term) for t in explanation.shared_terms if t.kind == "cross-lingual"}
+    assert ("npu", "npu") in exact
+    assert ("칩", "chips") in crossed
+    assert explanation.best_sentences.query_sentence == "저전력 NPU 반도체"
+    assert explanation.best_sentences.doc_sentence == "NPU, semiconductor, accelerator"
+
+
+def test_affinity_matrix_with_multi_document_profiles(matcher):
+    profiles = {
+        "chip-expert": [TRACKS_EN[0], Document("p2", "Low-power inference accelerators for edge devices")],
+        "farm-expert": [TRACKS_EN[1]],
+        "no-documents": [],
+    }
+    aff = matcher.affinity_matrix(profiles, STARTUPS_KO)
+    assert aff.scores.shape == (3, 5)
+    assert aff.row_ids == ("chip-expert", "farm-expert", "no-documents")
+    assert aff.col_ids == tuple(d.id for d in STARTUPS_KO)
+    assert aff.ranked_for("s-npu")[0][0] == "chip-expert"
+    assert aff.ranked_for("s-farm")[0][0] == "farm-expert"
+    assert aff.scores[2].tolist() == [0.0] * 5
+    normalised = aff.normalised()
+    assert (float(normalised.min()), float(normalised.max())) == (0.0, 1.0)
+
+
+def test_affinity_does_not_depend_on_the_batch_size(matcher):
+    profiles = {"a": TRACKS_EN[:2], "b": TRACKS_EN[2:]}
+    small = Matcher(matcher.embedder, matcher.analyzer, MatchingConfig(batch_size=1))
+    expected = matcher.affinity_matrix(profiles, STARTUPS_KO).scores
+    assert np.allclose(small.affinity_matrix(profiles, STARTUPS_KO).scores, expected, atol=1e-5)
+
+
+def test_standardise_turns_a_constant_row_into_zeros():
+    assert standardise(np.array([[3.0, 3.0, 3.0]])).tolist() == [[0.0, 0.0, 0.0]]
+    assert standardise(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
+
+
+def test_linear_fusion_weights_the_two_components():
+    dense = np.array([1.0, 3.0])
+    lexical = np.array([3.0, 1.0])
+    assert linear_fusion(dense, lexical, 1.0).tolist() == [-1.0, 1.0]
+    assert linear_fusion(dense, lexical, 0.0).tolist() == [1.0, -1.0]
+    with pytest.raises(ValueError):
+        linear_fusion(dense, lexical, 1.5)
+
+
+def test_rrf_gives_no_lexical_credit_without_lexical_evidence():
+    fused = rrf_fusion(np.array([0.9, 0.8]), np.array([0.0, 0.0]), dense_weight=0.5, k=60)
+    assert fused.tolist() == [0.5 / 61, 0.5 / 62]
