@@ -27,7 +27,7 @@ def test_cli_round_trip_with_conflicts_forced_pairs_and_max_papers(tmp_path: Pat
                  "--num_reviewers", "2", "--out-csv", str(out_csv), "--out-json", str(out_json),
                  "--openreview-json", str(or_json)])
     assert code == 0
-    pairs = sorted((row[0], row[1]) for row in csv.reader(open(out_csv)))
+    pairs = sorted((row[0], row[1]) for row in csv.reader(out_csv.read_text().splitlines()))
     assert pairs == [("p1", "r2"), ("p1", "r3"), ("p2", "r1"), ("p2", "r3")]
     report = json.loads(out_json.read_text())["report"]
     assert (report["objective"], report["gap"]) == (2.1, 0.0)
