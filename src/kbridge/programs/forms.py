@@ -103,6 +103,8 @@ class TrackForm(forms.ModelForm):
         fields = ["partner", "name_ko", "name_en", "description_ko", "description_en", "quota",
                   "funding_cap_krw", "interest_keywords", "max_company_age_years",
                   "pre_founders_allowed", "exclude_duplicate_funding", "position"]
+        widgets = {"description_ko": forms.Textarea(attrs={"rows": 5}),
+                   "description_en": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, call=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,10 +125,13 @@ class PartnerTrackForm(forms.ModelForm):
     class Meta:
         model = Track
         fields = ["name_ko", "name_en", "description_ko", "description_en", "interest_keywords"]
+        widgets = {"description_ko": forms.Textarea(attrs={"rows": 5}),
+                   "description_en": forms.Textarea(attrs={"rows": 5})}
 
 
 class SupportItemForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=SupportItem.Kind.choices)
+    # An empty first choice keeps the blank extra row unchanged, so it is skipped on save.
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", "—"), *SupportItem.Kind.choices])
     description_ko = forms.CharField(label=_("description (Korean)"), max_length=300)
     description_en = forms.CharField(label=_("description (English)"), max_length=300)
 

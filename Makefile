@@ -1,0 +1,57 @@
+# K-Bridge — the two commands of the README, and a few helpers.
+#   make demo   set up a virtualenv, migrate SQLite, seed the demo and serve http://127.0.0.1:8000
+#   make test   set up a virtualenv and run the whole test suite (needs /usr/bin/chromium)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-test serve worker messages lint check-deploy clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(PY) -m kbridge migrate --noinput
+	$(PY) -m kbridge seed_demo
+	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop)"
+	$(PY) -m kbridge runserver $(HOST)
+
+serve: install
+	$(PY) -m kbridge runserver $(HOST)
+
+worker: install
+	$(PY) -m kbridge db_worker --queue-name '*'
+
+test: install-test
+	@test -x /usr/bin/chromium || { echo "ERROR: the browser tests need Debian's Chromium: apt-get install -y chromium fonts-noto-cjk" >&2; exit 1; }
+	@command -v xgettext >/dev/null || { echo "ERROR: the i18n tests need GNU gettext: apt-get install -y gettext" >&2; exit 1; }
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: install
+	cd src/kbridge && ../../$(PY) -m django makemessages -l ko -l en --no-obsolete --ignore 'engine/*' --settings kbridge.settings
+	cd src/kbridge && ../../$(PY) -m django compilemessages --settings kbridge.settings
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+check-deploy: install
+	KBRIDGE_ENV=production SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-kbridge.example} $(PY) -m django check --deploy --fail-level WARNING --settings kbridge.settings
+
+clean:
+	rm -rf $(VENV) var/ .pytest_cache
