@@ -162,7 +162,7 @@ class Track(TimeStampedModel):
     class Meta:
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
-        ordering = ["call", "position", "pk"]
+        ordering = ["call", "partner_id", "position", "pk"]
 
     def __str__(self) -> str:
         return self.name_ko
