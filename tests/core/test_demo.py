@@ -1,0 +1,30 @@
+"""The demo command seeds a realistic program, and running it twice changes nothing."""
+
+from django.core.management import call_command
+
+from kbridge.accounts.models import Membership, Organisation, User
+from kbridge.programs.models import Call, Partner, Track
+
+
+def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "operator@kbridge.demo" in out and "openai@kbridge.demo" in out
+    assert "kbridge-demo-2026" in out
+
+    assert sorted(Partner.objects.filter(program__year=2026)
+                  .values_list("organisation__name_en", flat=True)) == [
+        "AWS", "Google", "Microsoft", "NVIDIA", "OpenAI"]
+    open_call = Call.objects.get(program__year=2026)
+    assert open_call.is_open()
+    assert sorted(open_call.tracks.filter(partner__organisation__name_en="OpenAI")
+                  .values_list("name_en", flat=True)) == ["API track", "Collaboration track"]
+    assert Organisation.objects.filter(kind=Organisation.Kind.STARTUP).count() == 120
+    assert Membership.objects.filter(role=Membership.Role.EVALUATOR).count() == 30
+    startup = Organisation.objects.filter(kind="startup").first()
+    assert startup.description_ko and startup.description_en
+    assert User.objects.get(email="startup001@kbridge.demo").check_password("kbridge-demo-2026")
+
+    counts = (User.objects.count(), Track.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Track.objects.count()) == counts
