@@ -116,3 +116,38 @@ def test_call_list_query_count_does_not_grow_with_calls(world, client, django_db
     for _ in range(3):
         TrackFactory(call=CallFactory(program=world.program), partner=world.partner_b)
     assert count() == one
+
+
+def test_operator_creates_a_program_and_adds_a_partner(personas, client_for):
+    from kbridge.accounts.models import Organisation
+    from kbridge.programs.models import Program
+
+    client = client_for(personas.operator)
+    response = client.post("/manage/programs/new/", {
+        "operator": personas.operator_org.pk, "year": "2027",
+        "name_ko": "2027 글로벌 기업 협업 프로그램", "name_en": "2027 Global Company Collaboration Program",
+        "budget_krw": "48000000000", "one_application_per_program": "on",
+    })
+    program = Program.objects.get(year=2027)
+    assert response["Location"] == f"/manage/programs/{program.pk}/"
+    assert program.operator == personas.operator_org
+
+    google = Organisation.objects.create(kind="partner", name_ko="구글", name_en="Google")
+    client.post(f"/manage/programs/{program.pk}/partners/add/", {
+        "organisation": google.pk, "sub_program_ko": "구글 스타트업 협업",
+        "sub_program_en": "Google for Startups collaboration"})
+    assert list(program.partners.values_list("organisation__name_en", flat=True)) == ["Google"]
+    assert list(AuditLog.objects.order_by("id").values_list("action", flat=True)) == [
+        "program.created", "partner.added"]
+
+
+def test_operator_cannot_create_a_program_for_another_agency(personas, client_for):
+    from kbridge.accounts.models import Organisation
+    from kbridge.programs.models import Program
+
+    other = Organisation.objects.create(kind="operator", name_ko="다른 기관")
+    response = client_for(personas.operator).post("/manage/programs/new/", {
+        "operator": other.pk, "year": "2027", "name_ko": "가짜 사업", "name_en": "Fake",
+        "budget_krw": "1"})
+    assert response.status_code == 200
+    assert not Program.objects.exists()
