@@ -15,12 +15,12 @@ settings.load_profile("kbridge-matching")
 class CountingEmbedder:
     """Wraps a real model and records every text that reaches it (to observe the cache)."""
 
-    def __init__(self, inner, version: str | None = None):
+    def __init__(self, inner, version: str | None = None, max_words: int | None = None):
         self.inner = inner
         self.name = inner.name
         self.version = version or inner.version
         self.dim = inner.dim
-        self.max_words = inner.max_words
+        self.max_words = max_words or inner.max_words
         self.seen: list[str] = []
 
     def embed(self, texts):

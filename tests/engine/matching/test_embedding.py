@@ -84,17 +84,23 @@ def test_empty_document_gets_the_zero_vector(matcher):
 
 
 def test_very_long_document_is_chunked_and_every_chunk_counts(e5):
-    # 1,590 budget units: far beyond the model's 512-token window.
-    head = "저전력 NPU 반도체를 설계합니다. " * 150
-    tail = "Our second business line is precision agriculture with drones. " * 60
-    model = CountingEmbedder(e5)
+    # A 40-unit budget stands in for the model's 512-token window to keep the test fast;
+    # the text is 7x longer than one chunk.
+    head = "저전력 NPU 반도체를 설계합니다. " * 20  # 140 units
+    tail = "Our second business line is precision agriculture with drones. " * 15  # 135 units
+    model = CountingEmbedder(e5, max_words=40)
     cached = CachedEmbedder(model)
     doc = cached.embed_documents([head + tail])[0]
-    chunks = chunk_text(head + tail, e5.max_words)
-    assert len(chunks) == 6
+    chunks = chunk_text(head + tail, 40)
+    assert len(chunks) == 8
     assert " ".join(chunks).split() == (head + tail).split()
     assert sorted(set(model.seen)) == sorted(set(chunks))
     # The pooled vector is not the first chunk's vector: the tail was not dropped.
     head_only = cached.embed_texts([chunks[0]])[0]
     tail_only = cached.embed_texts([chunks[-1]])[0]
     assert float(doc @ tail_only) > float(head_only @ tail_only)
+
+
+def test_default_budget_splits_a_long_profile(e5):
+    text = "저전력 NPU 반도체를 설계합니다. " * 150 + "We also fly drones over farms. " * 60
+    assert len(chunk_text(text, e5.max_words)) == 5

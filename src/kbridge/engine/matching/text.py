@@ -76,12 +76,14 @@ class Analyzer:
     """
 
     version = "1"  # bump when tokenisation changes, so dependent caches can be rebuilt
+    memo_size = 50_000  # Korean phrases remembered (cleared wholesale when full)
 
     def __init__(self, *, stem: bool = True, stopwords: Iterable[str] = ENGLISH_STOPWORDS):
         self._stem = stem
         self._stopwords = frozenset(stopwords)
         self._kiwi = None
         self._lock = threading.Lock()
+        self._memo: dict[str, tuple[Token, ...]] = {}
         self._stemmer = None
         if stem:
             import Stemmer  # PyStemmer: C Snowball stemmers, maintained, wheels on PyPI
@@ -140,6 +142,17 @@ class Analyzer:
         return self._kiwi
 
     def _korean(self, phrase: str) -> list[Token]:
+        # Keywords, titles and boilerplate phrases repeat across documents, and Kiwi costs
+        # about 0.3 ms per sentence: memoise per phrase (bounded).
+        hit = self._memo.get(phrase)
+        if hit is None:
+            hit = tuple(self._analyse_korean(phrase))
+            if len(self._memo) >= self.memo_size:
+                self._memo.clear()
+            self._memo[phrase] = hit
+        return list(hit)
+
+    def _analyse_korean(self, phrase: str) -> list[Token]:
         kiwi = self._get_kiwi()
         out: list[Token] = []
         foreign_start = foreign_end = -1
