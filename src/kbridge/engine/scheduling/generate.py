@@ -16,6 +16,13 @@ from kbridge.engine.scheduling.model import (
     Priority,
     Table,
 )
+from kbridge.engine.scheduling.presentations import (
+    Panel,
+    Person,
+    Pitch,
+    PresentationInstance,
+    Room,
+)
 
 
 def random_meeting_instance(
@@ -71,4 +78,59 @@ def random_meeting_instance(
         meetings=tuple(result),
         tables=tuple(table_list),
         sessions=session_of,
+    )
+
+
+def random_presentation_instance(
+    *,
+    startups: int = 40,
+    panels: int = 4,
+    members_per_panel: int = 5,
+    rooms: int = 4,
+    slots: int = 54,
+    pitch_length: int = 2,
+    second_pitch_share: float = 0.2,
+    blocked_share: float = 0.3,
+    breaks: frozenset[int] = frozenset(range(18, 24)),
+    seed: int = 0,
+) -> PresentationInstance:
+    """A pitch day: 10-minute slots from 9:00 (54 slots to 18:00, lunch 12:00-13:00 by default).
+
+    Every startup pitches to one panel, ``second_pitch_share`` of them to a second one too;
+    ``blocked_share`` of startups and members have a random blocked hour.
+    """
+    rng = random.Random(seed)
+
+    def blocked() -> frozenset[int]:
+        if rng.random() >= blocked_share:
+            return frozenset()
+        start = rng.randrange(0, slots - 6)
+        return frozenset(range(start, start + 6))
+
+    startup_list = tuple(Person(f"s{i}", blocked=blocked()) for i in range(startups))
+    member_list = tuple(
+        Person(f"j{i}", blocked=blocked()) for i in range(panels * members_per_panel)
+    )
+    panel_list = tuple(
+        Panel(
+            f"panel{k}",
+            tuple(f"j{k * members_per_panel + i}" for i in range(members_per_panel)),
+        )
+        for k in range(panels)
+    )
+    pitches = []
+    for i, s in enumerate(startup_list):
+        first = i % panels
+        pitches.append(Pitch(f"{s.id}@panel{first}", s.id, f"panel{first}", pitch_length))
+        if rng.random() < second_pitch_share and panels > 1:
+            second = (first + rng.randrange(1, panels)) % panels
+            pitches.append(Pitch(f"{s.id}@panel{second}", s.id, f"panel{second}", pitch_length))
+    return PresentationInstance(
+        n_slots=slots,
+        startups=startup_list,
+        members=member_list,
+        panels=panel_list,
+        rooms=tuple(Room(f"room{r}") for r in range(rooms)),
+        pitches=tuple(pitches),
+        breaks=breaks,
     )
