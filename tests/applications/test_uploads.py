@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pickle
 import unicodedata
 
 import pytest
@@ -158,6 +159,13 @@ def test_a_posted_path_never_reaches_the_check(client):
     answer = client.generic("POST", "/upload/", body,
                             content_type="multipart/form-data; boundary=B").json()
     assert answer["files"] == [{"name": "deck.pdf", "size": len(corpus.plain_pdf(1))}]
+
+
+def test_a_rejection_survives_pickling():
+    refused = rejection(b"")
+    copy = pickle.loads(pickle.dumps(refused))  # noqa: S301 - our own bytes
+    assert (copy.code, copy.message, copy.params) == (refused.code, refused.message,
+                                                      refused.params)
 
 
 def test_an_empty_file_is_refused():
@@ -441,13 +449,15 @@ def _csrf_client() -> tuple[Client, dict[str, str]]:
 
 
 def test_too_many_files_must_be_counted_before_the_csrf_middleware(settings):
+    session = "django.contrib.sessions.middleware.SessionMiddleware"
+    locale = "django.middleware.locale.LocaleMiddleware"
+    csrf = "django.middleware.csrf.CsrfViewMiddleware"
+    settings.MIDDLEWARE = [session, locale, csrf]
     client, headers = _csrf_client()
     bare = client.post("/upload/", {"file": _files(101)}, headers=headers)
     assert bare.status_code == 400  # the CSRF check parsed the body: no view, no message
 
-    csrf = settings.MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware")
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:csrf], f"{__name__}.CountFilesFirst",
-                           *settings.MIDDLEWARE[csrf:]]
+    settings.MIDDLEWARE = [session, locale, f"{__name__}.CountFilesFirst", csrf]
     client, headers = _csrf_client()
     answer = client.post("/upload/", {"file": _files(101)}, headers=headers)
     assert (answer.status_code, answer.json()["rejection"]) == (200, "too_many_files")

@@ -172,6 +172,9 @@ class UploadRejected(Exception):  # noqa: N818 - the name reads as the outcome i
     def __repr__(self) -> str:
         return f"UploadRejected({self.code!r}, {self.message!r})"
 
+    def __reduce__(self):  # picklable (task queues, caches) despite the extra arguments
+        return (type(self), (self.code, self.message, self.params))
+
 
 def _reject(code: str, msgid: str, **params: Any) -> UploadRejected:
     return UploadRejected(code, gettext(msgid) % params, params)
