@@ -15,10 +15,18 @@ same for presentation days (40 startups, 4 panels of 5, 4 rooms by default).
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
+from dataclasses import replace
 
-from kbridge.engine.scheduling import Priority, SolveOptions, greedy_schedule, solve_meetings
+from kbridge.engine.scheduling import (
+    Priority,
+    SolveOptions,
+    greedy_schedule,
+    reschedule,
+    solve_meetings,
+)
 from kbridge.engine.scheduling.generate import (
     random_meeting_instance,
     random_presentation_instance,
@@ -75,6 +83,54 @@ def meeting_rows(args: argparse.Namespace) -> list[dict]:
                     "gap": gap,
                     "holes": total_holes(instance, placements),
                     "holes_pp": total_holes(instance, placements) / n,
+                    "seconds": seconds,
+                }
+            )
+    return rows
+
+
+def reschedule_rows(args: argparse.Namespace) -> list[dict]:
+    """Re-runs: nothing changed, then 5% of placed meetings cancelled and 50 new requests."""
+    rows = []
+    for seed in args.seeds:
+        instance = random_meeting_instance(
+            participants=args.participants,
+            meetings=args.meetings + 50,
+            slots=args.slots,
+            tables=args.tables,
+            density=args.density,
+            must_share=args.must_share,
+            reserved_tables=args.reserved_tables,
+            sessions=args.sessions,
+            seed=seed,
+        )
+        options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=seed)
+        rerun = SolveOptions(time_limit=args.reschedule_time_limit, workers=args.workers, seed=seed)
+        base = replace(instance, meetings=instance.meetings[:-50])
+        first = solve_meetings(base, options)
+        rng = random.Random(seed)
+        placed = [p.meeting_id for p in first.placements]
+        cancelled = set(rng.sample(placed, len(placed) // 20))
+        changed = replace(
+            instance, meetings=tuple(m for m in instance.meetings if m.id not in cancelled)
+        )
+        for label, target in (("unchanged", base), ("-5% +50", changed)):
+            started = time.perf_counter()
+            again = reschedule(target, first.placements, rerun)
+            seconds = time.perf_counter() - started
+            assert violations(target, again.placements) == []
+            assert again.changes is not None
+            rows.append(
+                {
+                    "seed": seed,
+                    "scheduler": label,
+                    "placed": len(again.placements),
+                    "moved": len(again.changes.moved),
+                    "table_changed": len(again.changes.table_changed),
+                    "added": len(again.changes.added),
+                    "cancelled": len(again.changes.cancelled),
+                    "gap": again.gap,
+                    "holes": again.holes,
                     "seconds": seconds,
                 }
             )
@@ -171,6 +227,8 @@ def main() -> None:
     parser.add_argument("--presentation-time-limit", type=float, default=4.5)
     parser.add_argument("--skip-meetings", action="store_true")
     parser.add_argument("--skip-presentations", action="store_true")
+    parser.add_argument("--reschedule", action="store_true", help="also measure re-runs")
+    parser.add_argument("--reschedule-time-limit", type=float, default=20.0)
     args = parser.parse_args()
 
     if not args.skip_meetings:
@@ -194,6 +252,26 @@ def main() -> None:
             "seconds",
         ]
         print(table(rows + medians(rows, columns), columns))
+        print()
+    if args.reschedule:
+        print(
+            "## Re-scheduling (previous = our schedule of the first M meetings), "
+            f"time_limit={args.reschedule_time_limit}s\n"
+        )
+        rows = reschedule_rows(args)
+        columns = [
+            "seed",
+            "scheduler",
+            "placed",
+            "moved",
+            "table_changed",
+            "added",
+            "cancelled",
+            "gap",
+            "holes",
+            "seconds",
+        ]
+        print(table(rows, columns))
         print()
     if not args.skip_presentations:
         print(

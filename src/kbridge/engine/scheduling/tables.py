@@ -43,7 +43,11 @@ def assign_tables(
             if occupied.setdefault((table, s), mid) != mid:
                 raise SchedulingError(f"table {table!r} double-booked in slot {s}")
     result = dict(fixed)
-    pending = sorted((m for m in starts if m not in fixed), key=lambda m: (starts[m], m))
+    # Within a slot, meetings that had a table before choose first, so re-runs keep tables.
+    pending = sorted(
+        (m for m in starts if m not in fixed),
+        key=lambda m: (starts[m], preferred.get(m) not in general, m),
+    )
     for mid in pending:
         options = general
         want = preferred.get(mid)
