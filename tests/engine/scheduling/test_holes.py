@@ -51,3 +51,40 @@ def test_large_events_use_the_search_and_stay_optimal_in_what_they_place():
     assert violations(INSTANCE, schedule.placements) == []
     assert placed_weight(INSTANCE, schedule.placements) == schedule.weight_bound
     assert schedule.holes <= total_holes(INSTANCE, greedy_schedule(INSTANCE))
+
+
+def test_each_window_step_reports_exactly_whether_holes_went_down():
+    import random
+
+    from kbridge.engine.scheduling.holes import _improve_window, _sessions
+
+    instance = random_meeting_instance(
+        participants=60, meetings=200, slots=8, tables=12, reserved_tables=2, sessions=2, seed=4
+    )
+    index = {m.id: i for i, m in enumerate(instance.meetings)}
+    tables = instance.table_map()
+    current = {
+        index[p.meeting_id]: (p.slot, p.table_id if tables[p.table_id].reserved_for else None)
+        for p in greedy_schedule(instance)
+    }
+    general = sum(1 for t in instance.tables if not t.reserved_for)
+    rng = random.Random(0)
+    holes = total_holes(instance, _decode(instance, current, {}))
+    for _ in range(40):
+        chosen = set(rng.sample(range(8), rng.choice((2, 3))))
+        improved = _improve_window(
+            instance,
+            current,
+            set(),
+            chosen,
+            tables,
+            general,
+            time.perf_counter() + 5,
+            instance.meetings,
+            1.0,
+            _sessions(instance),
+        )
+        after = total_holes(instance, _decode(instance, current, {}))
+        assert (improved, after <= holes) == (after < holes, True)
+        holes = after
+    assert violations(instance, _decode(instance, current, {})) == []

@@ -42,6 +42,18 @@ def person_holes(instance: MeetingInstance, pid: str, busy: set[int]) -> int:
     return holes
 
 
+def _one(value: object) -> bool:
+    """Whether a busy/mark entry is the constant 1 (CP-SAT expressions refuse ``==`` tests)."""
+    return isinstance(value, int) and value == 1
+
+
+def _sessions(instance: MeetingInstance) -> list[list[int]]:
+    by_session: dict[int, list[int]] = defaultdict(list)
+    for s in range(instance.n_slots):
+        by_session[instance.session_of(s)].append(s)
+    return list(by_session.values())
+
+
 def improve_holes(
     instance: MeetingInstance,
     assignment: Assignment,
@@ -70,6 +82,7 @@ def improve_holes(
     sessions: dict[int, list[int]] = defaultdict(list)
     for s in range(instance.n_slots):
         sessions[instance.session_of(s)].append(s)
+    session_list = _sessions(instance)
     stale = 0
     while time.perf_counter() < deadline and stale < 200:
         # Pairs of slots are solved to optimality in milliseconds; triples reach further. Mixing
@@ -86,7 +99,16 @@ def improve_holes(
             pool = [s for s in sessions[session] if s not in instance.breaks]
             chosen = set(rng.sample(pool, min(len(pool), window)))
         improved = _improve_window(
-            instance, current, fixed, chosen, tables, general, deadline, meetings, per_window
+            instance,
+            current,
+            fixed,
+            chosen,
+            tables,
+            general,
+            deadline,
+            meetings,
+            per_window,
+            session_list,
         )
         stale = 0 if improved else stale + 1
     return current
@@ -102,6 +124,7 @@ def _improve_window(
     deadline: float,
     meetings: tuple,
     per_window: float,
+    session_list: list[list[int]],
 ) -> bool:
     released = [
         i
@@ -166,51 +189,76 @@ def _improve_window(
             model.add_at_most_one(vs)
     for s, vs in general_vars.items():
         model.add(sum(vs) <= general - general_used[s])
-    # Holes of the people involved, in every session where they could be affected.
-    hole_vars = []
+    # Holes of the people involved. Only slots where someone is or may be busy ("candidates")
+    # get variables; the stretch between two candidates counts its available slots at once.
+    hole_terms: list[tuple[int, cp_model.IntVar]] = []
+    constant = 0
     before_total = 0
     busy_now: dict[str, set[int]] = defaultdict(set)
     for i, (t, _) in current.items():
         for p in meetings[i].participants:
             if p in people:
                 busy_now[p].update(range(t, t + meetings[i].length))
+    participants = instance.participant_map()
     for pid in people:
         before_total += person_holes(instance, pid, busy_now[pid])
-        person = instance.participant_map()[pid]
-        by_session: dict[int, list[int]] = defaultdict(list)
-        for s in range(instance.n_slots):
-            by_session[instance.session_of(s)].append(s)
-        for session_slots in by_session.values():
-            terms = {}
-            for s in session_slots:
-                if (pid, s) in person_busy:
-                    terms[s] = 1
-                elif busy_vars.get((pid, s)):
-                    terms[s] = sum(busy_vars[(pid, s)])
-            if len(terms) < 2:
+        person = participants[pid]
+        for session_slots in session_list:
+            if not chosen.intersection(session_slots):
+                continue  # untouched session: constant for this person
+            busy: dict[int, object] = {}
+            for slot in session_slots:
+                if (pid, slot) in person_busy:
+                    busy[slot] = 1
+                elif busy_vars.get((pid, slot)):
+                    busy[slot] = sum(busy_vars[(pid, slot)])
+            if len(busy) < 2:
                 continue
-            window = [s for s in session_slots if min(terms) <= s <= max(terms)]
-            marks = []
-            for order in (window, window[::-1]):
-                seen = {}
-                prev = None
-                for s in order:
+            ks = sorted(busy)
+            before: dict[int, object] = {}
+            after: dict[int, object] = {}
+            for marks, order in ((before, ks), (after, ks[::-1])):
+                prev: object = 0
+                for k in order:
+                    if _one(busy[k]) or _one(prev):
+                        marks[k] = prev = 1  # someone is surely busy here or earlier
+                        continue
                     v = model.new_bool_var("")
-                    if s in terms:
-                        model.add(v >= terms[s])
-                    if prev is not None:
+                    model.add(v >= busy[k])
+                    if not isinstance(prev, int):
                         model.add_implication(prev, v)
-                    seen[s] = prev = v
-                marks.append(seen)
-            before, after = marks
-            for s in window[1:-1]:
-                if s in instance.breaks or not person.is_available(s):
+                    marks[k] = prev = v
+            for k in ks[1:-1]:
+                if _one(busy[k]):
                     continue
-                hole = model.new_bool_var("")
-                model.add(hole >= before[s] + after[s] - 1 - terms.get(s, 0))
-                hole_vars.append(hole)
-    # Holes that no released meeting can touch are constant; only people involved count.
-    model.minimize(sum(hole_vars))
+                if isinstance(before[k], int) and isinstance(after[k], int):
+                    hole = model.new_bool_var("")
+                    model.add(hole >= 1 - busy[k])
+                else:
+                    hole = model.new_bool_var("")
+                    model.add(hole >= before[k] + after[k] - 1 - busy[k])
+                hole_terms.append((1, hole))
+            for k, k2 in zip(ks, ks[1:], strict=False):
+                gap = sum(
+                    1
+                    for slot in range(k + 1, k2)
+                    if slot not in instance.breaks and person.is_available(slot)
+                )
+                if gap == 0:
+                    continue
+                if isinstance(before[k], int) and isinstance(after[k2], int):
+                    constant += gap  # fixed meetings on both sides: those slots are holes
+                    continue
+                bridge = model.new_bool_var("")
+                model.add(bridge >= before[k] + after[k2] - 1)
+                hole_terms.append((gap, bridge))
+        # Sessions the window does not touch are constant for this person and cancel out.
+        before_total -= sum(
+            person_holes(instance, pid, {x for x in busy_now[pid] if x in set(slots)})
+            for slots in session_list
+            if not chosen.intersection(slots)
+        )
+    model.minimize(sum(k * v for k, v in hole_terms) + constant)
     for (i, t, table), v in choice.items():
         model.add_hint(v, int(current[i] == (t, table)))
     solver = cp_model.CpSolver()

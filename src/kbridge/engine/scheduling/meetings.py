@@ -303,8 +303,8 @@ def _minimise_holes(
 
     Up to ``EXACT_HOLES_LIMIT`` placed meetings one CP-SAT model proves the optimum; beyond,
     :func:`.holes.improve_holes` searches slot windows, which improves far faster at event scale
-    (measured at 2,500 requests / 960 placed: 588 -> 235 holes in 5 s, against 380 for the single
-    model) but proves no bound beyond 0.
+    than one model of everything (see docs/benchmarks/scheduling.md) but proves no bound
+    beyond 0.
     """
     if len(assignment) > EXACT_HOLES_LIMIT:
         before = total_holes(instance, _decode(instance, assignment, preferred))
