@@ -118,3 +118,45 @@ class SupportItemFactory(factory.django.DjangoModelFactory):
     kind = SupportItem.Kind.CLOUD_CREDITS
     description_ko = "API 크레딧"
     description_en = "API credits"
+
+
+# --- applications ---------------------------------------------------------------------------
+
+from kbridge.applications.models import Application, Question, StartupProfile  # noqa: E402
+
+
+class StartupProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StartupProfile
+
+    organisation = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.STARTUP)
+    business_registration_number = "220-81-62517"
+    founded_on = dt.date(2022, 3, 2)
+    representative = factory.SubFactory(UserFactory)
+    technology_keywords = factory.LazyFunction(lambda: ["NPU", "edge AI"])
+    team_size = 12
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    call = factory.SubFactory(CallFactory)
+    kind = Question.Kind.TEXT
+    label_ko = "사업 개요"
+    label_en = "Business summary"
+    max_length = 500
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    track = factory.SubFactory(TrackFactory)
+    call = factory.SelfAttribute("track.call")
+    program = factory.SelfAttribute("track.call.program")
+    applicant = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.STARTUP)
+    created_by = factory.SubFactory(UserFactory)
+    exclusivity_key = factory.LazyAttribute(lambda o: f"program:{o.program.pk}")
+    declares_government_support = False
+    declares_no_tax_arrears = True

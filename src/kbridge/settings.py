@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kbridge.core",
     "kbridge.accounts",
     "kbridge.programs",
+    "kbridge.applications",
 ]
 
 MIDDLEWARE = [
@@ -92,9 +93,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "kbridge.applications.middleware.UploadSizeGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "kbridge.accounts.middleware.IdleTimeoutMiddleware",
     "kbridge.core.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -145,6 +147,10 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Tests use a file too (not the in-memory default): the browser tests' live
+            # server and the test share it through real connections with the same locking
+            # (WAL, busy timeout) as production, instead of shared-cache table locks.
+            "TEST": {"NAME": str(VAR_DIR / "test-kbridge.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -210,6 +216,16 @@ STORAGES = {
 # Uploaded files live outside the web root and are only served through permission-checked views.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "private"))
 MEDIA_URL = "/_private/"
+
+# Uploads: PDF attachments of applications. The limit is enforced from Content-Length before
+# the body is read, and again while streaming (SizeLimitUploadHandler) for chunked bodies.
+KBRIDGE_UPLOAD_MAX_BYTES = env_int("KBRIDGE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+FILE_UPLOAD_HANDLERS = [
+    "kbridge.applications.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {

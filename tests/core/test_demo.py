@@ -25,6 +25,15 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     assert startup.description_ko and startup.description_en
     assert User.objects.get(email="startup001@kbridge.demo").check_password("kbridge-demo-2026")
 
+    from kbridge.applications.models import Application, Submission
+    from kbridge.applications.selectors import findings_for
+
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "withdrawn"}
+    drafts = list(Application.objects.filter(status="draft").select_related("call", "track"))
+    assert any(findings_for(drafts).values()), "some drafts are ineligible"
+    assert Submission.objects.count() >= 15
+
     counts = (User.objects.count(), Track.objects.count())
     call_command("seed_demo")
     assert (User.objects.count(), Track.objects.count()) == counts

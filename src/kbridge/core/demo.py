@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kbridge.accounts.models import Membership, Organisation, User
+from kbridge.applications.models import StartupProfile
 from kbridge.programs import services as program_services
 from kbridge.programs.models import Program
 
@@ -285,6 +286,7 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
     program_services.publish_call(call=old_call, by=operator)
 
     # Startups.
+    startup_orgs = []
     for i in range(startups):
         sector = SECTORS[i % len(SECTORS)]
         prefix = PREFIXES[(i // len(SECTORS)) % len(PREFIXES)]
@@ -305,8 +307,20 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
         founder = _user(f"startup{i + 1:03d}@kbridge.demo", _person(rng))
         Membership.objects.create(user=founder, organisation=org,
                                   role=Membership.Role.STARTUP_REPRESENTATIVE)
+        pre_founder = i % 23 == 22
+        StartupProfile.objects.create(
+            organisation=org, representative=founder, is_pre_founder=pre_founder,
+            business_registration_number="" if pre_founder else _brn(rng),
+            founded_on=None if pre_founder else founded,
+            technology_keywords=list(rng.sample(sector.keywords, 3)), team_size=team,
+            revenue_krw=rng.randint(0, 80) * 100_000_000 if team > 10 else 0,
+            investment_krw=rng.randint(0, 120) * 100_000_000, patents=rng.randint(0, 12),
+            discoverable=i % 3 != 0,
+        )
+        startup_orgs.append((org, founder))
         if i == 0:
             logins["startup (representative)"] = founder.email
+    _seed_applications(call, operator, startup_orgs, rng, logins)
 
     # Evaluators with affiliations.
     for j, (ko, en, kind) in enumerate(AFFILIATIONS):
@@ -321,10 +335,96 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
     return logins
 
 
+def _brn(rng: random.Random) -> str:
+    """A business registration number with a valid National Tax Service check digit."""
+    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+    digits = [rng.randint(1, 8), rng.randint(0, 9), rng.randint(1, 9), 8, rng.choice([1, 6, 7]),
+              *[rng.randint(0, 9) for _ in range(3)], rng.randint(1, 9)]
+    total = sum(d * w for d, w in zip(digits, weights, strict=True)) + digits[8] * 5 // 10
+    digits.append((10 - total % 10) % 10)
+    text = "".join(map(str, digits))
+    return f"{text[:3]}-{text[3:5]}-{text[5:]}"
+
+
+def _demo_pdf(title: str, pages: int) -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=842, height=595)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _seed_applications(call, operator, startup_orgs, rng, logins) -> None:
+    """Submitted, draft, ineligible and withdrawn applications for the open call."""
+    import hashlib
+
+    from kbridge.applications import services as application_services
+    from kbridge.applications.models import Question
+    from kbridge.applications.uploads import CheckedPDF
+
+    questions = application_services.add_standard_questions(call=call, by=operator)
+    tracks = list(call.tracks.order_by("partner_id", "position"))
+    for n, (org, founder) in enumerate(startup_orgs[1:61], start=1):
+        sector = next(s for s in SECTORS if s.en == org.sector)
+        # Startups go to the partner whose interests fit their sector best.
+        preferred = {"ai_chips": 1, "llm_apps": 0, "platform": 0, "robotics": 2,
+                     "bio": 5, "fintech": 4, "mobility": 2, "climate": 5, "edtech": 3,
+                     "content": 3}[sector.key]
+        track = tracks[preferred if rng.random() < 0.8 else rng.randrange(len(tracks))]
+        application = application_services.start_application(track=track, applicant=org,
+                                                              by=founder)
+        kind = "submitted" if n <= 30 else "draft" if n <= 48 else "withdrawn" if n <= 52 \
+            else "ineligible"
+        answers = {}
+        for q in questions:
+            if q.kind == Question.Kind.TEXT and (kind != "draft" or rng.random() < 0.6):
+                answers[str(q.pk)] = (f"{org.description_ko}\n\n{org.description_en}")[
+                    : q.max_length or 1000]
+            elif q.kind == Question.Kind.NUMBER:
+                answers[str(q.pk)] = org.profile.investment_krw
+            elif q.kind == Question.Kind.CHOICE:
+                answers[str(q.pk)] = rng.choice(q.choices)["value"]
+        version = application_services.save_draft(
+            application=application, by=founder, answers=answers, base_version=1,
+            declarations={"declares_government_support": kind == "ineligible" and n % 2 == 0,
+                          "government_support_detail": "창업성장기술개발사업"
+                          if kind == "ineligible" and n % 2 == 0 else "",
+                          "declares_no_tax_arrears": True})
+        if kind in {"submitted", "withdrawn"}:
+            for q in questions:
+                if q.kind == Question.Kind.FILE:
+                    pages = rng.randint(8, 20)
+                    data = _demo_pdf(f"{org.name_en} — {q.label_en}", pages)
+                    application_services.attach_file(
+                        application=application, question=q, by=founder,
+                        checked=CheckedPDF(data=data, sha256=hashlib.sha256(data).hexdigest(),
+                                           size=len(data), pages=pages,
+                                           original_name=f"{org.name_en} {q.label_en}.pdf"))
+            application.refresh_from_db()
+            version = application.version
+        if kind in {"submitted", "withdrawn"} and not application_services.validate_for_submission(
+                application):
+            application_services.submit_application(application=application, by=founder,
+                                                     draft_version=version)
+        if kind == "withdrawn":
+            application.refresh_from_db()
+            application_services.withdraw_application(application=application, by=founder,
+                                                      reason="다른 사업과 일정이 겹침")
+        if n == 1:
+            logins["startup (submitted)"] = founder.email
+
+
 def existing_logins() -> dict[str, str]:
     logins = {"operator": "operator@kbridge.demo"}
     for spec in PARTNERS:
         logins[f"partner ({spec['en']})"] = f"{spec['en'].lower()}@kbridge.demo"
     logins["startup (representative)"] = "startup001@kbridge.demo"
+    logins["startup (submitted)"] = "startup002@kbridge.demo"
     logins["evaluator"] = "evaluator01@kbridge.demo"
     return logins

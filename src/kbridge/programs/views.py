@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kbridge.accounts.models import Membership
-from kbridge.accounts.selectors import organisation_ids
+from kbridge.accounts.selectors import has_role, organisation_ids
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.programs import selectors, services
 from kbridge.programs.forms import (
@@ -35,7 +35,11 @@ def call_list(request):
 def call_detail(request, pk: int):
     call = get_object_or_404_for(request.user, "programs.view_call",
                                  selectors.call_detail_queryset(), pk=pk)
-    return render(request, "programs/call_detail.html", {"call": call, "now": timezone.now()})
+    now = timezone.now()
+    return render(request, "programs/call_detail.html", {
+        "call": call, "now": now, "is_open": call.is_open(now),
+        "is_representative": has_role(request.user, Membership.Role.STARTUP_REPRESENTATIVE),
+    })
 
 
 # --- Operator console ------------------------------------------------------------------------

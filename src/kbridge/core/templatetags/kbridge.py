@@ -48,3 +48,16 @@ def localized(obj, field: str) -> str:
     lang = (get_language() or "ko")[:2]
     first, second = ("en", "ko") if lang == "en" else ("ko", "en")
     return getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+
+
+@register.filter
+def kst_time(value: dt.datetime | None) -> str:
+    """HH:MM:SS in KST, for "saved at" and submission times."""
+    if value is None:
+        return ""
+    return timezone.localtime(value, KST).strftime("%H:%M:%S")
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kbridge.accounts.models import Organisation
+from kbridge.applications.eligibility import valid_brn
+from kbridge.applications.models import Application, DeadlineExtension, Question, StartupProfile
+from kbridge.programs.forms import DateInput, DateTimeLocalInput, KeywordsField
+
+
+class ProfileForm(forms.ModelForm):
+    name_ko = forms.CharField(label=_("Company name (Korean)"), max_length=200)
+    name_en = forms.CharField(label=_("Company name (English)"), max_length=200, required=False)
+    description_ko = forms.CharField(label=_("description (Korean)"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 5}))
+    description_en = forms.CharField(label=_("description (English)"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 5}))
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    sector = forms.CharField(label=_("sector"), max_length=80, required=False)
+    technology_keywords = KeywordsField(label=_("technology keywords"), required=False,
+                                        help_text=_("Separate keywords with commas."))
+
+    class Meta:
+        model = StartupProfile
+        fields = ["is_pre_founder", "business_registration_number", "founded_on",
+                  "technology_keywords", "team_size", "revenue_krw", "investment_krw",
+                  "patents", "discoverable"]
+        widgets = {"founded_on": DateInput()}
+
+    field_order = ["name_ko", "name_en", "is_pre_founder", "business_registration_number",
+                   "founded_on", "sector", "technology_keywords", "description_ko",
+                   "description_en", "team_size", "revenue_krw", "investment_krw", "patents",
+                   "website", "discoverable"]
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        for name in ("name_ko", "name_en", "description_ko", "description_en", "website",
+                     "sector"):
+            initial.setdefault(name, getattr(organisation, name))
+        super().__init__(*args, **kwargs)
+
+    def clean_business_registration_number(self):
+        number = self.cleaned_data["business_registration_number"].strip()
+        digits = "".join(ch for ch in number if ch.isdigit())
+        if not number:
+            return ""
+        if not valid_brn(digits):
+            raise forms.ValidationError(
+                _("This is not a valid business registration number. Check the 10 digits."))
+        return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("is_pre_founder"):
+            if not cleaned.get("business_registration_number") and \
+                    "business_registration_number" not in self.errors:
+                self.add_error("business_registration_number", _(
+                    "Enter the business registration number, or tick “pre-founder”."))
+            if not cleaned.get("founded_on") and "founded_on" not in self.errors:
+                self.add_error("founded_on", _("Enter the founding date."))
+        return cleaned
+
+
+def _label(question: Question, field: str) -> str:
+    lang = (get_language() or "ko")[:2]
+    first, second = ("en", "ko") if lang == "en" else ("ko", "en")
+    return getattr(question, f"{field}_{first}") or getattr(question, f"{field}_{second}")
+
+
+class DraftForm(forms.Form):
+    """The answers of a draft. Nothing here rejects input: drafts keep whatever was typed;
+    completeness is checked at submission (services.validate_for_submission)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    editor = forms.CharField(widget=forms.HiddenInput, required=False)
+    declares_government_support = forms.TypedChoiceField(
+        label=_("Does your company currently receive funding from another government startup "
+                "program?"),
+        choices=[("", "—"), ("no", _("No")), ("yes", _("Yes"))], required=False,
+        coerce=lambda v: {"yes": True, "no": False}.get(v), empty_value=None)
+    government_support_detail = forms.CharField(
+        label=_("If yes, which program"), max_length=300, required=False)
+    declares_no_tax_arrears = forms.BooleanField(
+        label=_("We confirm that our company has no unpaid national or local taxes."),
+        required=False)
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for q in questions:
+            if q.kind == Question.Kind.FILE:
+                continue
+            common = {"label": _label(q, "label"), "required": False,
+                      "help_text": _label(q, "help")}
+            if q.kind == Question.Kind.TEXT:
+                attrs = {"rows": 6}
+                if q.max_length:
+                    attrs["data-maxlength"] = q.max_length
+                field = forms.CharField(widget=forms.Textarea(attrs=attrs), strip=False,
+                                        **common)
+            elif q.kind == Question.Kind.NUMBER:
+                field = forms.CharField(widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+                                        **common)
+            else:
+                lang = (get_language() or "ko")[:2]
+                field = forms.ChoiceField(
+                    choices=[("", "—")] + [(c["value"], c.get(lang) or c.get("ko") or c["value"])
+                                           for c in q.choices], **common)
+            field.question = q
+            self.fields[f"q_{q.pk}"] = field
+        order = [f"q_{q.pk}" for q in questions if q.kind != Question.Kind.FILE]
+        self.order_fields(order + ["declares_government_support", "government_support_detail",
+                                   "declares_no_tax_arrears", "version", "editor"])
+
+    @classmethod
+    def for_application(cls, application: Application, questions: list[Question],
+                        errors: dict[str, list[str]] | None = None) -> DraftForm:
+        """The form bound to the stored draft, with submission problems shown on the fields."""
+        data = {k: ("" if v is None else v) for k, v in cls.initial_for(application).items()}
+        if data.pop("declares_no_tax_arrears"):
+            data["declares_no_tax_arrears"] = "on"
+        form = cls(data=data, questions=questions)
+        form.is_valid()
+        for name, messages in (errors or {}).items():
+            if name in form.fields:
+                for message in messages:
+                    form.add_error(name, message)
+        return form
+
+    @classmethod
+    def initial_for(cls, application: Application) -> dict:
+        initial = {f"q_{k}": v for k, v in application.answers.items()}
+        initial.update({
+            "version": application.version,
+            "editor": uuid.uuid4().hex,
+            "declares_government_support": {True: "yes", False: "no"}.get(
+                application.declares_government_support, ""),
+            "government_support_detail": application.government_support_detail,
+            "declares_no_tax_arrears": application.declares_no_tax_arrears,
+        })
+        return initial
+
+    def raw_answers(self) -> dict[str, str]:
+        """What was typed, keyed by question id, straight from the POST data."""
+        return {name[2:]: self.data.get(name, "") for name in self.fields
+                if name.startswith("q_") and name in self.data}
+
+    def declarations(self) -> dict:
+        data = self.data
+        out = {}
+        if "declares_government_support" in data:
+            out["declares_government_support"] = {"yes": True, "no": False}.get(
+                data.get("declares_government_support"))
+        if "government_support_detail" in data:
+            out["government_support_detail"] = data.get("government_support_detail", "")
+        # An unticked checkbox is absent from the POST: only the full form sends the marker.
+        if "declarations_present" in data:
+            out["declares_no_tax_arrears"] = data.get("declares_no_tax_arrears") in (
+                "on", "true", "1")
+        return out
+
+    def editor_id(self) -> str:
+        return str(self.data.get("editor", ""))[:32]
+
+    def base_version(self) -> int:
+        try:
+            return int(self.data.get("version", "0"))
+        except ValueError:
+            return 0
+
+
+class ExtensionForm(forms.ModelForm):
+    applicant = forms.ModelChoiceField(
+        label=_("Applicant"), required=False, queryset=Organisation.objects.none(),
+        help_text=_("Leave empty to extend the whole call."))
+
+    class Meta:
+        model = DeadlineExtension
+        fields = ["applicant", "deadline_at", "reason"]
+        widgets = {"deadline_at": DateTimeLocalInput(),
+                   "reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].queryset = Organisation.objects.filter(
+            applications__call=call).distinct()
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["position", "kind", "label_ko", "label_en", "help_ko", "help_en", "required",
+                  "max_length", "min_value", "max_value", "choices"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 2})}
+
+
+QuestionFormSet = forms.modelformset_factory(Question, form=QuestionForm, extra=1,
+                                             can_delete=True)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.http.multipartparser import MultiPartParser
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+
+from kbridge.applications.uploads import count_files_or_reject, reject_oversized_request
+
+
+class _RawNameParser(MultiPartParser):
+    """Django's parser, remembering each file name as the browser sent it.
+
+    Django reduces "../deck.pdf" to "deck.pdf" before any upload handler sees it; the
+    portal refuses such names outright (with a message) instead of silently renaming.
+    """
+
+    def __init__(self, *args, raw_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._raw_names = raw_names
+
+    def sanitize_file_name(self, file_name):
+        self._raw_names.append(file_name)
+        return super().sanitize_file_name(file_name)
+
+
+def _parse_keeping_raw_names(request, META, post_data):  # noqa: N803 - Django's signature
+    request.raw_upload_names = []
+    parser = _RawNameParser(META, post_data, request.upload_handlers, request.encoding,
+                            raw_names=request.raw_upload_names)
+    return parser.parse()
+
+
+class UploadSizeGuardMiddleware:
+    """Refuse an upload whose declared size is already too large, before its body is read.
+
+    It sits before the CSRF middleware, which would otherwise parse the multipart body.
+    Files just over the limit are caught while streaming (SizeLimitUploadHandler) and by the
+    PDF check; this guard spares the server from reading hundreds of megabytes first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
+            if match is not None and match.view_name == "applications:upload":
+                response = self._guard(request, match)
+                if response is not None:
+                    return response
+        return self.get_response(request)
+
+    def _guard(self, request, match):
+        # Shadow HttpRequest.parse_file_upload (an instance attribute wins) to keep the names
+        # as sent; parsing is otherwise Django's own.
+        request.parse_file_upload = functools.partial(_parse_keeping_raw_names, request)
+        rejection = reject_oversized_request(request,
+                                             max_bytes=settings.KBRIDGE_UPLOAD_MAX_BYTES)
+        # The CSRF middleware parses the body next; more files than Django accepts would end
+        # there in a bare 400, so they are counted (and refused) here first.
+        if rejection is None:
+            rejection = count_files_or_reject(request)
+        if rejection is None:
+            return None
+        messages.error(request, rejection.message)
+        response = redirect("applications:edit", pk=match.kwargs["pk"])
+        if rejection.code == "too_large":
+            # The unread body must not be taken for the next request on this connection.
+            response["Connection"] = "close"
+        return response

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from kbridge.accounts.models import Membership, Organisation
+from kbridge.accounts.selectors import organisation_ids
+from kbridge.applications import eligibility
+from kbridge.applications.models import (
+    Application,
+    Attachment,
+    DeadlineExtension,
+    Question,
+    StartupProfile,
+)
+from kbridge.programs.models import Call, Track
+
+
+def effective_deadline(call: Call, applicant_id: int | None) -> dt.datetime:
+    """The call's deadline, moved by the latest extension for the call or this applicant."""
+    extended = DeadlineExtension.objects.filter(call=call).filter(
+        Q(applicant__isnull=True) | Q(applicant_id=applicant_id)
+    ).aggregate(latest=Max("deadline_at"))["latest"]
+    return max(call.deadline_at, extended) if extended else call.deadline_at
+
+
+def startups_of(user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        pk__in=organisation_ids(user, Membership.Role.STARTUP_REPRESENTATIVE,
+                                Membership.Role.STARTUP_MEMBER),
+        kind=Organisation.Kind.STARTUP,
+    )
+
+
+def profile_of(organisation: Organisation) -> StartupProfile | None:
+    return StartupProfile.objects.filter(organisation=organisation).first()
+
+
+def questions_of(call: Call) -> list[Question]:
+    return list(Question.objects.filter(call=call).order_by("position", "pk"))
+
+
+def current_attachments(application: Application) -> dict[int, Attachment]:
+    return {a.question_id: a for a in application.attachments.filter(is_current=True)}
+
+
+def other_selections(application: Application) -> tuple[str, ...]:
+    others = Application.objects.filter(
+        applicant_id=application.applicant_id, status=Application.Status.SELECTED
+    ).exclude(pk=application.pk).select_related("program", "track")
+    return tuple(f"{a.program.name_ko} · {a.track.name_ko}" for a in others)
+
+
+_UNSET = object()
+
+
+def eligibility_findings(application: Application, *, track: Track | None = None,
+                         profile=_UNSET, deadline: dt.datetime | None = None,
+                         selections: tuple[str, ...] | None = None
+                         ) -> list[eligibility.Finding]:
+    """The failing rules for ``application``; list pages pass pre-fetched facts (see
+    ``findings_for``) so that a page of applications costs a fixed number of queries."""
+    track = track or application.track
+    if profile is _UNSET:
+        profile = profile_of(application.applicant)
+    deadline = timezone.localtime(
+        deadline or effective_deadline(track.call, application.applicant_id))
+    facts = eligibility.Facts(
+        is_pre_founder=bool(profile and profile.is_pre_founder),
+        business_registration_number=profile.business_registration_number if profile else "",
+        founded_on=profile.founded_on if profile else None,
+        declares_government_support=application.declares_government_support,
+        government_support_detail=application.government_support_detail,
+        declares_no_tax_arrears=application.declares_no_tax_arrears,
+        other_selections=(selections if selections is not None
+                          else other_selections(application)),
+    )
+    rules = eligibility.Rules(
+        max_company_age_years=track.max_company_age_years,
+        pre_founders_allowed=track.pre_founders_allowed,
+        exclude_duplicate_funding=track.exclude_duplicate_funding,
+        deadline_date=deadline.date(),
+    )
+    return eligibility.check(facts, rules)
+
+
+def applications_for_call(call: Call) -> QuerySet[Application]:
+    return (Application.objects.filter(call=call)
+            .select_related("applicant", "call", "track__call",
+                            "track__partner__organisation")
+            .order_by("track__position", "applicant__name_ko"))
+
+
+def findings_for(applications: list[Application]) -> dict[int, list[eligibility.Finding]]:
+    """Eligibility of many applications of one call with three queries in all."""
+    if not applications:
+        return {}
+    call = applications[0].call
+    extensions = list(DeadlineExtension.objects.filter(call=call))
+    selected: dict[int, list[Application]] = {}
+    for other in Application.objects.filter(
+            applicant_id__in={a.applicant_id for a in applications},
+            status=Application.Status.SELECTED).select_related("program", "track"):
+        selected.setdefault(other.applicant_id, []).append(other)
+    profiles = {p.organisation_id: p for p in StartupProfile.objects.filter(
+        organisation_id__in={a.applicant_id for a in applications})}
+    result = {}
+    for application in applications:
+        moved = [e.deadline_at for e in extensions
+                 if e.applicant_id in (None, application.applicant_id)]
+        deadline = max([call.deadline_at, *moved])
+        selections = tuple(f"{o.program.name_ko} · {o.track.name_ko}"
+                           for o in selected.get(application.applicant_id, [])
+                           if o.pk != application.pk)
+        result[application.pk] = eligibility_findings(
+            application, profile=profiles.get(application.applicant_id), deadline=deadline,
+            selections=selections)
+    return result

@@ -1,0 +1,511 @@
+"""State changes of startup profiles and applications.
+
+Submissions are the heart of the portal, so the rules are strict and explicit:
+* the server clock decides, against the call's deadline moved by any documented extension;
+* a submission is idempotent per draft version (a unique constraint backs this up, so double
+  clicks and concurrent requests create exactly one submission);
+* every submission freezes answers, profile and file hashes into a ``Submission`` with a
+  receipt, and the draft stays editable until the deadline (each re-submission is a new
+  version; history is kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kbridge.accounts.models import Membership, Organisation, User
+from kbridge.applications import selectors
+from kbridge.applications.models import (
+    Application,
+    Attachment,
+    DeadlineExtension,
+    Question,
+    StartupProfile,
+    Submission,
+)
+from kbridge.core import audit
+from kbridge.programs.models import Call, Track
+
+MAX_TEXT = 50_000  # hard cap for anything stored in a draft, far above any question's limit
+
+
+class DraftConflict(Exception):
+    """The draft changed (in another tab or device) since this page loaded it."""
+
+    def __init__(self, application: Application):
+        super().__init__("draft changed")
+        self.application = application
+
+
+class SubmissionClosed(Exception):
+    def __init__(self, deadline):
+        super().__init__("deadline passed")
+        self.deadline = deadline
+
+
+class SubmissionInvalid(Exception):
+    """The draft is not complete or not eligible; ``errors`` maps field name to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("invalid submission")
+        self.errors = errors
+
+
+# --- Profile ----------------------------------------------------------------------------------
+
+ORGANISATION_PROFILE_FIELDS = ["name_ko", "name_en", "description_ko", "description_en",
+                               "website", "sector"]
+
+
+@transaction.atomic
+def save_profile(*, organisation: Organisation, by: User, **fields) -> StartupProfile:
+    """Create or update a startup's profile. Submitted applications keep their snapshot.
+
+    Side effects: audit ``profile.updated`` with the changed fields.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    profile = StartupProfile.objects.filter(organisation=organisation).first()
+    before = {**audit.snapshot(organisation, ORGANISATION_PROFILE_FIELDS),
+              **(audit.snapshot(profile) if profile else {})}
+    for name in ORGANISATION_PROFILE_FIELDS:
+        if name in fields:
+            setattr(organisation, name, fields.pop(name))
+    organisation.full_clean()
+    organisation.save()
+    if profile is None:
+        profile = StartupProfile(organisation=organisation, representative=by)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    if profile.is_pre_founder:
+        profile.business_registration_number = ""
+    profile.full_clean()
+    profile.save()
+    after = {**audit.snapshot(organisation, ORGANISATION_PROFILE_FIELDS),
+             **audit.snapshot(profile)}
+    old, new = audit.diff(before, after)
+    for noise in ("updated_at", "created_at", "id"):
+        old.pop(noise, None)
+        new.pop(noise, None)
+    if new:
+        audit.record("profile.updated", profile, before=old, after=new, actor=by)
+    return profile
+
+
+def profile_snapshot(organisation: Organisation) -> dict[str, Any]:
+    profile = selectors.profile_of(organisation)
+    data = audit.snapshot(organisation, ORGANISATION_PROFILE_FIELDS + ["keywords"])
+    if profile:
+        data.update(audit.snapshot(profile))
+        for noise in ("id", "created_at", "updated_at", "organisation"):
+            data.pop(noise, None)
+    return data
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+
+def _exclusivity_key(track: Track) -> str:
+    program = track.call.program
+    if program.one_application_per_program:
+        return f"program:{program.pk}"
+    return f"track:{track.pk}"
+
+
+def _ensure_open(call: Call, applicant_id: int | None, now=None) -> None:
+    now = now or timezone.now()
+    deadline = selectors.effective_deadline(call, applicant_id)
+    if call.status != Call.Status.PUBLISHED or now < call.opens_at:
+        raise ValidationError(_("This call is not open for applications."))
+    if now >= deadline:
+        raise SubmissionClosed(deadline)
+
+
+@transaction.atomic
+def start_application(*, track: Track, applicant: Organisation, by: User) -> Application:
+    """Open a draft for ``applicant`` on ``track``. One live application per program.
+
+    Side effects: audit ``application.started``.
+    """
+    if not Membership.objects.filter(user=by, organisation=applicant,
+                                     role=Membership.Role.STARTUP_REPRESENTATIVE).exists():
+        raise ValidationError(_("Only the company's representative can apply, with their own "
+                                "account."))
+    call = track.call
+    _ensure_open(call, applicant.pk)
+    # Lock the startup so two tabs starting applications at once are serialised.
+    Organisation.objects.select_for_update().get(pk=applicant.pk)
+    key = _exclusivity_key(track)
+    existing = Application.objects.filter(applicant=applicant, exclusivity_key=key).exclude(
+        status=Application.Status.WITHDRAWN).select_related("track__partner__organisation").first()
+    if existing is not None:
+        if existing.track_id == track.pk:
+            return existing
+        raise ValidationError(_(
+            "Your company already has an application in this program (%(partner)s · %(track)s). "
+            "Each company may apply to only one track per program; withdraw that application "
+            "first if you want to apply here instead.") % {
+                "partner": existing.track.partner.organisation.name_en,
+                "track": existing.track.name_ko})
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                applicant=applicant, program=call.program, call=call, track=track,
+                created_by=by, exclusivity_key=key, saved_at=timezone.now())
+    except IntegrityError as exc:
+        raise ValidationError(_("Your company already has an application in this program.")) \
+            from exc
+    audit.record("application.started", application,
+                 after={"track": track.pk, "applicant": applicant.pk}, actor=by)
+    return application
+
+
+def _clean_answer(question: Question, raw: Any) -> Any:
+    """Keep what the person typed (drafts never lose input); only normalise the type."""
+    if raw is None:
+        return None
+    text = str(raw)[:MAX_TEXT]
+    if question.kind == Question.Kind.NUMBER:
+        stripped = text.replace(",", "").strip()
+        try:
+            return int(stripped)
+        except ValueError:
+            return text  # kept as typed, reported at submission
+    return text
+
+
+@transaction.atomic
+def save_draft(*, application: Application, by: User, answers: dict[str, Any],
+               declarations: dict[str, Any], base_version: int, editor: str = "") -> int:
+    """Store the draft as typed. Returns the draft version that now holds exactly this data.
+
+    Raises DraftConflict when the draft changed since ``base_version`` (in another tab, or on
+    another device) and this save would overwrite it. ``editor`` identifies the page doing
+    the save: its own earlier saves still in flight are not conflicts. Identical data is never
+    a conflict (an idle second tab is harmless).
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise ValidationError(_("This application can no longer be edited."))
+    questions = {str(q.pk): q for q in selectors.questions_of(application.call)
+                 if q.kind != Question.Kind.FILE}
+    new_answers = dict(application.answers)
+    for key, raw in answers.items():
+        if key in questions:
+            new_answers[key] = _clean_answer(questions[key], raw)
+    new_decl = {
+        "declares_government_support": declarations.get(
+            "declares_government_support", application.declares_government_support),
+        "government_support_detail": str(declarations.get(
+            "government_support_detail", application.government_support_detail))[:300],
+        "declares_no_tax_arrears": bool(declarations.get(
+            "declares_no_tax_arrears", application.declares_no_tax_arrears)),
+    }
+    old_decl = {k: getattr(application, k) for k in new_decl}
+    if new_answers == application.answers and new_decl == old_decl:
+        return application.version
+    own_run = bool(editor) and editor == application.editor and \
+        base_version >= application.editor_since
+    if base_version != application.version and not own_run:
+        raise DraftConflict(application)
+    if not own_run:
+        application.editor, application.editor_since = editor, application.version
+    application.answers = new_answers
+    for key, value in new_decl.items():
+        setattr(application, key, value)
+    application.version += 1
+    application.saved_at = timezone.now()
+    application.save()
+    return application.version
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    attachment: Attachment
+    replaced: Attachment | None
+
+
+@transaction.atomic
+def attach_file(*, application: Application, question: Question, checked, by: User,
+                base_version: int | None = None) -> StoredFile:
+    """Store a checked PDF for a file question; the previous file stays for old versions.
+
+    Side effects: the bytes are written to private storage under a generated name;
+    audit ``application.file_uploaded`` with the SHA-256.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise ValidationError(_("This application can no longer be edited."))
+    _ensure_open(application.call, application.applicant_id)
+    if question.call_id != application.call_id or question.kind != Question.Kind.FILE:
+        raise ValidationError(_("This file slot does not belong to the application."))
+    previous = application.attachments.filter(question=question, is_current=True).first()
+    attachment = Attachment(application=application, question=question,
+                            original_name=checked.original_name, size=checked.size,
+                            pages=checked.pages, sha256=checked.sha256, uploaded_by=by)
+    default_storage.save(storage_path(attachment), ContentFile(checked.data))
+    if previous is not None:
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+    attachment.save()
+    application.version += 1
+    application.saved_at = timezone.now()
+    application.save(update_fields=["version", "saved_at", "updated_at"])
+    audit.record("application.file_uploaded", application, after={
+        "question": question.pk, "file": attachment.original_name, "sha256": attachment.sha256,
+        "size": attachment.size, "pages": attachment.pages}, actor=by)
+    return StoredFile(attachment, previous)
+
+
+def storage_path(attachment: Attachment) -> str:
+    return f"applications/{attachment.stored_name}"
+
+
+def validate_for_submission(application: Application) -> dict[str, list[str]]:
+    """Every reason the draft cannot be submitted yet, keyed by form field name."""
+    errors: dict[str, list[str]] = {}
+    files = selectors.current_attachments(application)
+    for q in selectors.questions_of(application.call):
+        name = f"q_{q.pk}"
+        if q.kind == Question.Kind.FILE:
+            if q.required and q.pk not in files:
+                errors.setdefault(name, []).append(_("Upload this PDF file."))
+            continue
+        value = application.answers.get(str(q.pk))
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if empty:
+            if q.required:
+                errors.setdefault(name, []).append(_("This answer is required."))
+            continue
+        if q.kind == Question.Kind.TEXT and q.max_length and len(str(value)) > q.max_length:
+            errors.setdefault(name, []).append(
+                _("Shorten this answer to %(max)s characters (it has %(n)s).")
+                % {"max": q.max_length, "n": len(str(value))})
+        if q.kind == Question.Kind.NUMBER:
+            if not isinstance(value, int):
+                errors.setdefault(name, []).append(_("Enter a whole number."))
+            elif q.min_value is not None and value < q.min_value:
+                errors.setdefault(name, []).append(
+                    _("Enter a number of at least %(min)s.") % {"min": q.min_value})
+            elif q.max_value is not None and value > q.max_value:
+                errors.setdefault(name, []).append(
+                    _("Enter a number of at most %(max)s.") % {"max": q.max_value})
+        if q.kind == Question.Kind.CHOICE and value not in {c["value"] for c in q.choices}:
+            errors.setdefault(name, []).append(_("Choose one of the options."))
+    findings = selectors.eligibility_findings(application)
+    if findings:
+        errors["eligibility"] = [f.message for f in findings]
+    return errors
+
+
+def _canonical_sha256(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def answers_document(application: Application) -> dict[str, Any]:
+    return {
+        "answers": application.answers,
+        "declares_government_support": application.declares_government_support,
+        "government_support_detail": application.government_support_detail,
+        "declares_no_tax_arrears": application.declares_no_tax_arrears,
+        "track": application.track_id,
+    }
+
+
+def submit_application(*, application: Application, by: User, draft_version: int,
+                       now=None) -> Submission:
+    """Submit the draft as it stands at ``draft_version``.
+
+    Idempotent: submitting the same draft version again returns the same submission.
+    Raises SubmissionClosed after the (possibly extended) deadline, DraftConflict if the
+    draft changed since the page was loaded, SubmissionInvalid with every problem listed.
+    Side effects: audit ``application.submitted``; the receipt is e-mailed after commit.
+    """
+    try:
+        return _submit(application=application, by=by, draft_version=draft_version, now=now)
+    except IntegrityError:
+        # A concurrent request for the same draft version won the race; return its result.
+        existing = Submission.objects.filter(application=application,
+                                             draft_version=draft_version).first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _submit(*, application: Application, by: User, draft_version: int, now=None) -> Submission:
+    now = now or timezone.now()
+    application = (Application.objects.select_for_update()
+                   .select_related("call__program", "track", "applicant").get(pk=application.pk))
+    existing = application.submissions.filter(draft_version=draft_version).first()
+    if existing is not None:
+        return existing
+    if application.status not in {Application.Status.DRAFT, Application.Status.SUBMITTED}:
+        raise ValidationError(_("This application can no longer be submitted."))
+    deadline = selectors.effective_deadline(application.call, application.applicant_id)
+    if now >= deadline:
+        raise SubmissionClosed(deadline)
+    if draft_version != application.version:
+        raise DraftConflict(application)
+    errors = validate_for_submission(application)
+    if errors:
+        raise SubmissionInvalid(errors)
+    files = [
+        {"question": a.question_id, "name": a.original_name, "sha256": a.sha256,
+         "size": a.size, "pages": a.pages, "attachment": a.pk}
+        for a in application.attachments.filter(is_current=True).order_by("question__position")
+    ]
+    document = answers_document(application)
+    number = application.submissions.count() + 1
+    submission = Submission.objects.create(
+        application=application, number=number, draft_version=draft_version,
+        receipt_number=f"KB{application.call.program.year}-{application.pk:06d}-{number:02d}",
+        submitted_at=now, submitted_by=by, answers=document,
+        profile=profile_snapshot(application.applicant), files=files,
+        answers_sha256=_canonical_sha256(document),
+    )
+    application.status = Application.Status.SUBMITTED
+    application.submitted_version = draft_version
+    application.submitted_at = now
+    application.save(update_fields=["status", "submitted_version", "submitted_at", "updated_at"])
+    audit.record("application.submitted", application, after={
+        "receipt": submission.receipt_number, "version": number,
+        "answers_sha256": submission.answers_sha256,
+        "files": [{"name": f["name"], "sha256": f["sha256"]} for f in files]}, actor=by)
+    transaction.on_commit(lambda: send_receipt(submission.pk))
+    return submission
+
+
+def receipt_text(submission: Submission) -> str:
+    return render_to_string("applications/receipt.txt", {
+        "submission": submission, "application": submission.application})
+
+
+def send_receipt(submission_id: int) -> None:
+    submission = Submission.objects.select_related(
+        "application__call", "application__track__partner__organisation",
+        "application__applicant", "submitted_by").get(pk=submission_id)
+    user = submission.submitted_by
+    with translation.override(user.preferred_language):
+        text = receipt_text(submission)
+        subject = _("[K-Bridge] Application received: %(number)s") % {
+            "number": submission.receipt_number}
+    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach(f"{submission.receipt_number}.txt", text.encode(), "text/plain")
+    message.send()
+
+
+@transaction.atomic
+def withdraw_application(*, application: Application, by: User, reason: str = "") -> Application:
+    """Withdraw; the startup may then apply to another track of the program.
+
+    Side effects: audit ``application.withdrawn``.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status not in {Application.Status.DRAFT, Application.Status.SUBMITTED}:
+        raise ValidationError(_("This application can no longer be withdrawn."))
+    before = application.status
+    application.status = Application.Status.WITHDRAWN
+    application.withdrawn_at = timezone.now()
+    application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    audit.record("application.withdrawn", application, before={"status": before},
+                 after={"status": application.status, "reason": reason[:500]}, actor=by)
+    return application
+
+
+@transaction.atomic
+def grant_extension(*, call: Call, by: User, deadline_at, reason: str,
+                    applicant: Organisation | None = None) -> DeadlineExtension:
+    """Move the deadline for the whole call or one applicant. A reason is required.
+
+    Side effects: audit ``call.deadline_extended``.
+    """
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the extension; it is recorded.")})
+    if deadline_at <= call.deadline_at:
+        raise ValidationError({"deadline_at": _("The new deadline must be after the call's "
+                                                "deadline.")})
+    extension = DeadlineExtension.objects.create(call=call, applicant=applicant,
+                                                 deadline_at=deadline_at,
+                                                 reason=reason.strip(), granted_by=by)
+    audit.record("call.deadline_extended", call, before={"deadline_at": call.deadline_at},
+                 after={"deadline_at": deadline_at, "applicant": applicant.pk if applicant
+                        else None, "reason": extension.reason}, actor=by)
+    return extension
+
+
+@transaction.atomic
+def save_questions(*, call: Call, formset, by: User) -> None:
+    """Apply the operator's question formset. Questions with uploaded files cannot be removed.
+
+    Side effects: audit ``call.questions_changed`` with the questions before and after.
+    """
+    from django.db.models import ProtectedError
+
+    fields = ["position", "kind", "label_ko", "label_en", "required", "max_length",
+              "min_value", "max_value", "choices"]
+    before = [audit.snapshot(q, fields) for q in selectors.questions_of(call)]
+    instances = formset.save(commit=False)
+    for question in instances:
+        question.call = call
+        question.save()
+    for question in formset.deleted_objects:
+        try:
+            with transaction.atomic():
+                question.delete()
+        except ProtectedError as exc:
+            raise ValidationError(_("“%(label)s” already has uploaded files and cannot be "
+                                    "removed.") % {"label": question.label_ko}) from exc
+    after = [audit.snapshot(q, fields) for q in selectors.questions_of(call)]
+    if before != after:
+        audit.record("call.questions_changed", call, before={"questions": before},
+                     after={"questions": after}, actor=by)
+
+
+STANDARD_QUESTIONS = [
+    {"kind": "text", "label_ko": "사업 아이템 개요", "label_en": "Summary of your business",
+     "max_length": 1500},
+    {"kind": "text", "label_ko": "핵심 기술과 차별성", "label_en": "Core technology and what sets it apart",
+     "max_length": 2000},
+    {"kind": "text", "label_ko": "글로벌 기업과의 협업 계획", "label_en": "Plan for collaborating with the partner",
+     "max_length": 2000},
+    {"kind": "number", "label_ko": "누적 투자 유치액(원)", "label_en": "Investment raised to date (KRW)",
+     "required": False, "min_value": 0},
+    {"kind": "choice", "label_ko": "희망 협업 형태", "label_en": "Preferred form of collaboration",
+     "choices": [{"value": "poc", "ko": "기술검증(PoC)", "en": "Proof of concept"},
+                 {"value": "co_dev", "ko": "공동 개발", "en": "Co-development"},
+                 {"value": "market", "ko": "해외 시장 진출", "en": "Overseas market entry"},
+                 {"value": "investment", "ko": "투자 유치", "en": "Investment"}]},
+    {"kind": "file", "label_ko": "피치덱(IR 자료)", "label_en": "Pitch deck",
+     "help_ko": "PDF, 20쪽 이내 권장", "help_en": "PDF, 20 pages or fewer recommended"},
+    {"kind": "file", "label_ko": "사업계획서", "label_en": "Business plan",
+     "help_ko": "공고의 서식을 PDF로 저장해 올려 주세요.",
+     "help_en": "Save the call's template as PDF and upload it."},
+]
+
+
+@transaction.atomic
+def add_standard_questions(*, call: Call, by: User) -> list[Question]:
+    """Give a call the usual application form (summary, technology, plan, deck, plan PDF).
+
+    Side effects: audit ``call.questions_changed``.
+    """
+    start = Question.objects.filter(call=call).count()
+    created = [Question.objects.create(call=call, position=start + i, **spec)
+               for i, spec in enumerate(STANDARD_QUESTIONS)]
+    audit.record("call.questions_changed", call, before=None,
+                 after={"added_standard_questions": [q.pk for q in created]}, actor=by)
+    return created

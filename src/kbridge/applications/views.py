@@ -1,0 +1,441 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kbridge.accounts.models import Membership
+from kbridge.applications import selectors, services
+from kbridge.applications.forms import DraftForm, ExtensionForm, ProfileForm
+from kbridge.applications.models import Application, Attachment, Question, Submission
+from kbridge.applications.uploads import UploadRejected, check_pdf, count_files_or_reject
+from kbridge.applications.uploads import _check_name as check_file_name
+from kbridge.core.models import AuditLog
+from kbridge.core.permissions import get_object_or_404_for, require_login
+from kbridge.programs.models import Call, Track
+
+# --- Startup side -----------------------------------------------------------------------------
+
+
+def _my_startup(request):
+    startup = selectors.startups_of(request.user).first()
+    if startup is None:
+        raise Http404
+    return startup
+
+
+@require_login
+def profile_edit(request):
+    startup = _my_startup(request)
+    if not request.user.has_perm("applications.view_profile", startup):
+        raise Http404
+    may_edit = request.user.has_perm("applications.change_profile", startup)
+    profile = selectors.profile_of(startup)
+    form = ProfileForm(request.POST or None, instance=profile, organisation=startup)
+    if request.method == "POST":
+        if not may_edit:
+            raise Http404
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.save_profile(organisation=startup, by=request.user, **data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Company profile saved."))
+                return redirect("applications:profile")
+    return render(request, "applications/profile.html",
+                  {"form": form, "startup": startup, "may_edit": may_edit})
+
+
+@require_login
+def my_applications(request):
+    startups = selectors.startups_of(request.user)
+    applications = (Application.objects.filter(applicant__in=startups)
+                    .select_related("call", "track__partner__organisation", "applicant"))
+    return render(request, "applications/my_applications.html",
+                  {"applications": applications})
+
+
+@require_login
+@require_POST
+def start(request, track_id: int):
+    track = get_object_or_404(Track.objects.select_related("call__program"), pk=track_id)
+    if not request.user.has_perm("programs.view_call", track.call):
+        raise Http404
+    startup = selectors.startups_of(request.user).filter(
+        memberships__user=request.user,
+        memberships__role=Membership.Role.STARTUP_REPRESENTATIVE).first()
+    if startup is None:
+        messages.error(request, _("Only the company's representative can apply, with their own "
+                                  "account. Sign up as a startup first."))
+        return redirect("public:call_detail", pk=track.call_id)
+    try:
+        application = services.start_application(track=track, applicant=startup,
+                                                 by=request.user)
+    except services.SubmissionClosed:
+        messages.error(request, _("The deadline of this call has passed."))
+        return redirect("public:call_detail", pk=track.call_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("public:call_detail", pk=track.call_id)
+    return redirect("applications:edit", pk=application.pk)
+
+
+def _application_for(request, pk: int, perm: str = "applications.view_application"):
+    return get_object_or_404_for(
+        request.user, perm,
+        Application.objects.select_related("call__program", "track__partner__organisation",
+                                           "applicant", "program"),
+        pk=pk)
+
+
+def _edit_context(request, application, form=None, errors=None, conflict=False):
+    questions = selectors.questions_of(application.call)
+    if form is None:
+        form = DraftForm.for_application(application, questions, errors)
+    files = selectors.current_attachments(application)
+    file_slots = [(q, files.get(q.pk)) for q in questions if q.kind == Question.Kind.FILE]
+    deadline = selectors.effective_deadline(application.call, application.applicant_id)
+    return {
+        "application": application, "form": form, "file_slots": file_slots,
+        "findings": selectors.eligibility_findings(application),
+        "submission_errors": errors or {}, "deadline": deadline, "now": timezone.now(),
+        "is_open": timezone.now() < deadline, "conflict": conflict,
+        "latest_submission": application.submissions.order_by("-number").first(),
+        "may_submit": request.user.has_perm("applications.submit_application", application),
+        "max_upload_mb": settings.KBRIDGE_UPLOAD_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@require_login
+def edit(request, pk: int):
+    application = _application_for(request, pk)
+    if not request.user.has_perm("applications.change_application", application):
+        # Operators read applications on their own page.
+        return redirect("applications:manage_detail", pk=application.pk)
+    if request.method == "POST":
+        return _save(request, application, htmx=False)
+    return render(request, "applications/edit.html", _edit_context(request, application))
+
+
+def _save(request, application, *, htmx: bool):
+    questions = selectors.questions_of(application.call)
+    form = DraftForm(request.POST, questions=questions)
+    conflict = False
+    try:
+        services.save_draft(application=application, by=request.user,
+                            answers=form.raw_answers(), declarations=form.declarations(),
+                            base_version=form.base_version(), editor=form.editor_id())
+    except services.DraftConflict:
+        conflict = True
+    except ValidationError as exc:
+        if htmx:
+            return render(request, "applications/_save_status.html",
+                          {"application": application, "error": " ".join(exc.messages)})
+        messages.error(request, " ".join(exc.messages))
+        return redirect("applications:edit", pk=application.pk)
+    application.refresh_from_db()
+    if htmx:
+        return render(request, "applications/_save_status.html", {
+            "application": application, "conflict": conflict, "oob": True,
+            "findings": selectors.eligibility_findings(application),
+        })  # 200 even on conflict: HTMX swaps only successful responses
+    if conflict:
+        # Keep what was typed on screen; the person decides what to keep.
+        context = _edit_context(request, application, form=form, conflict=True)
+        return render(request, "applications/edit.html", context, status=409)
+    messages.success(request, _("Draft saved at %(time)s.") % {
+        "time": timezone.localtime(application.saved_at).strftime("%H:%M:%S")})
+    return redirect("applications:edit", pk=application.pk)
+
+
+@require_login
+@require_POST
+def autosave(request, pk: int):
+    application = _application_for(request, pk, "applications.change_application")
+    return _save(request, application, htmx=True)
+
+
+@require_login
+@require_POST
+def upload(request, pk: int, question_id: int):
+    application = _application_for(request, pk, "applications.change_application")
+    question = get_object_or_404(Question, pk=question_id, call=application.call,
+                                 kind=Question.Kind.FILE)
+    rejection = count_files_or_reject(request)
+    if rejection is None:
+        for raw_name in getattr(request, "raw_upload_names", []):
+            try:
+                check_file_name(raw_name)
+            except UploadRejected as exc:
+                rejection = exc
+                break
+    rejections = list(getattr(request, "upload_rejections", []))
+    if rejection is None and rejections:
+        rejection = rejections[0]
+    uploaded = request.FILES.getlist("file") if rejection is None else []
+    if rejection is None and len(uploaded) != 1:
+        rejection = UploadRejected("empty", _("Choose one PDF file to upload."), {})
+    if rejection is None:
+        try:
+            checked = check_pdf(uploaded[0], max_bytes=settings.KBRIDGE_UPLOAD_MAX_BYTES)
+            services.attach_file(application=application, question=question, checked=checked,
+                                 by=request.user)
+        except UploadRejected as exc:
+            rejection = exc
+        except services.SubmissionClosed:
+            rejection = UploadRejected("closed", _("The deadline has passed; files can no "
+                                                   "longer be changed."), {})
+        except ValidationError as exc:
+            rejection = UploadRejected("invalid", " ".join(exc.messages), {})
+    if rejection is not None:
+        messages.error(request, rejection.message)
+    else:
+        messages.success(request, _("“%(name)s” uploaded (%(pages)s pages).") % {
+            "name": checked.original_name, "pages": checked.pages})
+    return redirect(f"{application.get_absolute_url()}#slot-{question.pk}")
+
+
+@require_login
+def download(request, pk: int, attachment_id: int):
+    application = _application_for(request, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, application=application)
+    handle = default_storage.open(services.storage_path(attachment), "rb")
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_login
+@require_POST
+def submit(request, pk: int):
+    application = _application_for(request, pk, "applications.submit_application")
+    questions = selectors.questions_of(application.call)
+    form = DraftForm(request.POST, questions=questions)
+    try:
+        # Save what is on screen first, then submit exactly that version: a double click
+        # finds the same version already submitted and gets the same receipt back.
+        version = services.save_draft(application=application, by=request.user,
+                                      answers=form.raw_answers(),
+                                      declarations=form.declarations(),
+                                      base_version=form.base_version(),
+                                      editor=form.editor_id())
+        submission = services.submit_application(application=application, by=request.user,
+                                                 draft_version=version)
+    except services.DraftConflict:
+        context = _edit_context(request, application, form=form, conflict=True)
+        return render(request, "applications/edit.html", context, status=409)
+    except services.SubmissionClosed as exc:
+        messages.error(request, _("The deadline (%(deadline)s) has passed; the application "
+                                  "was not submitted. Your draft is kept.") % {
+            "deadline": timezone.localtime(exc.deadline).strftime("%Y-%m-%d %H:%M:%S KST")})
+        return redirect("applications:edit", pk=application.pk)
+    except services.SubmissionInvalid as exc:
+        application.refresh_from_db()
+        context = _edit_context(request, application, errors=exc.errors)
+        return render(request, "applications/edit.html", context, status=422)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("applications:edit", pk=application.pk)
+    messages.success(request, _("Submitted. Keep your receipt number: %(number)s") % {
+        "number": submission.receipt_number})
+    return redirect("applications:receipt", pk=application.pk, number=submission.number)
+
+
+@require_login
+@require_POST
+def withdraw(request, pk: int):
+    application = _application_for(request, pk, "applications.submit_application")
+    try:
+        services.withdraw_application(application=application, by=request.user,
+                                      reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The application was withdrawn."))
+    return redirect("applications:mine")
+
+
+@require_login
+def receipt(request, pk: int, number: int):
+    application = _application_for(request, pk)
+    submission = get_object_or_404(Submission, application=application, number=number)
+    if request.GET.get("download"):
+        response = HttpResponse(services.receipt_text(submission),
+                                content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{submission.receipt_number}.txt"')
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    return render(request, "applications/receipt.html",
+                  {"submission": submission, "application": application})
+
+
+# --- Operator side ----------------------------------------------------------------------------
+
+
+def _call_for_operator(request, call_id: int) -> Call:
+    return get_object_or_404_for(request.user, "applications.manage_call_applications",
+                                 Call.objects.select_related("program"), pk=call_id)
+
+
+def _filtered(request, call):
+    applications = selectors.applications_for_call(call)
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    track = request.GET.get("track", "")
+    if q:
+        applications = applications.filter(
+            Q(applicant__name_ko__icontains=q) | Q(applicant__name_en__icontains=q)
+            | Q(applicant__profile__business_registration_number__icontains=q)
+            | Q(submissions__receipt_number__icontains=q)).distinct()
+    if status in Application.Status.values:
+        applications = applications.filter(status=status)
+    if track.isdigit():
+        applications = applications.filter(track_id=int(track))
+    return applications, {"q": q, "status": status, "track": track}
+
+
+@require_login
+def manage_list(request, call_id: int):
+    call = _call_for_operator(request, call_id)
+    applications, filters = _filtered(request, call)
+    export = request.GET.get("export")
+    if export in {"csv", "xlsx"}:
+        return _export(call, applications, export)
+    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    findings = selectors.findings_for(list(page))
+    rows = [(a, findings[a.pk]) for a in page]
+    counts = {row["status"]: row["n"] for row in Application.objects.filter(call=call)
+              .values("status").annotate(n=Count("id"))}
+    per_track = (Application.objects.filter(call=call).exclude(status="withdrawn")
+                 .values("track__name_ko", "track__partner__organisation__name_en")
+                 .annotate(n=Count("id")).order_by("track__position"))
+    return render(request, "applications/manage_list.html", {
+        "call": call, "page": page, "rows": rows, "filters": filters, "counts": counts,
+        "per_track": per_track, "statuses": Application.Status.choices,
+        "tracks": call.tracks.select_related("partner__organisation"),
+        "extension_form": ExtensionForm(call=call),
+        "extensions": call.extensions.select_related("applicant", "granted_by"),
+    })
+
+
+EXPORT_HEADER = ["id", "receipt", "status", "partner", "track", "company_ko", "company_en",
+                 "brn", "founded_on", "submitted_at_kst", "eligibility_issues"]
+
+
+def _export_rows(applications):
+    applications = list(applications.prefetch_related("submissions", "applicant__profile"))
+    all_findings = selectors.findings_for(applications)
+    for a in applications:
+        latest = max(a.submissions.all(), key=lambda s: s.number, default=None)
+        profile = getattr(a.applicant, "profile", None)
+        findings = all_findings[a.pk]
+        yield [a.pk, latest.receipt_number if latest else "", a.status,
+               a.track.partner.organisation.name_en, a.track.name_ko, a.applicant.name_ko,
+               a.applicant.name_en, profile.business_registration_number if profile else "",
+               profile.founded_on.isoformat() if profile and profile.founded_on else "",
+               timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
+               if a.submitted_at else "",
+               "; ".join(f.code for f in findings)]
+
+
+def _export(call, applications, kind):
+    filename = f"applications-call-{call.pk}"
+    if kind == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(_export_rows(applications))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("applications")
+    sheet.append(EXPORT_HEADER)
+    for row in _export_rows(applications):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+@require_login
+def manage_detail(request, pk: int):
+    application = _application_for(request, pk)
+    if not request.user.has_perm("applications.manage_call_applications", application.call):
+        raise Http404
+    submissions = application.submissions.order_by("-number")
+    trail = AuditLog.objects.for_object(application).select_related("actor")
+    return render(request, "applications/manage_detail.html", {
+        "application": application, "submissions": submissions, "trail": trail,
+        "findings": selectors.eligibility_findings(application),
+        "questions": {str(q.pk): q for q in selectors.questions_of(application.call)},
+        "attachments": application.attachments.order_by("question__position", "-uploaded_at"),
+    })
+
+
+@require_login
+@require_POST
+def grant_extension(request, call_id: int):
+    call = _call_for_operator(request, call_id)
+    form = ExtensionForm(request.POST, call=call)
+    if form.is_valid():
+        try:
+            services.grant_extension(call=call, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Deadline extension granted and recorded."))
+    else:
+        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
+    return redirect("applications:manage_list", call_id=call.pk)
+
+
+
+@require_login
+def questions_edit(request, call_id: int):
+    from kbridge.applications.forms import QuestionFormSet
+
+    call = _call_for_operator(request, call_id)
+    formset = QuestionFormSet(request.POST or None, queryset=Question.objects.filter(call=call),
+                              prefix="questions")
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.save_questions(call=call, formset=formset, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Questions saved."))
+            return redirect("applications:questions", call_id=call.pk)
+    return render(request, "applications/questions.html", {"call": call, "formset": formset})
+
+
+@require_login
+@require_POST
+def questions_standard(request, call_id: int):
+    call = _call_for_operator(request, call_id)
+    services.add_standard_questions(call=call, by=request.user)
+    messages.success(request, _("The standard questions were added."))
+    return redirect("applications:questions", call_id=call.pk)
