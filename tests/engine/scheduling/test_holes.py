@@ -88,3 +88,10 @@ def test_each_window_step_reports_exactly_whether_holes_went_down():
         assert (improved, after <= holes) == (after < holes, True)
         holes = after
     assert violations(instance, _decode(instance, current, {})) == []
+
+
+def test_a_tiny_time_limit_still_returns_at_least_the_greedy_schedule():
+    schedule = solve_meetings(INSTANCE, SolveOptions(time_limit=0.05, workers=1))
+    greedy = greedy_schedule(INSTANCE)
+    assert violations(INSTANCE, schedule.placements) == []
+    assert placed_weight(INSTANCE, schedule.placements) >= placed_weight(INSTANCE, greedy)

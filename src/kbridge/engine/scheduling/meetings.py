@@ -414,9 +414,18 @@ def solve_meetings(
     objective = dict.fromkeys(rows.cover.values(), 1)
     objective.update({c: scale * k for c, k in x_weight.items()})
     values, bound, seconds = _milp(rows, objective, [], budget)
-    if values is None:  # HiGHS found nothing in time: fall back to the greedy schedule
+    proven = (
+        values is not None
+        and bound is not None
+        and sum(k * values[c] for c, k in objective.items()) >= bound
+    )
+    if not proven:
+        # HiGHS stopped before proving its schedule optimal, and its first incumbent can be the
+        # empty schedule: the greedy one competes.
         greedy = {index[p.meeting_id]: (p.slot, p.table_id) for p in greedy_schedule(instance)}
-        values = rows.columns(greedy)
+        greedy_values = rows.columns(greedy)
+        if values is None or score(values) < score(greedy_values):
+            values = greedy_values
     candidates = [] if start is None else [start]
     in_place_seconds = 0.0
     if keep and (start is None or score(start) < score(values)):
