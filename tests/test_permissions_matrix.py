@@ -39,6 +39,19 @@ MATRIX = [
      [OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
     ("/manage/programs/partner/",
      [NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
+    # Applications (issue 3)
+    ("/startup/profile/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
+    ("/applications/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
+    ("/applications/{application}/",
+     [REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, REDIRECT]),
+    ("/applications/{application}/receipts/1/",
+     [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, REDIRECT]),
+    ("/applications/{application}/files/{attachment}/download/",
+     [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, REDIRECT]),
+    ("/manage/applications/{application}/", [OK] + [NOT_FOUND] * 5 + [REDIRECT]),
+    ("/manage/calls/{call}/applications/", [OK] + [NOT_FOUND] * 5 + [REDIRECT]),
+    ("/manage/calls/{call}/applications/?export=csv", [OK] + [NOT_FOUND] * 5 + [REDIRECT]),
+    ("/manage/calls/{call}/questions/", [OK] + [NOT_FOUND] * 5 + [REDIRECT]),
 ]
 
 CASES = [
@@ -48,23 +61,65 @@ CASES = [
 ]
 
 
-def _url(template: str, world) -> str:
+@pytest.fixture
+def submitted(world, personas):
+    """Startup A's submitted application to partner A's track, with one file."""
+    import hashlib
+
+    from kbridge.applications import services
+    from kbridge.applications.uploads import CheckedPDF
+    from tests.applications.conftest import complete_answers, make_pdf
+    from tests.factories import ApplicationFactory, StartupProfileFactory
+
+    StartupProfileFactory(organisation=personas.startup_a_org, representative=personas.startup_a)
+    questions = services.add_standard_questions(call=world.call, by=personas.operator)
+    application = ApplicationFactory(track=world.track_a, applicant=personas.startup_a_org,
+                                     created_by=personas.startup_a)
+    services.save_draft(application=application, by=personas.startup_a,
+                        answers=complete_answers(questions), declarations={}, base_version=1)
+    for q in questions:
+        if q.kind == "file":
+            data = make_pdf(2)
+            services.attach_file(application=application, question=q, by=personas.startup_a,
+                                 checked=CheckedPDF(data=data, size=len(data), pages=2,
+                                                    sha256=hashlib.sha256(data).hexdigest(),
+                                                    original_name="deck.pdf"))
+    application.refresh_from_db()
+    services.submit_application(application=application, by=personas.startup_a,
+                                draft_version=application.version)
+    return application
+
+
+def _url(template: str, world, application=None) -> str:
     return template.format(
         call=world.call.pk, draft_call=world.draft_call.pk, program=world.program.pk,
         partner_a=world.partner_a.pk, track_a=world.track_a.pk, track_b=world.track_b.pk,
         draft_track_a=world.draft_track_a.pk,
+        application=application.pk if application else 0,
+        attachment=application.attachments.first().pk if application else 0,
     )
 
 
 @pytest.mark.parametrize(("url", "persona", "expected"), CASES)
-def test_get(url, persona, expected, world, personas, client_for):
-    response = client_for(personas.by_name(persona)).get(_url(url, world))
+def test_get(url, persona, expected, world, personas, client_for, request):
+    application = request.getfixturevalue("submitted") if "{application}" in url else None
+    response = client_for(personas.by_name(persona)).get(_url(url, world, application))
     assert response.status_code == expected
     if expected == REDIRECT and persona == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
 
 
 POSTS = [
+    ("/applications/{application}/autosave/",
+     [NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, REDIRECT]),
+    ("/applications/{application}/submit/",
+     [NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, NOT_FOUND, REDIRECT]),
+    ("/applications/{application}/withdraw/",
+     [NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, NOT_FOUND, REDIRECT]),
+    # The call is public: everyone is sent back to it, only a representative gets a draft.
+    ("/applications/start/{track_a}/", [REDIRECT] * 7),
+    ("/manage/calls/{call}/extensions/", [REDIRECT] + [NOT_FOUND] * 5 + [REDIRECT]),
+    ("/manage/calls/{call}/questions/standard/", [REDIRECT] + [NOT_FOUND] * 5 + [REDIRECT]),
     ("/manage/programs/calls/{call}/publish/", [REDIRECT] + [NOT_FOUND] * 5 + [REDIRECT]),
     ("/manage/programs/tracks/{track_a}/edit/",
      [OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
@@ -76,10 +131,11 @@ POSTS = [
     [pytest.param(u, p, e[i], id=f"POST {u}-{p}") for u, e in POSTS
      for i, p in enumerate(PERSONA_NAMES)],
 )
-def test_post(url, persona, expected, world, personas, client_for):
+def test_post(url, persona, expected, world, personas, client_for, request):
     # An empty POST: permitted users get the form back with errors (200) or a redirect,
     # everyone else must not learn anything (404) or must sign in first.
-    response = client_for(personas.by_name(persona)).post(_url(url, world), {})
+    application = request.getfixturevalue("submitted") if "{application}" in url else None
+    response = client_for(personas.by_name(persona)).post(_url(url, world, application), {})
     assert response.status_code == expected
 
 

@@ -62,6 +62,8 @@ def profile_edit(request):
 @require_login
 def my_applications(request):
     startups = selectors.startups_of(request.user)
+    if not startups.exists():
+        raise Http404
     applications = (Application.objects.filter(applicant__in=startups)
                     .select_related("call", "track__partner__organisation", "applicant"))
     return render(request, "applications/my_applications.html",
