@@ -97,41 +97,32 @@ class Matcher:
         """Affinity of every person (rows) for every target document (columns).
 
         ``profiles`` maps a person id to the documents that show their expertise; a person
-        with no documents gets a row of zeros. Profile documents are scored in batches of
-        ``config.batch_size`` so memory stays bounded by batch x targets.
+        with no documents gets a row of zeros. People are scored in batches of about
+        ``config.batch_size`` documents, so memory stays bounded by batch x targets.
         """
         index = targets if isinstance(targets, MatchingIndex) else self.index(targets)
         k = top_k or self.config.top_k
         people = list(profiles)
-        flat: list[Document] = []
-        owner: list[int] = []
-        for row, person in enumerate(people):
-            for doc in profiles[person]:
-                flat.append(doc)
-                owner.append(row)
         n_targets = len(index.ids)
-        per_doc = np.zeros((len(flat), n_targets), dtype=np.float32)
-        dense_all = np.zeros_like(per_doc)
-        lex_all = np.zeros_like(per_doc)
-        bs = max(1, self.config.batch_size)
-        for start in range(0, len(flat), bs):
-            batch = flat[start : start + bs]
-            dense = self.embed(batch) @ index.vectors.T
-            lexical = np.vstack([index.lexical.scores(self.query_terms(d)) for d in batch])
-            per_doc[start : start + len(batch)] = _fuse(self.config, dense, lexical)
-            dense_all[start : start + len(batch)] = dense
-            lex_all[start : start + len(batch)] = lexical
-        owner_arr = np.array(owner, dtype=np.int64)
         scores = np.zeros((len(people), n_targets), dtype=np.float64)
         dense_out = np.zeros_like(scores)
         lex_out = np.zeros_like(scores)
-        for row in range(len(people)):
-            rows = np.flatnonzero(owner_arr == row)
-            if rows.size == 0:
+        for rows in _person_batches([len(profiles[p]) for p in people], self.config.batch_size):
+            docs = [d for r in rows for d in profiles[people[r]]]
+            if not docs:
                 continue
-            scores[row] = _top_k_mean(per_doc[rows], k)
-            dense_out[row] = _top_k_mean(dense_all[rows], k)
-            lex_out[row] = _top_k_mean(lex_all[rows], k)
+            dense = self.embed(docs) @ index.vectors.T
+            lexical = np.vstack([index.lexical.scores(self.query_terms(d)) for d in docs])
+            fused = _fuse(self.config, dense, lexical)
+            pos = 0
+            for r in rows:
+                n = len(profiles[people[r]])
+                if n:
+                    block = slice(pos, pos + n)
+                    scores[r] = _top_k_mean(fused[block], k)
+                    dense_out[r] = _top_k_mean(dense[block], k)
+                    lex_out[r] = _top_k_mean(lexical[block], k)
+                pos += n
         return AffinityMatrix(
             row_ids=tuple(people), col_ids=tuple(index.ids), scores=scores, dense=dense_out, lexical=lex_out
         )
@@ -139,6 +130,23 @@ class Matcher:
     def explain(self, query: Document, doc: Document, idf=None) -> Explanation:
         """Shared key terms (both languages) and the most similar sentence pair."""
         return _explain(query, doc, analyzer=self.analyzer, embedder=self.embedder, idf=idf)
+
+
+def _person_batches(doc_counts: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Group consecutive people so each group has about ``batch_size`` documents; a person's
+    documents are never split, so aggregation happens inside one batch."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for person, count in enumerate(doc_counts):
+        if current and size + count > max(1, batch_size):
+            batches.append(current)
+            current, size = [], 0
+        current.append(person)
+        size += count
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _top_k_mean(block: np.ndarray, k: int) -> np.ndarray:
