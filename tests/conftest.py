@@ -139,3 +139,32 @@ def run_tasks(transactional_db):
                      queue_name="*", reload=False, verbosity=0)
 
     return _run
+
+
+@pytest.fixture
+def submitted(world, personas):
+    """Startup A's submitted application to partner A's track, with one file."""
+    import hashlib
+
+    from kbridge.applications import services
+    from kbridge.applications.uploads import CheckedPDF
+    from tests.applications.conftest import complete_answers, make_pdf
+    from tests.factories import ApplicationFactory, StartupProfileFactory
+
+    StartupProfileFactory(organisation=personas.startup_a_org, representative=personas.startup_a)
+    questions = services.add_standard_questions(call=world.call, by=personas.operator)
+    application = ApplicationFactory(track=world.track_a, applicant=personas.startup_a_org,
+                                     created_by=personas.startup_a)
+    services.save_draft(application=application, by=personas.startup_a,
+                        answers=complete_answers(questions), declarations={}, base_version=1)
+    for q in questions:
+        if q.kind == "file":
+            data = make_pdf(2)
+            services.attach_file(application=application, question=q, by=personas.startup_a,
+                                 checked=CheckedPDF(data=data, size=len(data), pages=2,
+                                                    sha256=hashlib.sha256(data).hexdigest(),
+                                                    original_name="deck.pdf"))
+    application.refresh_from_db()
+    services.submit_application(application=application, by=personas.startup_a,
+                                draft_version=application.version)
+    return application

@@ -41,6 +41,7 @@ MATRIX = [
      [NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
     # Applications (issue 3)
     ("/startup/profile/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
+    ("/startup/members/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
     ("/applications/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
     ("/applications/{application}/",
      [REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND, REDIRECT]),
@@ -59,35 +60,6 @@ CASES = [
     for url, expected in MATRIX
     for i, persona in enumerate(PERSONA_NAMES)
 ]
-
-
-@pytest.fixture
-def submitted(world, personas):
-    """Startup A's submitted application to partner A's track, with one file."""
-    import hashlib
-
-    from kbridge.applications import services
-    from kbridge.applications.uploads import CheckedPDF
-    from tests.applications.conftest import complete_answers, make_pdf
-    from tests.factories import ApplicationFactory, StartupProfileFactory
-
-    StartupProfileFactory(organisation=personas.startup_a_org, representative=personas.startup_a)
-    questions = services.add_standard_questions(call=world.call, by=personas.operator)
-    application = ApplicationFactory(track=world.track_a, applicant=personas.startup_a_org,
-                                     created_by=personas.startup_a)
-    services.save_draft(application=application, by=personas.startup_a,
-                        answers=complete_answers(questions), declarations={}, base_version=1)
-    for q in questions:
-        if q.kind == "file":
-            data = make_pdf(2)
-            services.attach_file(application=application, question=q, by=personas.startup_a,
-                                 checked=CheckedPDF(data=data, size=len(data), pages=2,
-                                                    sha256=hashlib.sha256(data).hexdigest(),
-                                                    original_name="deck.pdf"))
-    application.refresh_from_db()
-    services.submit_application(application=application, by=personas.startup_a,
-                                draft_version=application.version)
-    return application
 
 
 def _url(template: str, world, application=None) -> str:

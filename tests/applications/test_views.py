@@ -292,3 +292,31 @@ def test_too_many_files_are_refused_before_the_csrf_check(draft, questions, pers
     assert response.status_code == 302
     html = client.get(response["Location"]).content.decode()
     assert "message-error" in html and "100" in html
+
+
+def test_representative_invites_a_member_who_can_edit_but_not_submit(
+        draft, personas, client, run_tasks, django_capture_on_commit_callbacks):
+    import re
+
+    from django.core import mail
+
+    from kbridge.accounts.models import User
+
+    client.force_login(personas.startup_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/startup/members/", {"email": "cto@neurochips.example"})
+    assert response.status_code == 302
+    run_tasks()
+    link = re.search(r"http://127.0.0.1:8000(\S+)", mail.outbox[-1].body).group(1)
+    client.logout()
+    client.post(link, {"full_name": "이서윤", "password1": "npu-compiler-team-9",
+                       "password2": "npu-compiler-team-9"})
+    member = User.objects.get(email="cto@neurochips.example")
+    assert member.memberships.get().role == "startup_member"
+    assert client.get(f"/applications/{draft.pk}/").status_code == 200
+    assert client.post(f"/applications/{draft.pk}/submit/", {}).status_code == 404
+    # Members cannot invite others.
+    assert client.post("/startup/members/", {"email": "x@example.kr"}).status_code == 404
+    # Another startup's representative cannot see this team.
+    client.force_login(personas.startup_b)
+    assert "cto@neurochips.example" not in client.get("/startup/members/").content.decode()

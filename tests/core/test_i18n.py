@@ -78,16 +78,25 @@ PAGES = [
     ("operator", "/accounts/invitations/"), ("partner_a", "/manage/programs/partner/"),
     ("partner_a", "/manage/programs/tracks/{track}/edit/"), ("evaluator", "/dashboard/"),
     ("startup_a", "/dashboard/"), ("startup_a", "/manage/programs/"),
+    ("startup_a", "/startup/profile/"), ("startup_a", "/startup/members/"),
+    ("startup_a", "/applications/"), ("startup_a", "/calls/{call}/"),
+    ("startup_a", "/applications/{application}/"),
+    ("startup_a", "/applications/{application}/receipts/1/"),
+    ("operator", "/manage/applications/{application}/"),
+    ("operator", "/manage/calls/{call}/applications/"),
+    ("operator", "/manage/calls/{call}/questions/"),
 ]
 
 
 @pytest.mark.parametrize(("persona", "url"), PAGES)
 def test_every_page_renders_without_untranslated_strings(persona, url, world, personas,
-                                                         client_for):
+                                                         client_for, request):
     ko, en = _catalogue("ko"), _catalogue("en")
     english_phrases = _phrases(ko, translated=False)
     korean_phrases = _phrases(ko, translated=True)
-    path = url.format(call=world.call.pk, program=world.program.pk, track=world.track_a.pk)
+    application = request.getfixturevalue("submitted") if "{application}" in url else None
+    path = url.format(call=world.call.pk, program=world.program.pk, track=world.track_a.pk,
+                      application=application.pk if application else 0)
     client = client_for(personas.by_name(persona))
 
     client.cookies["django_language"] = "ko"

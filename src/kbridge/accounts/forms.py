@@ -109,3 +109,7 @@ class InvitationForm(forms.Form):
 class AcceptInvitationForm(_PasswordMixin):
     full_name = forms.CharField(label=_("Your name"), max_length=120)
     field_order = ["full_name", "password1", "password2"]
+
+
+class MemberInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))

@@ -151,6 +151,33 @@ def invite(*, organisation: Organisation, email: str, role: str, by: User) -> In
 
 
 @transaction.atomic
+def invite_startup_member(*, organisation: Organisation, email: str, by: User) -> Invitation:
+    """The representative invites a colleague as a member of the startup.
+
+    Side effects: audit ``invitation.created``; invitation e-mail queued on commit.
+    """
+    if organisation.kind != Organisation.Kind.STARTUP or not Membership.objects.filter(
+            user=by, organisation=organisation,
+            role=Membership.Role.STARTUP_REPRESENTATIVE).exists():
+        raise ValidationError(_("Only the company's representative can invite members."))
+    email = email.strip().lower()
+    if Membership.objects.filter(user__email__iexact=email, organisation=organisation).exists():
+        raise ValidationError(_("This person is already a member of the organisation."))
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        email=email, organisation=organisation, role=Membership.Role.STARTUP_MEMBER,
+        token_hash=token_hash, invited_by=by,
+        expires_at=timezone.now() + INVITATION_LIFETIME)
+    audit.record("invitation.created", invitation, after={
+        "email": email, "organisation": organisation.pk,
+        "role": Membership.Role.STARTUP_MEMBER}, actor=by)
+    link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
+    _send("invitation", to=email, language=by.preferred_language,
+          context={"invitation": invitation, "link": link, "inviter": by})
+    return invitation
+
+
+@transaction.atomic
 def accept_invitation(
     *, invitation: Invitation, user: User | None = None, full_name: str = "",
     password: str = "", language: str = "ko",

@@ -6,6 +6,7 @@ app_name = "applications"
 
 urlpatterns = [
     path("startup/profile/", views.profile_edit, name="profile"),
+    path("startup/members/", views.members, name="members"),
     path("applications/", views.my_applications, name="mine"),
     path("applications/start/<int:track_id>/", views.start, name="start"),
     path("applications/<int:pk>/", views.edit, name="edit"),

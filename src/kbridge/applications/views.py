@@ -60,6 +60,34 @@ def profile_edit(request):
 
 
 @require_login
+def members(request):
+    from kbridge.accounts import services as account_services
+    from kbridge.accounts.forms import MemberInvitationForm
+
+    startup = _my_startup(request)
+    may_invite = request.user.has_perm("applications.change_profile", startup)
+    form = MemberInvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not may_invite:
+            raise Http404
+        if form.is_valid():
+            try:
+                account_services.invite_startup_member(
+                    organisation=startup, email=form.cleaned_data["email"], by=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.")
+                                 % {"email": form.cleaned_data["email"]})
+                return redirect("applications:members")
+    people = startup.memberships.select_related("user").order_by("role", "user__full_name")
+    pending = startup.invitations.pending()
+    return render(request, "applications/members.html", {
+        "startup": startup, "form": form, "people": people, "pending": pending,
+        "may_invite": may_invite})
+
+
+@require_login
 def my_applications(request):
     startups = selectors.startups_of(request.user)
     if not startups.exists():
