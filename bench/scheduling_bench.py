@@ -200,7 +200,11 @@ def medians(rows: list[dict], columns: list[str]) -> list[dict]:
             continue
         row: dict = {"seed": "median", "scheduler": name}
         for c in columns:
-            values = [r[c] for r in mine if isinstance(r.get(c), int | float) and r[c] is not None]
+            values = [
+                r[c]
+                for r in mine
+                if isinstance(r.get(c), int | float) and not isinstance(r[c], bool)
+            ]
             if values and c not in ("seed", "scheduler"):
                 row[c] = statistics.median(values)
         result.append(row)

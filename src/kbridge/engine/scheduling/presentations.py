@@ -151,6 +151,15 @@ def _working(instance: PresentationInstance) -> list[int]:
     return [s for s in range(instance.n_slots) if s not in instance.breaks]
 
 
+def _panel_absences(
+    instance: PresentationInstance, panel: Panel, working: list[int]
+) -> list[int]:
+    """Working-time slots in which at least one member of the panel is blocked."""
+    members = {m.id: m for m in instance.members}
+    blocked = set().union(*(members[m].blocked for m in panel.members))
+    return [c for c, real in enumerate(working) if real in blocked]
+
+
 def _allowed_starts(instance: PresentationInstance, pitch: Pitch, working: list[int]) -> list[int]:
     """Working-time starts where the pitch fits without a break and everyone is present."""
     startups = {s.id: s for s in instance.startups}
@@ -243,7 +252,26 @@ def solve_presentations(
         block[panel.id] = (first, last)
         ends.append(last)
         work = sum(p.length for p in pitches)
+        # Implied by the no-overlap, but stating it gives the linear relaxation a real bound.
+        model.add(last - first >= work)
         idle = last - first - work
+        # A slot where a member is away, inside the block, is idle whatever the order of the
+        # pitches: telling CP-SAT so lifts its lower bound (and proofs) on days with absences.
+        away = _panel_absences(instance, panel, working)
+        inside = []
+        for b in away:
+            started = model.new_bool_var("")
+            running = model.new_bool_var("")
+            model.add(first <= b).only_enforce_if(started)
+            model.add(first >= b + 1).only_enforce_if(~started)
+            model.add(last >= b + 1).only_enforce_if(running)
+            model.add(last <= b).only_enforce_if(~running)
+            both = model.new_bool_var("")
+            model.add_bool_and([started, running]).only_enforce_if(both)
+            model.add_bool_or([~started, ~running, both])
+            inside.append(both)
+        if inside:
+            model.add(idle >= sum(inside))
         if options.require_consecutive:
             model.add(idle == 0)
         idle_terms.append(idle)
