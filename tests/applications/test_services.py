@@ -312,3 +312,20 @@ def test_a_tabs_own_saves_in_flight_are_not_conflicts(draft, questions, personas
                             declarations={}, base_version=3, editor="tab-a")
     draft.refresh_from_db()
     assert draft.answers[key] == "B"
+
+
+def test_the_receipt_is_emailed_through_the_task_queue(complete_draft, personas, run_tasks,
+                                                       django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = services.submit_application(
+            application=complete_draft, by=personas.startup_a,
+            draft_version=complete_draft.version)
+    run_tasks()
+    message = mail.outbox[-1]
+    assert message.to == [personas.startup_a.email]
+    assert submission.receipt_number in message.subject
+    assert submission.answers_sha256 in message.body
+    name, content, mimetype = message.attachments[0]
+    assert (name, mimetype) == (f"{submission.receipt_number}.txt", "text/plain")
