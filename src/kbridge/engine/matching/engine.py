@@ -36,7 +36,7 @@ class MatchingConfig:
     dense_weight: float = DEFAULT_DENSE_WEIGHT
     fusion: str = "linear"  # "linear" (z-scored) or "rrf"
     field_weights: FieldWeights = field(default_factory=FieldWeights)
-    top_k: int = 3  # profile aggregation: mean of the k best documents per person
+    top_k: int = 5  # profile aggregation: mean of the k best documents per person
     batch_size: int = 256  # profile documents scored per batch in affinity_matrix
 
 
