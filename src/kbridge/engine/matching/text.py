@@ -83,6 +83,7 @@ class Analyzer:
         self._stopwords = frozenset(stopwords)
         self._kiwi = None
         self._lock = threading.Lock()
+        self._kiwi_lock = threading.Lock()
         self._memo: dict[str, tuple[Token, ...]] = {}
         self._stemmer = None
         if stem:
@@ -156,7 +157,9 @@ class Analyzer:
         kiwi = self._get_kiwi()
         out: list[Token] = []
         foreign_start = foreign_end = -1
-        for tok in kiwi.tokenize(phrase):
+        with self._kiwi_lock:  # one analysis at a time per instance; no thread-safety assumed
+            analysed = kiwi.tokenize(phrase)
+        for tok in analysed:
             tag = tok.tag
             if tag in _FOREIGN_TAGS:
                 # Merge adjacent Latin/number pieces ("5" + "G") and re-run them through the
