@@ -28,7 +28,9 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(PY) -m kbridge migrate --noinput
 	$(PY) -m kbridge seed_demo
-	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop)"
+	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop; a task worker runs alongside)"
+	$(PY) -m kbridge db_worker --queue-name '*' --no-reload & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) -m kbridge runserver $(HOST)
 
 serve: install

@@ -127,6 +127,16 @@ def mail_through_task_queue(settings):
     settings.KBRIDGE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (throttles and memoised values live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def run_tasks(transactional_db):
     """Run the real database task worker until the queue is empty.

@@ -39,6 +39,13 @@ MATRIX = [
      [OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
     ("/manage/programs/partner/",
      [NOT_FOUND, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
+    # Matching (issue 4)
+    ("/startup/recommendations/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
+    ("/manage/discover/", [OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
+    ("/manage/tracks/{track_a}/applicants/",
+     [OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
+    ("/manage/tracks/{track_b}/applicants/",
+     [OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT]),
     # Applications (issue 3)
     ("/startup/profile/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),
     ("/startup/members/", [NOT_FOUND] * 4 + [OK, OK, REDIRECT]),

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "kbridge.accounts",
     "kbridge.programs",
     "kbridge.applications",
+    "kbridge.matching",
 ]
 
 MIDDLEWARE = [
@@ -284,5 +285,6 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # pypdf warns about every malformed upload; refusals are reported to the user instead.
         "pypdf": {"level": "ERROR"},
+        "bm25s": {"level": "WARNING"},
     },
 }

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("kbridge.accounts.urls")),
     path("manage/programs/", include("kbridge.programs.urls")),
     path("", include("kbridge.applications.urls")),
+    path("", include("kbridge.matching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -85,6 +85,8 @@ PAGES = [
     ("operator", "/manage/applications/{application}/"),
     ("operator", "/manage/calls/{call}/applications/"),
     ("operator", "/manage/calls/{call}/questions/"),
+    ("startup_a", "/startup/recommendations/"), ("partner_a", "/manage/discover/?q=NPU"),
+    ("partner_a", "/manage/tracks/{track}/applicants/"),
 ]
 
 

@@ -321,6 +321,7 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
         if i == 0:
             logins["startup (representative)"] = founder.email
     _seed_applications(call, operator, startup_orgs, rng, logins)
+    _precompute_matching(call, startup_orgs)
 
     # Evaluators with affiliations.
     for j, (ko, en, kind) in enumerate(AFFILIATIONS):
@@ -418,6 +419,19 @@ def _seed_applications(call, operator, startup_orgs, rng, logins) -> None:
                                                       reason="다른 사업과 일정이 겹침")
         if n == 1:
             logins["startup (submitted)"] = founder.email
+
+
+def _precompute_matching(call, startup_orgs) -> None:
+    """Embed every profile and track now, so the demo's recommendations and searches show
+    their semantic ranking at once (in production a worker does this as texts change)."""
+    from kbridge.matching import selectors
+
+    keys = [f"track:{t.pk}" for t in call.tracks.all()]
+    keys += [f"startup:{org.pk}" for org, _founder in startup_orgs]
+    selectors.precompute(keys)
+    first = startup_orgs[0][0]
+    first.refresh_from_db()
+    selectors.recommended_tracks(first, live=True)
 
 
 def existing_logins() -> dict[str, str]:

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MatchingConfig(AppConfig):
+    name = "kbridge.matching"
+    label = "matching"
+    verbose_name = _("Matching")
+
+    def ready(self) -> None:
+        from kbridge.matching import signals  # noqa: F401

@@ -1,0 +1,140 @@
+"""Ranked lists for pages. Pages never run the model: they read cached vectors, and when any
+is missing they show a lexical ranking and enqueue a task that computes the vectors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kbridge.accounts.models import Organisation
+from kbridge.applications.models import Application, Question
+from kbridge.engine.matching import (
+    CachedEmbedder,
+    Document,
+    Match,
+    Matcher,
+    MatchingConfig,
+)
+from kbridge.matching import documents
+from kbridge.matching.store import NotCached, ZeroEmbedder, cached_embedder, model
+from kbridge.programs.models import Track
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Results best first; ``pending`` when the semantic part is still being computed."""
+
+    matches: list[Match]
+    objects: dict[str, object]
+    pending: bool = False
+
+
+def _lexical_matcher() -> Matcher:
+    return Matcher(CachedEmbedder(ZeroEmbedder(model())), config=MatchingConfig(dense_weight=0.0))
+
+
+def _schedule_warm(query_key: str, query: Document, targets: list[Document], explain_k: int):
+    from kbridge.matching.tasks import warm_search
+
+    payload = {"query_key": query_key, "query": [query.id, query.title, list(query.keywords),
+                                                 query.description],
+               "targets": [d.id for d in targets], "explain_k": explain_k}
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    # One task per distinct request every two minutes, however often the page is reloaded.
+    if cache.add(f"kbridge:warm:{digest}", 1, timeout=120):
+        transaction.on_commit(lambda: warm_search.enqueue(payload))
+
+
+def rank(query_key: str, query: Document, targets: list[Document], objects: dict[str, object],
+         *, k: int = 20, explain_k: int = 0, live: bool = False) -> Ranked:
+    """Rank ``targets`` for ``query``; explain the best ``explain_k`` matches.
+
+    ``live=True`` runs the model for anything missing: for tasks and commands, never pages.
+    """
+    if not targets:
+        return Ranked([], objects)
+    try:
+        index = Matcher(cached_embedder(live=live)).index(targets)
+        matches = index.search(query, k=k)
+    except NotCached:
+        _schedule_warm(query_key, query, targets, explain_k)
+        matches = _lexical_matcher().index(targets).search(query, k=k)
+        return Ranked(matches, objects, pending=True)
+    explained, pending = [], False
+    for m in matches:
+        explanation = None
+        if m.rank <= explain_k:
+            try:
+                explanation = index.explain(query, m.doc_id)
+            except NotCached:
+                pending = True
+        explained.append(Match(m.doc_id, m.rank, m.score, m.dense, m.lexical, explanation))
+    if pending:
+        _schedule_warm(query_key, query, targets, explain_k)
+    return Ranked(explained, objects, pending=pending)
+
+
+def open_tracks(now=None) -> list[Track]:
+    now = now or timezone.now()
+    return list(Track.objects.filter(call__status="published", call__opens_at__lte=now,
+                                     call__deadline_at__gt=now)
+                .select_related("call", "partner__organisation"))
+
+
+def recommended_tracks(startup: Organisation, *, k: int = 10, live: bool = False) -> Ranked:
+    tracks = open_tracks()
+    targets = [documents.track_document(t) for t in tracks]
+    return rank(f"startup:{startup.pk}", documents.startup_document(startup), targets,
+                {f"track:{t.pk}": t for t in tracks}, k=k, explain_k=5, live=live)
+
+
+def precompute(keys: list[str]) -> int:
+    """Embed these objects now (for commands such as the demo seed; never for pages)."""
+    docs = [d for d in (resolve(k) for k in keys) if d is not None]
+    if docs:
+        Matcher(cached_embedder(live=True)).embed(docs)
+    return len(docs)
+
+
+def ranked_applicants(track: Track, *, k: int = 200) -> Ranked:
+    applications = list(
+        Application.objects.filter(track=track, status__in=["submitted", "selected"])
+        .select_related("applicant__profile"))
+    questions = list(Question.objects.filter(call_id=track.call_id))
+    targets = [documents.application_document(a, questions) for a in applications]
+    return rank(f"track:{track.pk}", documents.track_document(track), targets,
+                {f"application:{a.pk}": a for a in applications}, k=k, explain_k=10)
+
+
+def discoverable_startups(text: str, *, k: int = 30) -> Ranked:
+    startups = list(Organisation.objects.filter(
+        Q(kind=Organisation.Kind.STARTUP), Q(profile__discoverable=True))
+        .select_related("profile"))
+    targets = [documents.startup_document(s) for s in startups]
+    return rank("query", documents.query_document(text), targets,
+                {f"startup:{s.pk}": s for s in startups}, k=k, explain_k=10)
+
+
+def resolve(key: str) -> Document | None:
+    """The current document behind a key such as ``track:5`` (None if it is gone)."""
+    kind, _sep, pk = key.partition(":")
+    if kind == "track":
+        track = Track.objects.select_related("partner__organisation").filter(pk=pk).first()
+        return documents.track_document(track) if track else None
+    if kind == "startup":
+        org = Organisation.objects.select_related("profile").filter(pk=pk).first()
+        return documents.startup_document(org) if org else None
+    if kind == "application":
+        application = Application.objects.select_related("applicant__profile").filter(
+            pk=pk).first()
+        if application is None:
+            return None
+        questions = list(Question.objects.filter(call_id=application.call_id))
+        return documents.application_document(application, questions)
+    return None

@@ -1,0 +1,31 @@
+"""Background work of matching: the only place the model runs."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from kbridge.engine.matching import Document, Matcher
+from kbridge.matching.store import cached_embedder
+
+
+@task()
+def embed_documents(keys: list[str]) -> int:
+    """Embed the current text of these objects (unchanged texts are cache hits)."""
+    from kbridge.matching.selectors import precompute
+
+    return precompute(keys)
+
+
+@task()
+def warm_search(payload: dict) -> int:
+    """Compute every vector a ranked page needs (documents, query, explanation terms)."""
+    from kbridge.matching.selectors import resolve
+
+    doc_id, title, keywords, description = payload["query"]
+    query = Document(id=doc_id, title=title, keywords=tuple(keywords), description=description)
+    targets = [d for d in (resolve(k) for k in payload["targets"]) if d is not None]
+    if not targets:
+        return 0
+    index = Matcher(cached_embedder(live=True)).index(targets)
+    index.search(query, k=max(payload["explain_k"], 1), explain=payload["explain_k"] > 0)
+    return len(targets)

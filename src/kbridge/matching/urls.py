@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kbridge.matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("startup/recommendations/", views.recommendations, name="recommendations"),
+    path("manage/tracks/<int:pk>/applicants/", views.track_applicants, name="track_applicants"),
+    path("manage/discover/", views.discover, name="discover"),
+]

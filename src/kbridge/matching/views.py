@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from kbridge.applications.selectors import startups_of
+from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
+from kbridge.matching import selectors
+from kbridge.programs.models import Track
+
+
+@require_perm("matching.view_recommendations")
+def recommendations(request):
+    startup = startups_of(request.user).select_related("profile").first()
+    ranked = selectors.recommended_tracks(startup)
+    return render(request, "matching/recommendations.html",
+                  {"startup": startup, "ranked": ranked})
+
+
+@require_login
+def track_applicants(request, pk: int):
+    track = get_object_or_404_for(
+        request.user, "matching.view_track_applicants",
+        Track.objects.select_related("call__program", "partner__organisation"), pk=pk)
+    ranked = selectors.ranked_applicants(track)
+    return render(request, "matching/track_applicants.html", {"track": track, "ranked": ranked})
+
+
+@require_perm("matching.search_startups")
+def discover(request):
+    text = request.GET.get("q", "").strip()[:300]
+    ranked = selectors.discoverable_startups(text) if text else None
+    return render(request, "matching/discover.html", {"q": text, "ranked": ranked})

@@ -1,0 +1,133 @@
+"""Matching in the product: recommendations, applicants by fit and startup search.
+
+Pages never run the model: the first visit ranks by keywords and enqueues a task; after the
+real worker has run, the page shows the semantic ranking and its explanations.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kbridge.applications.models import StartupProfile
+from kbridge.matching.models import Embedding
+from tests.factories import OrganisationFactory, StartupProfileFactory, TrackFactory, UserFactory
+
+
+@pytest.fixture
+def tracks(world):
+    world.track_a.name_ko, world.track_a.name_en = "API 트랙", "API track"
+    world.track_a.description_en = ("For platform developers building chat assistants and "
+                                    "agents on the GPT API.")
+    world.track_a.interest_keywords = ["LLM", "platform developers", "GPT API"]
+    world.track_a.save()
+    chips = TrackFactory(call=world.call, partner=world.partner_b, name_ko="AI 반도체 협업 트랙",
+                         name_en="AI chip co-development track",
+                         description_ko="",
+                         description_en="Co-development of AI accelerator chips and NPUs for "
+                                        "low-power inference on edge devices.",
+                         interest_keywords=["AI chips", "semiconductor", "NPU"])
+    bio = TrackFactory(call=world.call, partner=world.partner_b, name_ko="바이오 트랙",
+                       name_en="Bio track", description_ko="",
+                       description_en="Drug discovery with machine learning and protein design.",
+                       interest_keywords=["drug discovery", "biotech"])
+    return {"api": world.track_a, "chips": chips, "bio": bio}
+
+
+@pytest.fixture
+def npu_startup(personas):
+    org = personas.startup_a_org
+    org.name_ko, org.name_en = "엣지칩스", "Edge Chips"
+    org.description_ko = ("저희는 엣지 디바이스를 위한 저전력 NPU 반도체를 설계합니다. "
+                          "온디바이스 AI 추론을 1와트 이하로 실행합니다.")
+    org.description_en = ""
+    org.save()
+    StartupProfileFactory(organisation=org, representative=personas.startup_a,
+                          technology_keywords=["NPU", "AI 반도체"], discoverable=True)
+    return org
+
+
+def test_first_visit_ranks_by_keywords_without_running_the_model(
+        tracks, npu_startup, personas, client_for, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    Embedding.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        html = client_for(personas.startup_a).get("/startup/recommendations/").content.decode()
+    assert "Ranking by keywords for now" in html or "키워드 기준으로" in html
+    assert Embedding.objects.count() == 0  # the page computed nothing
+    assert DBTaskResult.objects.filter(task_path__endswith="warm_search").count() == 1
+
+
+def test_after_the_worker_runs_the_npu_startup_sees_the_ai_chip_track_first(
+        tracks, npu_startup, personas, client_for, run_tasks):
+    client = client_for(personas.startup_a)
+    client.get("/startup/recommendations/")
+    run_tasks()  # embeddings of the profile, the tracks and the page's explanations
+    client.get("/startup/recommendations/")  # explanations may ask for a second warm-up
+    run_tasks()
+    response = client.get("/startup/recommendations/")
+    ranked = response.context["ranked"]
+    assert not ranked.pending
+    assert ranked.matches[0].doc_id == f"track:{tracks['chips'].pk}"
+    explanation = ranked.matches[0].explanation
+    assert explanation is not None
+    assert explanation.shared_terms
+    assert "NPU" in {t.query_term.upper() for t in explanation.shared_terms} | {
+        t.doc_term.upper() for t in explanation.shared_terms}
+    first_card = response.content.decode().split('data-rank="1"')[1].split("</li>")[0]
+    assert "AI 반도체 협업 트랙" in first_card
+    assert 'class="explanation"' in first_card
+
+
+def test_profile_and_track_changes_enqueue_embedding(tracks, npu_startup,
+                                                     django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tracks["bio"].description_en += " Also antibodies."
+        tracks["bio"].save()
+        npu_startup.profile.team_size = 20
+        npu_startup.profile.save()
+    args = [row.args_kwargs["args"][0] for row in
+            DBTaskResult.objects.filter(task_path__endswith="embed_documents")]
+    assert [f"track:{tracks['bio'].pk}"] in args
+    assert [f"startup:{npu_startup.pk}"] in args
+
+
+@pytest.mark.parametrize(("persona", "status"), [
+    ("operator", 200), ("partner_a", 200), ("partner_b", 404), ("evaluator", 404),
+    ("startup_a", 404), ("startup_b", 404), ("anonymous", 302)])
+def test_applicants_by_fit_only_for_the_tracks_own_people(persona, status, tracks, personas,
+                                                         client_for):
+    url = f"/manage/tracks/{tracks['api'].pk}/applicants/"
+    assert client_for(personas.by_name(persona)).get(url).status_code == status
+
+
+@pytest.mark.parametrize(("persona", "status"), [
+    ("operator", 200), ("partner_a", 200), ("partner_b", 200), ("evaluator", 404),
+    ("startup_a", 404), ("anonymous", 302)])
+def test_startup_search_is_for_partners_and_operators(persona, status, personas, client_for):
+    assert client_for(personas.by_name(persona)).get(
+        "/manage/discover/?q=NPU").status_code == status
+
+
+def test_search_finds_only_discoverable_startups_across_languages(npu_startup, personas,
+                                                                  client_for, run_tasks):
+    hidden = OrganisationFactory(kind="startup", name_ko="비공개칩스", name_en="Hidden Chips",
+                                 description_ko="저전력 NPU 반도체를 설계합니다.")
+    StartupProfile.objects.create(organisation=hidden, representative=UserFactory(),
+                                  discoverable=False)
+    bio = OrganisationFactory(kind="startup", name_ko="바이오랩", name_en="Bio Lab",
+                              description_ko="단백질 구조 예측으로 항체를 설계합니다.")
+    StartupProfile.objects.create(organisation=bio, representative=UserFactory(),
+                                  discoverable=True)
+    client = client_for(personas.partner_a)
+    url = "/manage/discover/?q=low-power AI accelerator chips for edge devices"
+    client.get(url)
+    run_tasks()
+    client.get(url)
+    run_tasks()
+    ranked = client.get(url).context["ranked"]
+    ids = [m.doc_id for m in ranked.matches]
+    assert ids[0] == f"startup:{npu_startup.pk}"
+    assert f"startup:{hidden.pk}" not in ids
