@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import settings
 
 from kbridge.engine.matching import Analyzer, CachedEmbedder, E5SmallEmbedder, Matcher
-
-settings.register_profile("kbridge-matching", derandomize=True, deadline=None, max_examples=40)
-settings.load_profile("kbridge-matching")
 
 
 class CountingEmbedder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kbridge.engine.matching import chunk_text, normalize, split_sentences
@@ -96,6 +96,8 @@ _words = st.lists(
 )
 
 
+# Per-test settings (not a global profile: the whole suite shares one hypothesis config).
+@settings(derandomize=True, deadline=None, max_examples=60)
 @given(_words, st.integers(min_value=2, max_value=40))
 def test_chunks_keep_every_word_and_respect_the_budget(words, budget):
     text = " ".join(words)
