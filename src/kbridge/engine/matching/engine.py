@@ -217,7 +217,7 @@ class MatchingIndex:
         ``query_vector`` lets a caller pass an embedding it already has (the web layer keeps
         profile vectors); otherwise the query is embedded through the cache.
         """
-        if not self.documents:
+        if not self.documents or k <= 0:
             return []
         if query_vector is None:
             query_vector = self.matcher.embed([query])[0]
@@ -234,7 +234,7 @@ class MatchingIndex:
             kth = np.partition(fused, len(fused) - min(len(fused), k + len(excluded)))[
                 len(fused) - min(len(fused), k + len(excluded))
             ]
-            candidates = np.flatnonzero(fused >= kth)
+            candidates = np.flatnonzero(fused >= kth - 1e-9)  # _order compares at 1e-9
         else:
             candidates = np.arange(len(self.ids))
         cand_ids = [self.ids[i] for i in candidates]
