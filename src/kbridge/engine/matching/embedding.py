@@ -166,7 +166,10 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(model_name_or_path, device=device)
         self.name = name or str(model_name_or_path)
         self.version = version or f"st-{_package_version('sentence-transformers')}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method; older releases only have the old name.
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         max_seq = int(getattr(self._model, "max_seq_length", 256) or 256)
         self.max_words = max(16, int(max_seq * 0.6))
         self._batch_size = batch_size
