@@ -63,7 +63,7 @@ def test_english_track_ranks_the_right_korean_startup_first(startup_index, track
 # Korean profiles whose only Latin token is "AI": the lexical side then sees "AI" in the
 # AI Chips track and nothing anywhere else. The dense weight must be high enough that the
 # meaning wins; this set is what fixed the default weight at 0.6 (0.5 fails; see
-# docs/decisions/matching.md).
+# docs/decisions.md (matching)).
 ACRONYM_TRAPS = [
     ("health", Document("q1", "AI 기반 의료 영상 진단", (), "AI로 병원 CT 영상을 판독합니다.")),
     ("agri", Document("q2", "AI 스마트팜", ("AI",), "AI 드론으로 작물 생육을 관리합니다.")),

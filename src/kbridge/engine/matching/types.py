@@ -41,7 +41,7 @@ class FieldWeights:
     """Multipliers for the BM25 score of each field.
 
     Equal by default: on the gold standard a title boost of 2 or 3 made matching worse
-    (loss 0.249 / 0.252 vs 0.246 with 1; docs/decisions/matching.md), and there is no data
+    (loss 0.249 / 0.252 vs 0.246 with 1; docs/decisions.md (matching)), and there is no data
     for keywords, so they get no boost either. Operators can raise them per deployment.
     """
 
