@@ -134,6 +134,11 @@ def invite(*, organisation: Organisation, email: str, role: str, by: User) -> In
         raise ValidationError(_("Only operator and partner staff are invited."))
     if role not in Membership.ROLES_BY_KIND[organisation.kind]:
         raise ValidationError(_("This role does not exist in this kind of organisation."))
+    return _create_invitation(organisation=organisation, email=email, role=role, by=by)
+
+
+def _create_invitation(*, organisation: Organisation, email: str, role: str,
+                       by: User) -> Invitation:
     email = email.strip().lower()
     if Membership.objects.filter(user__email__iexact=email, organisation=organisation).exists():
         raise ValidationError(_("This person is already a member of the organisation."))
@@ -160,21 +165,8 @@ def invite_startup_member(*, organisation: Organisation, email: str, by: User) -
             user=by, organisation=organisation,
             role=Membership.Role.STARTUP_REPRESENTATIVE).exists():
         raise ValidationError(_("Only the company's representative can invite members."))
-    email = email.strip().lower()
-    if Membership.objects.filter(user__email__iexact=email, organisation=organisation).exists():
-        raise ValidationError(_("This person is already a member of the organisation."))
-    token, token_hash = Invitation.new_token()
-    invitation = Invitation.objects.create(
-        email=email, organisation=organisation, role=Membership.Role.STARTUP_MEMBER,
-        token_hash=token_hash, invited_by=by,
-        expires_at=timezone.now() + INVITATION_LIFETIME)
-    audit.record("invitation.created", invitation, after={
-        "email": email, "organisation": organisation.pk,
-        "role": Membership.Role.STARTUP_MEMBER}, actor=by)
-    link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
-    _send("invitation", to=email, language=by.preferred_language,
-          context={"invitation": invitation, "link": link, "inviter": by})
-    return invitation
+    return _create_invitation(organisation=organisation, email=email,
+                              role=Membership.Role.STARTUP_MEMBER, by=by)
 
 
 @transaction.atomic
