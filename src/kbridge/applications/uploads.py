@@ -206,7 +206,7 @@ def clean_display_name(name: str) -> str:
     return stem[: MAX_NAME_CHARS - 4].rstrip(" .") + ".pdf"
 
 
-def _check_name(raw: str | None) -> str:
+def check_file_name(raw: str | None) -> str:
     """Return the display name, or raise ``bad_name``."""
     if raw is None or not raw.strip():
         raise _reject("bad_name", _MSG_NO_NAME, name="")
@@ -529,7 +529,7 @@ def check_pdf(uploaded: Any, *, max_bytes: int) -> CheckedPDF:
     ``uploaded`` is a Django ``UploadedFile`` (anything with ``.name`` and ``.read()``). The
     checks run from cheapest to dearest: name, size, type from the bytes, parse, active content.
     """
-    name = _check_name(getattr(uploaded, "name", None))
+    name = check_file_name(getattr(uploaded, "name", None))
     declared = getattr(uploaded, "size", None)
     if isinstance(declared, int) and declared > max_bytes:
         raise _reject("too_large", _MSG_TOO_LARGE, name=name, limit=filesizeformat(max_bytes))

@@ -19,8 +19,12 @@ from kbridge.accounts.models import Membership
 from kbridge.applications import selectors, services
 from kbridge.applications.forms import DraftForm, ExtensionForm, ProfileForm
 from kbridge.applications.models import Application, Attachment, Question, Submission
-from kbridge.applications.uploads import UploadRejected, check_pdf, count_files_or_reject
-from kbridge.applications.uploads import _check_name as check_file_name
+from kbridge.applications.uploads import (
+    UploadRejected,
+    check_file_name,
+    check_pdf,
+    count_files_or_reject,
+)
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.programs.models import Call, Track
