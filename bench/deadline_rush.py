@@ -110,6 +110,20 @@ def run_django(env: dict[str, str], *argv: str, what: str) -> None:
     log(f"{what} in {time.perf_counter() - started:.1f}s")
 
 
+def session_cpu_seconds(session_id: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of one session: the
+    gunicorn master and its workers. Less sensitive to the other jobs on a shared machine
+    than wall time, so it is what tells a cheaper code path from a quieter minute."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == session_id:
+                total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def make_pdf(size: int, title: str) -> tuple[bytes, int]:
     """A valid 12-page PDF of exactly ``size`` bytes (for sizes above a few kB).
 
@@ -176,7 +190,8 @@ class Stack:
             "KBRIDGE_UPLOAD_MAX_BYTES": str(args.upload_limit_mb * 1024 * 1024),
             "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.console.EmailBackend",
             "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT / "src"),
+            # --src runs another copy of the code (e.g. a patched one) on the same harness.
+            "PYTHONPATH": str(args.src.resolve()),
         }
         self.env.pop("EMAIL_HOST", None)
         self.env.pop("REDIS_URL", None)  # one cache per worker, as a plain deployment
@@ -554,6 +569,11 @@ def summarise(samples: list[Sample], phase: str, repeat: int, extra: dict[str, A
         span = max(s.ended for s in mine) - min(s.started for s in mine)
         row["span_s"] = span
         row["requests_per_s"] = len(mine) / span if span else 0.0
+        row["server_cpu_ms_per_request"] = extra.get("server_cpu_s", 0.0) * 1000 / len(mine)
+        n_submits = sum(1 for s in mine if s.kind == "submit")
+        if n_submits:
+            row["server_cpu_ms_per_submit"] = (extra.get("server_cpu_s", 0.0) * 1000
+                                               / n_submits)
     submits = sorted(s.ended for s in mine if s.kind == "submit" and s.ok)
     if submits:
         if phase == "capacity":
@@ -567,7 +587,9 @@ def summarise(samples: list[Sample], phase: str, repeat: int, extra: dict[str, A
 
 
 def fmt(value: float) -> str:
-    return "—" if value != value else f"{value:,.0f}"
+    if value != value:
+        return "—"
+    return f"{value:,.1f}" if abs(value) < 100 and not value.is_integer() else f"{value:,.0f}"
 
 
 def print_table(rows: list[dict[str, Any]], args) -> list[str]:
@@ -593,15 +615,19 @@ def print_table(rows: list[dict[str, Any]], args) -> list[str]:
     add("baseline", "healthz requests/s", lambda r: r["requests_per_s"])
     add("baseline", "healthz p50 ms", lambda r: r["healthz"]["p50"])
     add("baseline", "healthz p99 ms", lambda r: r["healthz"]["p99"])
+    add("baseline", "gunicorn CPU ms per request", lambda r: r["server_cpu_ms_per_request"])
     add("rush", "offered peak submissions/min", lambda r: r["offered_peak_per_min"])
     add("rush", "achieved peak submissions/min", lambda r: r["submissions_per_min"])
     add("rush", "all requests/s", lambda r: r["requests_per_s"])
+    add("rush", "gunicorn CPU ms per request", lambda r: r["server_cpu_ms_per_request"])
     for kind in ("autosave", "upload", "submit", "receipt"):
         for q in ("p50", "p95", "p99"):
             add("rush", f"{kind} {q} ms", lambda r, k=kind, q=q: r[k][q])
         add("rush", f"{kind} requests", lambda r, k=kind: r[k]["n"])
         add("rush", f"{kind} errors", lambda r, k=kind: r[k]["n"] - r[k]["ok"])
     add("capacity", "submissions/min (closed loop)", lambda r: r["submissions_per_min"])
+    add("capacity", "gunicorn CPU ms per submit + receipt",
+        lambda r: r["server_cpu_ms_per_submit"])
     for q in ("p50", "p95", "p99"):
         add("capacity", f"submit {q} ms", lambda r, q=q: r["submit"][q])
     add("capacity", "submit errors", lambda r: r["submit"]["n"] - r["submit"]["ok"])
@@ -610,6 +636,13 @@ def print_table(rows: list[dict[str, Any]], args) -> list[str]:
 
 
 # --- Main -------------------------------------------------------------------------------------
+
+
+async def measured(stack: Stack, coro) -> float:
+    """Run ``coro``; return the CPU seconds gunicorn's workers spent meanwhile."""
+    before = session_cpu_seconds(stack.procs[0].pid)
+    await coro
+    return session_cpu_seconds(stack.procs[0].pid) - before
 
 
 async def load(stack: Stack, seed: dict[str, Any], args) -> tuple[Run, list[dict[str, Any]]]:
@@ -635,17 +668,26 @@ async def load(stack: Stack, seed: dict[str, Any], args) -> tuple[Run, list[dict
             order = people[start:] + people[:start]
             submitters, editors = order[:per_repeat], order[per_repeat:per_repeat + n_editors]
             log(f"repeat {repeat + 1}: baseline ({args.baseline_seconds:.0f}s healthz)")
-            await baseline(client, repeat, args.baseline_seconds, args.capacity_concurrency)
-            rows.append(summarise(run.samples, "baseline", repeat, {}))
+            cpu = await measured(stack, baseline(client, repeat, args.baseline_seconds,
+                                                 args.capacity_concurrency))
+            rows.append(summarise(run.samples, "baseline", repeat, {"server_cpu_s": cpu}))
             log(f"repeat {repeat + 1}: rush ({len(submitters)} submitting, {len(editors)} "
                 f"editing, {args.window:.0f}s)")
-            info = await rush(client, args, repeat, submitters, editors)
+            info: dict[str, float] = {}
+
+            async def rush_phase(info=info, submitters=submitters, editors=editors,
+                                 repeat=repeat) -> None:
+                info.update(await rush(client, args, repeat, submitters, editors))
+
+            cpu = await measured(stack, rush_phase())
             rows.append(summarise(run.samples, "rush", repeat,
-                                  {"offered_peak_per_min": info["offered_peak_per_min"]}))
+                                  {"offered_peak_per_min": info["offered_peak_per_min"],
+                                   "server_cpu_s": cpu}))
             log(f"repeat {repeat + 1}: capacity ({len(submitters)} resubmissions, "
                 f"{args.capacity_concurrency} at a time)")
-            await capacity(client, repeat, submitters, args.capacity_concurrency)
-            rows.append(summarise(run.samples, "capacity", repeat, {}))
+            cpu = await measured(stack, capacity(client, repeat, submitters,
+                                                 args.capacity_concurrency))
+            rows.append(summarise(run.samples, "capacity", repeat, {"server_cpu_s": cpu}))
             log(f"repeat {repeat + 1}: " + json.dumps(
                 {r["phase"]: r.get("submissions_per_min") for r in rows[-3:]}))
     return run, rows
@@ -687,6 +729,8 @@ def main() -> None:
     parser.add_argument("--request-timeout", type=float, default=120.0)
     parser.add_argument("--task-worker", action=argparse.BooleanOptionalAction, default=True,
                         help="run the receipt e-mail worker during the load")
+    parser.add_argument("--src", type=Path, default=ROOT / "src",
+                        help="source tree to serve (default: this checkout's src/)")
     parser.add_argument("--db-name", default="kbridge_rush")
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", type=int, default=5432)
