@@ -329,3 +329,16 @@ def test_the_receipt_is_emailed_through_the_task_queue(complete_draft, personas,
     assert submission.answers_sha256 in message.body
     name, content, mimetype = message.attachments[0]
     assert (name, mimetype) == (f"{submission.receipt_number}.txt", "text/plain")
+
+
+def test_the_receipt_task_is_written_in_the_submission_transaction(complete_draft, personas,
+                                                                   django_capture_on_commit_callbacks):
+    """No window between commit and enqueue where a crash could lose the receipt e-mail."""
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=False):
+        submission = services.submit_application(application=complete_draft,
+                                                 by=personas.startup_a,
+                                                 draft_version=complete_draft.version)
+    row = DBTaskResult.objects.get(task_path__endswith="email_receipt")
+    assert row.args_kwargs["args"] == [submission.pk]

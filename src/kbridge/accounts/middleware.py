@@ -28,6 +28,8 @@ class IdleTimeoutMiddleware:
             if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
                 messages.info(request, _("You were signed out after 30 minutes without activity."))
-            else:
+            elif last_seen is None or now - int(last_seen) >= 60:
+                # Refresh at most once a minute: writing the session on every request (every
+                # autosave) would cost a database commit each time.
                 request.session[SESSION_KEY] = now
         return self.get_response(request)

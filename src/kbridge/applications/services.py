@@ -188,7 +188,8 @@ def _clean_answer(question: Question, raw: Any) -> Any:
 
 @transaction.atomic
 def save_draft(*, application: Application, by: User, answers: dict[str, Any],
-               declarations: dict[str, Any], base_version: int, editor: str = "") -> int:
+               declarations: dict[str, Any], base_version: int, editor: str = "",
+               questions: list[Question] | None = None) -> int:
     """Store the draft as typed. Returns the draft version that now holds exactly this data.
 
     Raises DraftConflict when the draft changed since ``base_version`` (in another tab, or on
@@ -196,15 +197,22 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
     the save: its own earlier saves still in flight are not conflicts. Identical data is never
     a conflict (an idle second tab is harmless).
     """
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    if not application.is_editable:
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if not locked.is_editable:
         raise ValidationError(_("This application can no longer be edited."))
-    questions = {str(q.pk): q for q in selectors.questions_of(application.call)
-                 if q.kind != Question.Kind.FILE}
+    if questions is None:
+        questions = selectors.questions_of(application.call)
+    by_id = {str(q.pk): q for q in questions if q.kind != Question.Kind.FILE}
+    # Work on the caller's object (its related objects stay loaded) with the locked row's
+    # current state, so the caller sees the saved draft without reading it again.
+    for field in ("answers", "declares_government_support", "government_support_detail",
+                  "declares_no_tax_arrears", "version", "editor", "editor_since", "saved_at",
+                  "status"):
+        setattr(application, field, getattr(locked, field))
     new_answers = dict(application.answers)
     for key, raw in answers.items():
-        if key in questions:
-            new_answers[key] = _clean_answer(questions[key], raw)
+        if key in by_id:
+            new_answers[key] = _clean_answer(by_id[key], raw)
     new_decl = {
         "declares_government_support": declarations.get(
             "declares_government_support", application.declares_government_support),
@@ -227,7 +235,10 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
         setattr(application, key, value)
     application.version += 1
     application.saved_at = timezone.now()
-    application.save()
+    application.save(update_fields=[
+        "answers", "declares_government_support", "government_support_detail",
+        "declares_no_tax_arrears", "version", "editor", "editor_since", "saved_at",
+        "updated_at"])
     return application.version
 
 
@@ -385,7 +396,11 @@ def _submit(*, application: Application, by: User, draft_version: int, now=None)
         "receipt": submission.receipt_number, "version": number,
         "answers_sha256": submission.answers_sha256,
         "files": [{"name": f["name"], "sha256": f["sha256"]} for f in files]}, actor=by)
-    transaction.on_commit(lambda: send_receipt(submission.pk))
+    # The task row is written in this transaction: the receipt e-mail exists exactly when the
+    # submission does, even if the process dies right after the commit.
+    from kbridge.applications.tasks import email_receipt
+
+    email_receipt.enqueue(submission.pk)
     return submission
 
 

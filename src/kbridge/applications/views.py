@@ -171,7 +171,8 @@ def _save(request, application, *, htmx: bool):
     try:
         services.save_draft(application=application, by=request.user,
                             answers=form.raw_answers(), declarations=form.declarations(),
-                            base_version=form.base_version(), editor=form.editor_id())
+                            base_version=form.base_version(), editor=form.editor_id(),
+                            questions=questions)
     except services.DraftConflict:
         conflict = True
     except ValidationError as exc:
@@ -180,12 +181,12 @@ def _save(request, application, *, htmx: bool):
                           {"application": application, "error": " ".join(exc.messages)})
         messages.error(request, " ".join(exc.messages))
         return redirect("applications:edit", pk=application.pk)
-    application.refresh_from_db()
     if htmx:
         return render(request, "applications/_save_status.html", {
             "application": application, "conflict": conflict, "oob": True,
             "findings": selectors.eligibility_findings(application),
         })  # 200 even on conflict: HTMX swaps only successful responses
+    application.refresh_from_db()
     if conflict:
         # Keep what was typed on screen; the person decides what to keep.
         context = _edit_context(request, application, form=form, conflict=True)

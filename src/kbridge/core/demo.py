@@ -429,9 +429,10 @@ def _precompute_matching(call, startup_orgs) -> None:
     keys = [f"track:{t.pk}" for t in call.tracks.all()]
     keys += [f"startup:{org.pk}" for org, _founder in startup_orgs]
     selectors.precompute(keys)
-    first = startup_orgs[0][0]
-    first.refresh_from_db()
-    selectors.recommended_tracks(first, live=True)
+    if startup_orgs:
+        first = startup_orgs[0][0]
+        first.refresh_from_db()
+        selectors.recommended_tracks(first, live=True)
 
 
 def existing_logins() -> dict[str, str]:
