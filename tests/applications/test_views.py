@@ -321,3 +321,16 @@ def test_representative_invites_a_member_who_can_edit_but_not_submit(
     # Another startup's representative cannot see this team.
     client.force_login(personas.startup_b)
     assert "cto@neurochips.example" not in client.get("/startup/members/").content.decode()
+
+
+def test_autosave_rechecks_eligibility_when_a_declaration_changes(draft, questions, personas,
+                                                                 client_for):
+    client = client_for(personas.startup_a)
+    typed = client.post(f"/applications/{draft.pk}/autosave/",
+                        {f"q_{questions[0].pk}": "개요", "version": 1}, HTTP_HX_REQUEST="true")
+    assert 'id="eligibility"' not in typed.content.decode()
+    declared = client.post(f"/applications/{draft.pk}/autosave/", {
+        "version": 2, "declarations_present": "1", "declares_government_support": "yes",
+        "government_support_detail": "TIPS"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="eligibility"' in declared
+    assert 'data-code="duplicate_funding_declared"' in declared

@@ -168,6 +168,7 @@ def _save(request, application, *, htmx: bool):
     questions = selectors.questions_of(application.call)
     form = DraftForm(request.POST, questions=questions)
     conflict = False
+    declared = _declarations(application)
     try:
         services.save_draft(application=application, by=request.user,
                             answers=form.raw_answers(), declarations=form.declarations(),
@@ -182,9 +183,13 @@ def _save(request, application, *, htmx: bool):
         messages.error(request, " ".join(exc.messages))
         return redirect("applications:edit", pk=application.pk)
     if htmx:
+        # Only the declarations on this page change eligibility; typing answers does not, so
+        # most autosaves skip the check (submission always runs it in full).
+        recheck = not conflict and _declarations(application) != declared
         return render(request, "applications/_save_status.html", {
             "application": application, "conflict": conflict, "oob": True,
-            "findings": selectors.eligibility_findings(application),
+            "recheck": recheck,
+            "findings": selectors.eligibility_findings(application) if recheck else None,
         })  # 200 even on conflict: HTMX swaps only successful responses
     application.refresh_from_db()
     if conflict:
@@ -194,6 +199,11 @@ def _save(request, application, *, htmx: bool):
     messages.success(request, _("Draft saved at %(time)s.") % {
         "time": timezone.localtime(application.saved_at).strftime("%H:%M:%S")})
     return redirect("applications:edit", pk=application.pk)
+
+
+def _declarations(application) -> tuple:
+    return (application.declares_government_support, application.government_support_detail,
+            application.declares_no_tax_arrears)
 
 
 @require_login
