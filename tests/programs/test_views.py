@@ -83,6 +83,9 @@ def test_partner_form_ignores_fields_partners_may_not_change(world, personas, cl
     assert world.track_a.interest_keywords == ["LLM", "agents"]
     assert world.track_a.support_items.get().description_en == "More credits"
     row = AuditLog.objects.get(action="track.updated")
+    # The audit's "before" is the stored row, even though the form wrote into its instance.
+    assert row.before["description_en"] == "Companies building on the API"
+    assert row.after["description_en"] == "New description"
     assert row.actor == personas.partner_a
     assert row.request_id == response["X-Request-ID"]
 

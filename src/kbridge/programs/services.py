@@ -34,6 +34,10 @@ def _update(obj, action: str, *, by: User, changes: dict[str, Any],
         forbidden = sorted(set(changes) - set(allowed))
         if forbidden:
             raise PermissionError(f"fields not allowed: {', '.join(forbidden)}")
+    # The audit's "before" is the stored row, not the caller's object: a validated ModelForm
+    # has already written the new values into its instance.
+    caller_obj = obj
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     before = audit.snapshot(obj)
     for field, value in changes.items():
         setattr(obj, field, value)
@@ -44,7 +48,10 @@ def _update(obj, action: str, *, by: User, changes: dict[str, Any],
     new.pop("updated_at", None)
     if new:
         audit.record(action, obj, before=old, after=new, actor=by)
-    return obj
+    # Keep the caller's object (and objects caching it as a relation) in step with the row.
+    for field in obj._meta.concrete_fields:
+        setattr(caller_obj, field.attname, getattr(obj, field.attname))
+    return caller_obj
 
 
 @transaction.atomic

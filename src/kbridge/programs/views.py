@@ -84,7 +84,6 @@ def program_edit(request, pk: int):
     form = ProgramForm(request.POST or None, instance=program,
                        operator_ids=organisation_ids(request.user, Membership.Role.OPERATOR))
     if request.method == "POST" and form.is_valid():
-        program.refresh_from_db()
         services.update_program(program=program, by=request.user, **_changed_fields(form))
         messages.success(request, _("Program saved."))
         return redirect("programs:program_detail", pk=program.pk)
@@ -111,7 +110,6 @@ def partner_edit(request, pk: int):
                                      Partner.objects.select_related("program"), pk=pk)
     form = PartnerForm(request.POST or None, instance=partner)
     if request.method == "POST" and form.is_valid():
-        partner.refresh_from_db()
         services.update_partner(partner=partner, by=request.user, **_changed_fields(form))
         messages.success(request, _("Partner saved."))
         return redirect("programs:program_detail", pk=partner.program_id)
@@ -146,7 +144,6 @@ def call_edit(request, pk: int):
                                  Call.objects.select_related("program"), pk=pk)
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
-        call.refresh_from_db()
         services.update_call(call=call, by=request.user, **_changed_fields(form))
         messages.success(request, _("Call saved."))
         return redirect("programs:call_manage", pk=call.pk)
@@ -208,7 +205,6 @@ def track_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and package.is_valid():
         changes = _changed_fields(form)
         with transaction.atomic():
-            track.refresh_from_db()
             services.update_track(track=track, by=request.user, partner_only=not full,
                                   **changes)
             services.replace_support_items(track=track, items=package_from_formset(package),
