@@ -65,8 +65,8 @@ def test_visitor_switches_to_english_and_sees_the_countdown(page, world):
     countdown = page.locator("[data-countdown-text]").first
     expect(countdown).to_have_text(re.compile(r"^\d+ days \d\d:\d\d:\d\d$"))
     first = countdown.text_content()
-    page.wait_for_timeout(1500)
-    assert countdown.text_content() != first, "the countdown ticks every second"
+    # It ticks: the text changes within a few seconds, even on a busy machine.
+    expect(countdown).not_to_have_text(first, timeout=5000)
     page.get_by_role("link", name=world.call.title_en).click()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     expect(page.get_by_text(re.compile(r"\d\d \w{3} \d{4} \d\d:\d\d KST")).first).to_be_visible()

@@ -14,7 +14,8 @@
     var offset = serverNow - Date.now();
     var text = el.querySelector("[data-countdown-text]") || el;
     function tick() {
-      var left = Math.floor((deadline - (Date.now() + offset)) / 1000);
+      var ms = deadline - (Date.now() + offset);
+      var left = Math.floor(ms / 1000);
       if (left <= 0) {
         text.textContent = el.dataset.labelClosed;
         el.classList.add("countdown-closed");
@@ -25,7 +26,8 @@
       var hms = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
       text.textContent = (days > 0 ? days + " " + el.dataset.labelDays + " " : "") + hms;
       if (left < 3600) { el.classList.add("countdown-urgent"); }
-      window.setTimeout(tick, 1000 - (Date.now() % 1000));
+      /* Wake just after the shown second changes, so a late timer never shows a second twice. */
+      window.setTimeout(tick, (ms % 1000) + 15);
     }
     tick();
   }
