@@ -105,7 +105,7 @@ class ReviewerSetModel:
 
 
 def reviewer_set_model(
-    p: NormalisedProblem, dropped: frozenset[str] = frozenset(), extra_cols: int = 0,
+    p: NormalisedProblem, dropped: frozenset[str] = frozenset(),
     pair_cap: np.ndarray | float | None = None,
 ) -> ReviewerSetModel:
     """Rows: exactly k per application, loads, shares, one per affiliation; forced as bounds.
@@ -119,7 +119,7 @@ def reviewer_set_model(
     cand = (~p.conflicts & (load_max > 0)[None, :]) | forced
     a_idx, e_idx = np.nonzero(cand)
     n = len(a_idx)
-    rows = RowBuilder(n + extra_cols)
+    rows = RowBuilder(n)
     cols = np.arange(n)
     ones = np.ones(n)
     rows.add_grouped(a_idx, cols, ones, p.k, p.k)
@@ -146,14 +146,14 @@ def reviewer_set_model(
             _, grp = np.unique(inverse[sel], return_inverse=True)
             n_groups = int(grp.max()) + 1
             rows.add_grouped(grp, cols[sel], ones[sel], np.zeros(n_groups), np.ones(n_groups))
-    lower = np.zeros(n + extra_cols)
-    upper = np.ones(n + extra_cols)
+    lower = np.zeros(n)
+    upper = np.ones(n)
     if pair_cap is not None:
         cap = np.broadcast_to(np.asarray(pair_cap, dtype=float), (n_a, n_e))[a_idx, e_idx]
-        upper[:n] = np.clip(cap, 0.0, 1.0)
+        upper = np.clip(cap, 0.0, 1.0)
     is_forced = forced[a_idx, e_idx]
-    lower[:n][is_forced] = 1.0
-    upper[:n][is_forced] = 1.0
+    lower[is_forced] = 1.0
+    upper[is_forced] = 1.0
     return ReviewerSetModel(a_idx, e_idx, rows, lower, upper)
 
 
@@ -179,42 +179,47 @@ def reviewer_set_total(p: NormalisedProblem, time_limit: float | None) -> MilpOu
     return _with_matrix(p, model, out)
 
 
-def reviewer_set_fair(p: NormalisedProblem, time_limit: float | None) -> tuple[MilpOutcome, MilpOutcome]:
-    """Lexicographic: maximise t = min per-application affinity sum, then the total at that t."""
-    model = reviewer_set_model(p, extra_cols=1)
-    n = len(model.a_idx)
-    gain = p.affinity[model.a_idx, model.e_idx]
-    n_a = p.shape[0]
-    t_col = n
-    # rows: sum_e a x - t >= 0 for every application
-    group = np.concatenate([model.a_idx, np.arange(n_a)])
-    cols = np.concatenate([np.arange(n), np.full(n_a, t_col)])
-    vals = np.concatenate([gain, -np.ones(n_a)])
-    stage1_rows = _copy_rows(model.rows)
-    stage1_rows.add_grouped(group, cols, vals, np.zeros(n_a), np.full(n_a, np.inf))
-    lower, upper = model.lower.copy(), model.upper.copy()
-    lower[t_col], upper[t_col] = -np.inf, np.inf
+def _lex_maxmin(
+    rows: RowBuilder, lower: np.ndarray, upper: np.ndarray, gain: np.ndarray,
+    per_app: tuple[np.ndarray, np.ndarray, np.ndarray], n_a: int, time_limit: float | None,
+) -> tuple[MilpOutcome, MilpOutcome]:
+    """The two stages of fair mode over ``n = len(gain)`` binary columns plus one free column t.
+
+    ``per_app`` is (application, column, coefficient) triples: application a's affinity sum is
+    the sum of coefficient * x[column] over its triples. Stage 1 maximises t subject to every
+    sum >= t; stage 2 keeps every sum at or above the achieved minimum and maximises
+    ``gain @ x``. Outcomes carry the column vector; stage 1's objective is that minimum.
+    """
+    n = len(gain)
+    group, cols, vals = per_app
+    stage1_rows = _copy_rows(rows)
+    stage1_rows.add_grouped(np.concatenate([group, np.arange(n_a)]),
+                            np.concatenate([cols, np.full(n_a, n)]),
+                            np.concatenate([vals, -np.ones(n_a)]),
+                            np.zeros(n_a), np.full(n_a, np.inf))
+    lower, upper = lower.copy(), upper.copy()
+    lower[n], upper[n] = -np.inf, np.inf
     integral = np.ones(n + 1, bool)
-    integral[t_col] = False
+    integral[n] = False
     g1 = np.zeros(n + 1)
-    g1[t_col] = 1.0
+    g1[n] = 1.0
     first = run_milp(g1, stage1_rows, lower, upper, integral, time_limit)
     if first.x is None:
         return first, first
     x1 = first.x[:n]
-    sums1 = np.bincount(model.a_idx, weights=gain * x1, minlength=n_a)
+    sums1 = np.bincount(group, weights=vals * x1[cols], minlength=n_a)
     t_star = float(sums1.min()) if n_a else 0.0
     first = MilpOutcome(first.status, x1, t_star, max(first.bound, t_star))
     # Stage 2 keeps every application at or above the achieved minimum (tiny slack for the
     # solver's feasibility tolerance), then maximises the total.
     thresh = t_star - 1e-7 * max(1.0, abs(t_star))
-    rows2 = _copy_rows(model.rows)
+    rows2 = _copy_rows(rows)
     rows2.n_cols = n
-    rows2.add_grouped(model.a_idx, np.arange(n), gain, np.full(n_a, thresh), np.full(n_a, np.inf))
-    second = run_milp(gain, rows2, model.lower[:n], model.upper[:n], np.ones(n, bool), time_limit)
+    rows2.add_grouped(group, cols, vals, np.full(n_a, thresh), np.full(n_a, np.inf))
+    second = run_milp(gain, rows2, lower[:n], upper[:n], np.ones(n, bool), time_limit)
     if second.x is None:  # cannot happen in exact arithmetic: stage-1 solution is feasible
         second = MilpOutcome(first.status, x1, float(gain @ x1), float(gain @ x1))
-    return _with_matrix(p, model, first), _with_matrix(p, model, second)
+    return first, second
 
 
 def reviewer_set_lp(p: NormalisedProblem, cap: np.ndarray | float) -> tuple[ReviewerSetModel, MilpOutcome]:
@@ -335,16 +340,12 @@ def panel_total(p: NormalisedProblem, time_limit: float | None) -> MilpOutcome:
     model = panel_model(p)
     n = len(model.e_idx)
     out = run_milp(panel_gain(p, model), model.rows, model.lower, model.upper, np.ones(n, bool), time_limit)
-    if out.x is None:
-        return out
-    return MilpOutcome(out.status, panel_to_matrix(p, model, out.x), out.objective, out.bound)
+    return _panel_matrix(p, model, out)
 
 
 def panel_fair(p: NormalisedProblem, time_limit: float | None) -> tuple[MilpOutcome, MilpOutcome]:
     """Maximise the minimum per-application affinity sum over its panel, then the total."""
     model = panel_model(p, extra_cols=1)
-    n = len(model.e_idx)
-    n_a = p.shape[0]
     # application a gets sum over e of affinity[a, e] * y[e, panel(a)]
     pair_app = [np.flatnonzero(p.panel_index == g) for g in range(len(p.panel_labels))]
     grp, cols, vals = [], [], []
@@ -353,31 +354,13 @@ def panel_fair(p: NormalisedProblem, time_limit: float | None) -> tuple[MilpOutc
         grp.append(apps)
         cols.append(np.full(len(apps), i))
         vals.append(p.affinity[apps, e])
-    grp_a = np.concatenate(grp + [np.arange(n_a)])
-    cols_a = np.concatenate(cols + [np.full(n_a, n)])
-    vals_a = np.concatenate(vals + [-np.ones(n_a)])
-    rows1 = _copy_rows(model.rows)
-    rows1.add_grouped(grp_a, cols_a, vals_a, np.zeros(n_a), np.full(n_a, np.inf))
-    lower, upper = model.lower.copy(), model.upper.copy()
-    lower[n], upper[n] = -np.inf, np.inf
-    integral = np.ones(n + 1, bool)
-    integral[n] = False
-    g1 = np.zeros(n + 1)
-    g1[n] = 1.0
-    first = run_milp(g1, rows1, lower, upper, integral, time_limit)
-    if first.x is None:
-        return first, first
-    y1 = first.x[:n]
-    assign1 = panel_to_matrix(p, model, y1)
-    t_star = float((p.affinity * assign1).sum(axis=1).min())
-    first = MilpOutcome(first.status, assign1, t_star, max(first.bound, t_star))
-    thresh = t_star - 1e-7 * max(1.0, abs(t_star))
-    rows2 = _copy_rows(model.rows)
-    rows2.n_cols = n
-    rows2.add_grouped(np.concatenate(grp), np.concatenate(cols), np.concatenate(vals),
-                      np.full(n_a, thresh), np.full(n_a, np.inf))
-    gain = panel_gain(p, model)
-    second = run_milp(gain, rows2, model.lower[:n], model.upper[:n], np.ones(n, bool), time_limit)
-    if second.x is None:
-        return first, MilpOutcome(first.status, assign1, float(gain @ y1), float(gain @ y1))
-    return first, MilpOutcome(second.status, panel_to_matrix(p, model, second.x), second.objective, second.bound)
+    per_app = (np.concatenate(grp), np.concatenate(cols), np.concatenate(vals))
+    first, second = _lex_maxmin(model.rows, model.lower, model.upper, panel_gain(p, model),
+                                per_app, p.shape[0], time_limit)
+    return _panel_matrix(p, model, first), _panel_matrix(p, model, second)
+
+
+def _panel_matrix(p: NormalisedProblem, model: PanelModel, out: MilpOutcome) -> MilpOutcome:
+    if out.x is None:
+        return out
+    return MilpOutcome(out.status, panel_to_matrix(p, model, out.x), out.objective, out.bound)
