@@ -70,6 +70,14 @@ def test_evaluator_signup_joins_an_existing_affiliation(personas, client):
     assert membership.organisation.name_en == "KAIST"
 
 
+@pytest.mark.parametrize("path, heading", [
+    ("/accounts/signup/startup/", "<h1>창업기업으로 가입</h1>"),
+    ("/accounts/signup/evaluator/", "<h1>평가위원으로 가입</h1>"),
+])
+def test_each_signup_page_names_who_signs_up(db, client, path, heading):
+    assert heading in client.get(path).content.decode()
+
+
 def test_bad_verification_link_is_explained(db, client):
     response = client.get("/accounts/verify/garbage:token/")
     assert response.status_code == 400

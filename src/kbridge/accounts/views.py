@@ -45,7 +45,7 @@ def signup(request):
     return render(request, "accounts/signup.html")
 
 
-def _signup(request, form_class, service, fields, template):
+def _signup(request, form_class, service, fields, title):
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in fields}
@@ -60,19 +60,19 @@ def _signup(request, form_class, service, fields, template):
             messages.success(request, _("Welcome! We sent a verification link to %(email)s.")
                              % {"email": user.email})
             return redirect("dashboard")
-    return render(request, template, {"form": form})
+    return render(request, "accounts/signup_form.html", {"form": form, "title": title})
 
 
 def signup_startup(request):
     return _signup(request, StartupSignupForm, services.register_startup,
                    ["full_name", "company_name_ko", "company_name_en"],
-                   "accounts/signup_startup.html")
+                   _("Sign up as a startup"))
 
 
 def signup_evaluator(request):
     return _signup(request, EvaluatorSignupForm, services.register_evaluator,
                    ["full_name", "affiliation_name", "affiliation_type"],
-                   "accounts/signup_evaluator.html")
+                   _("Sign up as an evaluator"))
 
 
 def verify_email(request, token: str):
