@@ -1,6 +1,6 @@
 """Integer and linear programmes (HiGHS through ``scipy.optimize.milp``) for the rules a flow
-cannot express: composition shares, one per affiliation, the max-min fair objective, the
-randomised LP, and panel mode.
+cannot express: composition shares, one per affiliation, the randomised LP, and panel mode
+(total and max-min fair). Fair mode for reviewer sets is lexicographic CP-SAT (``cpsat.py``).
 
 Why HiGHS: it is an exact branch-and-cut solver that reports a proven dual bound, which is what
 the run report's bound and gap come from; it ships as a wheel, needs no licence, and scipy already
