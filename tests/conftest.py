@@ -60,13 +60,22 @@ def world(db, personas) -> World:
 
 @dataclass
 class Personas:
+    """The people of the tests. Two agencies: KISED (``operator``) runs the world's program;
+    ``operator_b`` is staff of a second agency with nothing in KISED's program. OpenAI
+    (partner A) has a partner admin and a partner staff member; startup A a representative and
+    a member."""
+
     operator: object
+    operator_b: object
+    partner_admin: object
     partner_a: object
     partner_b: object
     evaluator: object
     startup_a: object
+    startup_a_member: object
     startup_b: object
     operator_org: object
+    operator_b_org: object
     partner_a_org: object
     partner_b_org: object
     startup_a_org: object
@@ -76,15 +85,19 @@ class Personas:
         return None if name == "anonymous" else getattr(self, name)
 
 
-PERSONA_NAMES = ["operator", "partner_a", "partner_b", "evaluator", "startup_a", "startup_b",
-                 "anonymous"]
+PERSONA_NAMES = ["operator", "operator_b", "partner_admin", "partner_a", "partner_b",
+                 "evaluator", "startup_a", "startup_a_member", "startup_b", "anonymous"]
 
 
 @pytest.fixture
 def personas(db) -> Personas:
     operator_org = OrganisationFactory(kind=Kind.OPERATOR, name_ko="창업진흥원", name_en="KISED")
-    partner_a_org = OrganisationFactory(kind=Kind.PARTNER, name_ko="오픈AI", name_en="OpenAI")
-    partner_b_org = OrganisationFactory(kind=Kind.PARTNER, name_ko="엔비디아", name_en="NVIDIA")
+    operator_b_org = OrganisationFactory(kind=Kind.OPERATOR, name_ko="서울경제진흥원",
+                                         name_en="Seoul Business Agency")
+    partner_a_org = OrganisationFactory(kind=Kind.PARTNER, name_ko="오픈AI", name_en="OpenAI",
+                                        agency=operator_org)
+    partner_b_org = OrganisationFactory(kind=Kind.PARTNER, name_ko="엔비디아", name_en="NVIDIA",
+                                        agency=operator_org)
     affiliation = OrganisationFactory(kind=Kind.AFFILIATION, name_ko="카이스트", name_en="KAIST",
                                       affiliation_type="university")
     startup_a_org = OrganisationFactory(kind=Kind.STARTUP, name_ko="뉴로칩스", name_en="Neuro Chips")
@@ -96,13 +109,16 @@ def personas(db) -> Personas:
 
     return Personas(
         operator=member(operator_org, Role.OPERATOR, "operator@kised.example"),
+        operator_b=member(operator_b_org, Role.OPERATOR, "operator@sba.example"),
+        partner_admin=member(partner_a_org, Role.PARTNER_ADMIN, "admin@openai.example"),
         partner_a=member(partner_a_org, Role.PARTNER, "staff@openai.example"),
         partner_b=member(partner_b_org, Role.PARTNER, "staff@nvidia.example"),
         evaluator=member(affiliation, Role.EVALUATOR, "prof@kaist.example"),
         startup_a=member(startup_a_org, Role.STARTUP_REPRESENTATIVE, "ceo@neurochips.example"),
+        startup_a_member=member(startup_a_org, Role.STARTUP_MEMBER, "cto@neurochips.example"),
         startup_b=member(startup_b_org, Role.STARTUP_REPRESENTATIVE, "ceo@deeplabs.example"),
-        operator_org=operator_org, partner_a_org=partner_a_org, partner_b_org=partner_b_org,
-        startup_a_org=startup_a_org, startup_b_org=startup_b_org,
+        operator_org=operator_org, operator_b_org=operator_b_org, partner_a_org=partner_a_org,
+        partner_b_org=partner_b_org, startup_a_org=startup_a_org, startup_b_org=startup_b_org,
     )
 
 

@@ -135,7 +135,8 @@ def test_operator_creates_a_program_and_adds_a_partner(personas, client_for):
     assert response["Location"] == f"/manage/programs/{program.pk}/"
     assert program.operator == personas.operator_org
 
-    google = Organisation.objects.create(kind="partner", name_ko="구글", name_en="Google")
+    google = Organisation.objects.create(kind="partner", name_ko="구글", name_en="Google",
+                                         agency=personas.operator_org)
     client.post(f"/manage/programs/{program.pk}/partners/add/", {
         "organisation": google.pk, "sub_program_ko": "구글 스타트업 협업",
         "sub_program_en": "Google for Startups collaboration"})

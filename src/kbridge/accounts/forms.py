@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kbridge.accounts import services
+from kbridge.accounts import services, tenancy
 from kbridge.accounts.models import Membership, Organisation
 
 
@@ -92,18 +92,23 @@ class EvaluatorSignupForm(_PasswordMixin):
 
 
 class InvitationForm(forms.Form):
+    """Invite staff: only organisations the inviting person manages are offered."""
+
     email = forms.EmailField(label=_("E-mail address"))
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.filter(
-            kind__in=[Organisation.Kind.OPERATOR, Organisation.Kind.PARTNER]
-        ),
-    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"),
+                                          queryset=Organisation.objects.none())
     role = forms.ChoiceField(
         label=_("Role"),
         choices=[(Membership.Role.PARTNER, Membership.Role.PARTNER.label),
+                 (Membership.Role.PARTNER_ADMIN, Membership.Role.PARTNER_ADMIN.label),
                  (Membership.Role.OPERATOR, Membership.Role.OPERATOR.label)],
+        help_text=_("Agency staff belong to an agency; partner staff and partner admins to a "
+                    "partner company. Partner admins may invite their own colleagues."),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = tenancy.staff_invitation_organisations(user)
 
 
 class AcceptInvitationForm(_PasswordMixin):

@@ -94,6 +94,15 @@ class Organisation(TimeStampedModel):
     website = models.URLField(_("website"), blank=True)
     sector = models.CharField(_("sector"), max_length=80, blank=True)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    # Tenancy (docs/decisions.md, "Tenancy model"): a global partner's organisation record is
+    # managed by the agency that added it to its programs. Staff of that agency invite and manage
+    # its people; another agency working with the same company keeps a record of its own, so no
+    # agency can make its staff members of a company that takes part in another agency's program.
+    agency = models.ForeignKey(
+        "self", verbose_name=_("managing agency"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="managed_partners",
+        limit_choices_to={"kind": "operator"},
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -103,11 +112,21 @@ class Organisation(TimeStampedModel):
     def __str__(self) -> str:
         return self.name_ko or self.name_en
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff may read this organisation's audit rows (None: nobody's)."""
+        if self.kind == self.Kind.OPERATOR:
+            return self.pk
+        if self.kind == self.Kind.PARTNER:
+            return self.agency_id
+        return None
+
 
 class Membership(TimeStampedModel):
     class Role(models.TextChoices):
         OPERATOR = "operator", _("Operator")
         PARTNER = "partner", _("Partner staff")
+        PARTNER_ADMIN = "partner_admin", _("Partner admin")
         EVALUATOR = "evaluator", _("Evaluator")
         STARTUP_REPRESENTATIVE = "startup_rep", _("Startup representative")
         STARTUP_MEMBER = "startup_member", _("Startup member")
@@ -115,7 +134,7 @@ class Membership(TimeStampedModel):
     # Which roles make sense in which kind of organisation.
     ROLES_BY_KIND = {
         Organisation.Kind.OPERATOR: {Role.OPERATOR},
-        Organisation.Kind.PARTNER: {Role.PARTNER},
+        Organisation.Kind.PARTNER: {Role.PARTNER, Role.PARTNER_ADMIN},
         Organisation.Kind.STARTUP: {Role.STARTUP_REPRESENTATIVE, Role.STARTUP_MEMBER},
         Organisation.Kind.AFFILIATION: {Role.EVALUATOR},
     }
@@ -136,6 +155,10 @@ class Membership(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        return self.organisation.audit_tenant_id
+
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -148,7 +171,11 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(TimeStampedModel):
-    """An operator invites partner or operator staff; the link carries a one-time secret.
+    """An invitation to join an organisation; the link carries a one-time secret.
+
+    Who may invite whom is the tenancy model (``accounts.tenancy``): agency staff invite their
+    colleagues and the staff of the partner organisations their agency manages, partner admins
+    their colleagues, startup representatives their members.
 
     Only the SHA-256 of the secret is stored, so a database leak does not leak usable links.
     """
@@ -175,6 +202,10 @@ class Invitation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        return self.organisation.audit_tenant_id
 
     @staticmethod
     def new_token() -> tuple[str, str]:

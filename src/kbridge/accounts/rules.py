@@ -6,6 +6,7 @@ import rules
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
+from kbridge.accounts.tenancy import PARTNER_ROLES, managed_organisations
 
 Role = Membership.Role
 
@@ -17,7 +18,13 @@ def is_operator(user) -> bool:
 
 @rules.predicate
 def is_partner_staff(user) -> bool:
-    return has_role(user, Role.PARTNER)
+    """Staff of a global partner, admins included."""
+    return has_role(user, *PARTNER_ROLES)
+
+
+@rules.predicate
+def is_partner_admin(user) -> bool:
+    return has_role(user, Role.PARTNER_ADMIN)
 
 
 @rules.predicate
@@ -35,5 +42,12 @@ def is_verified(user) -> bool:
     return bool(user.is_authenticated and user.email_verified_at)
 
 
-rules.add_perm("accounts.invite", is_operator)
+@rules.predicate
+def manages_invitation_organisation(user, invitation) -> bool:
+    """The invitation is into an organisation whose people the user manages (tenancy model)."""
+    return managed_organisations(user).filter(pk=invitation.organisation_id).exists()
+
+
+rules.add_perm("accounts.invite", is_operator | is_partner_admin)
+rules.add_perm("accounts.revoke_invitation", manages_invitation_organisation)
 rules.add_perm("accounts.view_organisations", is_operator)

@@ -18,13 +18,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kbridge.accounts import tenancy
 from kbridge.accounts.models import Invitation, Membership, Organisation, User
 from kbridge.core import audit
 
 VERIFY_SALT = "kbridge.accounts.verify-email"
 VERIFY_MAX_AGE = 60 * 60 * 24 * 3
 INVITATION_LIFETIME = dt.timedelta(days=14)
-INVITABLE_ROLES = {Membership.Role.OPERATOR, Membership.Role.PARTNER}
+INVITABLE_ROLES = {Membership.Role.OPERATOR, Membership.Role.PARTNER,
+                   Membership.Role.PARTNER_ADMIN}
 
 
 def _send(template: str, *, to: str, language: str, context: dict) -> None:
@@ -126,14 +128,18 @@ def verify_email(*, token: str) -> User:
 
 @transaction.atomic
 def invite(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:
-    """Invite partner or operator staff to an organisation.
+    """Invite agency or partner staff to ``organisation``, within ``by``'s tenancy.
 
+    Who may invite whom is ``accounts.tenancy.invitable_roles``: agency staff into their own
+    agency and the partner organisations it manages, partner admins into their own company.
+    Raises ValidationError for a role outside the organisation's kind or outside ``by``'s reach
+    (the view only offers reachable organisations; this is the same rule, enforced again).
     Side effects: audit ``invitation.created``; invitation e-mail queued on commit.
     """
-    if role not in INVITABLE_ROLES:
-        raise ValidationError(_("Only operator and partner staff are invited."))
     if role not in Membership.ROLES_BY_KIND[organisation.kind]:
         raise ValidationError(_("This role does not exist in this kind of organisation."))
+    if role not in INVITABLE_ROLES or role not in tenancy.invitable_roles(by, organisation):
+        raise ValidationError(_("You cannot invite people into this organisation with this role."))
     return _create_invitation(organisation=organisation, email=email, role=role, by=by)
 
 
@@ -161,9 +167,8 @@ def invite_startup_member(*, organisation: Organisation, email: str, by: User) -
 
     Side effects: audit ``invitation.created``; invitation e-mail queued on commit.
     """
-    if organisation.kind != Organisation.Kind.STARTUP or not Membership.objects.filter(
-            user=by, organisation=organisation,
-            role=Membership.Role.STARTUP_REPRESENTATIVE).exists():
+    if (organisation.kind != Organisation.Kind.STARTUP
+            or Membership.Role.STARTUP_MEMBER not in tenancy.invitable_roles(by, organisation)):
         raise ValidationError(_("Only the company's representative can invite members."))
     return _create_invitation(organisation=organisation, email=email,
                               role=Membership.Role.STARTUP_MEMBER, by=by)
@@ -202,6 +207,13 @@ def accept_invitation(
 
 @transaction.atomic
 def revoke_invitation(*, invitation: Invitation, by: User) -> None:
+    """Revoke a pending invitation into an organisation ``by`` manages.
+
+    Raises ValidationError when the organisation is outside ``by``'s reach.
+    Side effects: audit ``invitation.revoked``.
+    """
+    if not tenancy.managed_organisations(by).filter(pk=invitation.organisation_id).exists():
+        raise ValidationError(_("You cannot revoke this invitation."))
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])

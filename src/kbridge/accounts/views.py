@@ -5,14 +5,13 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from kbridge.accounts import services
+from kbridge.accounts import services, tenancy
 from kbridge.accounts.forms import (
     AcceptInvitationForm,
     EvaluatorSignupForm,
@@ -20,8 +19,8 @@ from kbridge.accounts.forms import (
     LoginForm,
     StartupSignupForm,
 )
-from kbridge.accounts.models import Invitation
-from kbridge.core.permissions import require_perm
+from kbridge.accounts.models import Invitation, Organisation
+from kbridge.core.permissions import require_login, require_perm
 
 
 class LoginView(auth_views.LoginView):
@@ -41,6 +40,7 @@ def _language() -> str:
     return "en" if (get_language() or "ko").startswith("en") else "ko"
 
 
+@require_safe
 def signup(request):
     return render(request, "accounts/signup.html")
 
@@ -75,6 +75,7 @@ def signup_evaluator(request):
                    _("Sign up as an evaluator"))
 
 
+@require_safe
 def verify_email(request, token: str):
     try:
         services.verify_email(token=token)
@@ -97,7 +98,7 @@ def resend_verification(request):
 
 @require_perm("accounts.invite")
 def invitation_list(request):
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.invite(by=request.user, **form.cleaned_data)
@@ -107,19 +108,24 @@ def invitation_list(request):
             messages.success(request, _("Invitation sent to %(email)s.")
                              % {"email": form.cleaned_data["email"]})
             return redirect("accounts:invitations")
-    invitations = Invitation.objects.select_related("organisation", "invited_by")[:200]
+    invitations = tenancy.invitations_visible_to(request.user).exclude(
+        organisation__kind=Organisation.Kind.STARTUP)[:200]
     return render(request, "accounts/invitations.html",
                   {"form": form, "invitations": invitations})
 
 
-@require_perm("accounts.invite")
+@require_login
 @require_POST
 def invitation_revoke(request, pk: int):
-    invitation = Invitation.objects.filter(pk=pk).first()
-    if invitation is None:
-        raise Http404
-    services.revoke_invitation(invitation=invitation, by=request.user)
-    messages.success(request, _("Invitation revoked."))
+    invitation = get_object_or_404(tenancy.invitations_visible_to(request.user), pk=pk)
+    try:
+        services.revoke_invitation(invitation=invitation, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Invitation revoked."))
+    if invitation.organisation.kind == Organisation.Kind.STARTUP:
+        return redirect("applications:members")
     return redirect("accounts:invitations")
 
 

@@ -145,6 +145,11 @@ class Application(TimeStampedModel):
         return reverse("applications:edit", args=[self.pk])
 
     @property
+    def audit_tenant_id(self) -> int:
+        """The agency running the program: its staff read this application's audit trail."""
+        return self.program.operator_id
+
+    @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.SUBMITTED}
 

@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.applications import selectors, services
@@ -91,6 +91,7 @@ def members(request):
         "may_invite": may_invite})
 
 
+@require_safe
 @require_login
 def my_applications(request):
     startups = selectors.startups_of(request.user)
@@ -253,6 +254,7 @@ def upload(request, pk: int, question_id: int):
     return redirect(f"{application.get_absolute_url()}#slot-{question.pk}")
 
 
+@require_safe
 @require_login
 def download(request, pk: int, attachment_id: int):
     application = _application_for(request, pk)
@@ -315,6 +317,7 @@ def withdraw(request, pk: int):
     return redirect("applications:mine")
 
 
+@require_safe
 @require_login
 def receipt(request, pk: int, number: int):
     application = _application_for(request, pk)
@@ -355,6 +358,7 @@ def _filtered(request, call):
     return applications, {"q": q, "status": status, "track": track}
 
 
+@require_safe
 @require_login
 def manage_list(request, call_id: int):
     call = _call_for_operator(request, call_id)
@@ -426,6 +430,7 @@ def _export(call, applications, kind):
     return response
 
 
+@require_safe
 @require_login
 def manage_detail(request, pk: int):
     application = _application_for(request, pk)

@@ -57,8 +57,17 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor: Any = None,
+    tenant_id: int | None = None,
 ) -> AuditLog:
+    """Insert one audit row for ``obj``.
+
+    ``tenant_id`` is the agency whose staff may read the row; when not given it is taken from
+    ``obj.audit_tenant_id`` (a property each tenant-owned model defines), else the row belongs
+    to no agency and only superusers read it in the admin.
+    """
     ctx = context.current()
+    if tenant_id is None:
+        tenant_id = getattr(obj, "audit_tenant_id", None)
     actor = actor if actor is not None else ctx.actor
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
@@ -72,4 +81,5 @@ def record(
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         request_id=ctx.request_id,
+        tenant_id=tenant_id,
     )

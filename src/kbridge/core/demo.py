@@ -240,9 +240,11 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
     logins = {"operator": operator.email}
     for spec in PARTNERS:
         org = Organisation.objects.create(kind=Organisation.Kind.PARTNER, name_ko=spec["ko"],
-                                          name_en=spec["en"])
+                                          name_en=spec["en"], agency=operator_org)
         staff = _user(f"{spec['en'].lower()}@kbridge.demo", f"{spec['en']} Startup Team", "en")
-        Membership.objects.create(user=staff, organisation=org, role=Membership.Role.PARTNER)
+        # The demo's partner logins are partner admins: they may invite their colleagues.
+        Membership.objects.create(user=staff, organisation=org,
+                                  role=Membership.Role.PARTNER_ADMIN)
         logins[f"partner ({spec['en']})"] = staff.email
         partner = program_services.add_partner(by=operator, program=program, organisation=org,
                                                sub_program_ko=spec["sub_ko"],

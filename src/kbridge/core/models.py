@@ -27,6 +27,10 @@ class AuditLogQuerySet(models.QuerySet):
     def for_object(self, obj: models.Model) -> AuditLogQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
+    def for_tenants(self, tenant_ids) -> AuditLogQuerySet:
+        """Rows of these agencies only (the tenancy model's scoped audit log)."""
+        return self.filter(tenant_id__in=list(tenant_ids))
+
 
 class AuditLog(models.Model):
     """One decision: who did what to which object, with the state before and after.
@@ -56,6 +60,10 @@ class AuditLog(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # The agency (operator organisation) whose staff may read this row; empty for rows that
+    # belong to no agency (accounts, startup profiles), which only superusers read, in the admin.
+    # A plain integer, not a foreign key: core sits below accounts in the layer order.
+    tenant_id = models.BigIntegerField(_("agency"), null=True, blank=True, db_index=True)
 
     objects = AuditLogQuerySet.as_manager()
 

@@ -4,20 +4,23 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
+from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import require_login, require_perm
 
 
+@require_safe
 @require_login
 def dashboard(request):
     """Send each person to the console of their role; startups and evaluators get a home page."""
     user = request.user
     if has_role(user, Membership.Role.OPERATOR):
         return redirect("programs:program_list")
-    if has_role(user, Membership.Role.PARTNER):
+    if has_role(user, *PARTNER_ROLES):
         return redirect("programs:partner_home")
     return render(request, "core/dashboard.html", {
         "is_startup": has_role(user, Membership.Role.STARTUP_REPRESENTATIVE,
@@ -26,9 +29,10 @@ def dashboard(request):
     })
 
 
+@require_safe
 @require_perm("core.view_auditlog")
 def audit_log(request):
-    entries = AuditLog.objects.select_related("actor")
+    entries = AuditLog.objects.for_tenants(agency_ids(request.user)).select_related("actor")
     action = request.GET.get("action", "").strip()
     object_type = request.GET.get("object_type", "").strip()
     if action:
@@ -40,6 +44,7 @@ def audit_log(request):
                   {"page": page, "action": action, "object_type": object_type})
 
 
+@require_safe
 def healthz(request):
     """Liveness and database readiness for load balancers and the deadline-rush benchmark."""
     with connection.cursor() as cursor:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from kbridge.applications.selectors import startups_of
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
@@ -8,6 +9,7 @@ from kbridge.matching import selectors
 from kbridge.programs.models import Track
 
 
+@require_safe
 @require_perm("matching.view_recommendations")
 def recommendations(request):
     startup = startups_of(request.user).select_related("profile").first()
@@ -16,6 +18,7 @@ def recommendations(request):
                   {"startup": startup, "ranked": ranked})
 
 
+@require_safe
 @require_login
 def track_applicants(request, pk: int):
     track = get_object_or_404_for(
@@ -25,6 +28,7 @@ def track_applicants(request, pk: int):
     return render(request, "matching/track_applicants.html", {"track": track, "ranked": ranked})
 
 
+@require_safe
 @require_perm("matching.search_startups")
 def discover(request):
     text = request.GET.get("q", "").strip()[:300]

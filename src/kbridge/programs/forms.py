@@ -5,6 +5,8 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
+from kbridge.accounts.tenancy import partner_organisations_of_agency
+from kbridge.programs import selectors
 from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
 
 
@@ -56,16 +58,38 @@ class ProgramForm(forms.ModelForm):
 
 
 class PartnerForm(forms.ModelForm):
+    """Add or edit a partner. Only partner companies managed by the program's agency are
+    offered (tenancy model); a company not yet known is created by typing its name."""
+
+    new_company_ko = forms.CharField(
+        label=_("or a new company: name (Korean)"), max_length=200, required=False)
+    new_company_en = forms.CharField(
+        label=_("new company: name (English)"), max_length=200, required=False)
+
     class Meta:
         model = Partner
-        fields = ["organisation", "sub_program_ko", "sub_program_en"]
+        fields = ["organisation", "new_company_ko", "new_company_en", "sub_program_ko",
+                  "sub_program_en"]
 
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
-        qs = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
-        if program is not None and not self.instance.pk:
-            qs = qs.exclude(partnerships__program=program)
-        self.fields["organisation"].queryset = qs
+        program = program or self.instance.program
+        field = self.fields["organisation"]
+        if self.instance.pk:
+            field.queryset = partner_organisations_of_agency({program.operator_id})
+            del self.fields["new_company_ko"], self.fields["new_company_en"]
+        else:
+            field.queryset = selectors.partner_choices_for(program)
+            field.required = False
+            field.help_text = _("Global companies your agency already works with.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if (not self.instance.pk and not cleaned.get("organisation")
+                and not (cleaned.get("new_company_ko") or "").strip()):
+            self.add_error("organisation",
+                           _("Choose a partner company or enter the name of a new one."))
+        return cleaned
 
 
 class CallForm(forms.ModelForm):

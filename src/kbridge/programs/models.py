@@ -38,6 +38,10 @@ class Program(TimeStampedModel):
     def __str__(self) -> str:
         return self.name_ko
 
+    @property
+    def audit_tenant_id(self) -> int:
+        return self.operator_id
+
 
 class Partner(TimeStampedModel):
     """A global company taking part in a program with its own sub-program."""
@@ -60,6 +64,10 @@ class Partner(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organisation.name_en or self.organisation.name_ko} · {self.sub_program_ko}"
+
+    @property
+    def audit_tenant_id(self) -> int:
+        return self.program.operator_id
 
 
 class CallQuerySet(models.QuerySet):
@@ -108,6 +116,10 @@ class Call(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title_ko
+
+    @property
+    def audit_tenant_id(self) -> int:
+        return self.program.operator_id
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -166,6 +178,10 @@ class Track(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name_ko
+
+    @property
+    def audit_tenant_id(self) -> int:
+        return self.call.program.operator_id
 
     def clean(self) -> None:
         if self.partner_id and self.call_id and self.partner.program_id != self.call.program_id:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import rules
 
-from kbridge.accounts.models import Membership
 from kbridge.accounts.rules import is_operator, is_partner_staff
-from kbridge.accounts.selectors import organisation_ids
+from kbridge.accounts.tenancy import agency_ids, partner_organisation_ids
 from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
 
 
@@ -26,23 +25,20 @@ def _program_operator_id(obj) -> int | None:
 def is_program_operator(user, obj) -> bool:
     """The user is operator staff of the organisation that runs the object's program."""
     operator_id = _program_operator_id(obj)
-    return operator_id is not None and operator_id in organisation_ids(
-        user, Membership.Role.OPERATOR
-    )
+    return operator_id is not None and operator_id in agency_ids(user)
 
 
 @rules.predicate
 def is_track_partner(user, track) -> bool:
     """The user works for the global company that owns this track."""
-    return isinstance(track, Track) and track.partner.organisation_id in organisation_ids(
-        user, Membership.Role.PARTNER
-    )
+    return isinstance(track, Track) and track.partner.organisation_id in (
+        partner_organisation_ids(user))
 
 
 @rules.predicate
 def is_call_partner(user, call) -> bool:
     """The user works for a company with a track in this call (drafts are shared with them)."""
-    partner_orgs = organisation_ids(user, Membership.Role.PARTNER)
+    partner_orgs = partner_organisation_ids(user)
     return bool(partner_orgs) and call.tracks.filter(
         partner__organisation_id__in=partner_orgs
     ).exists()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from kbridge.accounts.models import User
+from kbridge.accounts.models import Organisation, User
 from kbridge.core import audit
 from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
 
@@ -64,13 +66,44 @@ def update_program(*, program: Program, by: User, **changes) -> Program:
     return _update(program, "program.updated", by=by, changes=changes)
 
 
+def _check_partner_tenancy(program: Program, organisation: Organisation) -> None:
+    if organisation.kind != Organisation.Kind.PARTNER or (
+            organisation.agency_id != program.operator_id):
+        raise ValidationError({"organisation": _(
+            "Choose a partner company managed by this program's agency.")})
+
+
 @transaction.atomic
-def add_partner(*, program: Program, by: User, **fields) -> Partner:
-    return _create(Partner, "partner.added", by=by, program=program, **fields)
+def add_partner(*, program: Program, by: User, organisation: Organisation | None = None,
+                new_company_ko: str = "", new_company_en: str = "", **fields) -> Partner:
+    """Add a global partner with its sub-program to ``program``.
+
+    Either ``organisation`` (a partner company managed by the program's agency) or the name of
+    a new company (``new_company_ko``, optionally ``new_company_en``) is given; a new company's
+    record is managed by the program's agency (tenancy model, docs/decisions.md).
+    Raises ValidationError for a company of another agency. Side effects: audit
+    ``organisation.created`` (new company) and ``partner.added``.
+    """
+    if organisation is None:
+        if not new_company_ko.strip():
+            raise ValidationError({"organisation": _(
+                "Choose a partner company or enter the name of a new one.")})
+        organisation = Organisation(kind=Organisation.Kind.PARTNER, name_ko=new_company_ko,
+                                     name_en=new_company_en, agency_id=program.operator_id)
+        organisation.full_clean()
+        organisation.save()
+        audit.record("organisation.created", organisation, after=audit.snapshot(organisation),
+                     actor=by)
+    _check_partner_tenancy(program, organisation)
+    return _create(Partner, "partner.added", by=by, program=program, organisation=organisation,
+                   **fields)
 
 
 @transaction.atomic
 def update_partner(*, partner: Partner, by: User, **changes) -> Partner:
+    """Change a partner's sub-program (or company, within the agency). Audit ``partner.updated``."""
+    if "organisation" in changes:
+        _check_partner_tenancy(partner.program, changes["organisation"])
     return _update(partner, "partner.updated", by=by, changes=changes)
 
 
@@ -87,9 +120,6 @@ def update_call(*, call: Call, by: User, **changes) -> Call:
 @transaction.atomic
 def publish_call(*, call: Call, by: User) -> Call:
     """Make a call public. A call without tracks cannot be published."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
     if not call.tracks.exists():
         raise ValidationError(_("Add at least one track before publishing the call."))
     return _update(call, "call.published", by=by, changes={"status": Call.Status.PUBLISHED})

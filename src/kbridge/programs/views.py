@@ -6,7 +6,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role, organisation_ids
@@ -26,12 +26,14 @@ from kbridge.programs.models import Call, Partner, Program, Track
 # --- Public ----------------------------------------------------------------------------------
 
 
+@require_safe
 def call_list(request):
     now = timezone.now()
     return render(request, "programs/call_list.html",
                   {"calls": selectors.public_calls(now), "now": now})
 
 
+@require_safe
 def call_detail(request, pk: int):
     call = get_object_or_404_for(request.user, "programs.view_call",
                                  selectors.call_detail_queryset(), pk=pk)
@@ -49,6 +51,7 @@ def _changed_fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in form.changed_data}
 
 
+@require_safe
 @require_perm("programs.add_program")
 def program_list(request):
     programs = selectors.programs_for_operator(request.user)
@@ -67,6 +70,7 @@ def program_create(request):
                   {"form": form, "title": _("New program")})
 
 
+@require_safe
 @require_login
 def program_detail(request, pk: int):
     program = get_object_or_404_for(request.user, "programs.manage_program",
@@ -97,9 +101,13 @@ def partner_add(request, pk: int):
                                      pk=pk)
     form = PartnerForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
-        services.add_partner(program=program, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Partner added."))
-        return redirect("programs:program_detail", pk=program.pk)
+        try:
+            services.add_partner(program=program, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Partner added."))
+            return redirect("programs:program_detail", pk=program.pk)
     return render(request, "programs/form.html",
                   {"form": form, "title": _("Add a partner"), "back": program})
 
@@ -110,9 +118,13 @@ def partner_edit(request, pk: int):
                                      Partner.objects.select_related("program"), pk=pk)
     form = PartnerForm(request.POST or None, instance=partner)
     if request.method == "POST" and form.is_valid():
-        services.update_partner(partner=partner, by=request.user, **_changed_fields(form))
-        messages.success(request, _("Partner saved."))
-        return redirect("programs:program_detail", pk=partner.program_id)
+        try:
+            services.update_partner(partner=partner, by=request.user, **_changed_fields(form))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Partner saved."))
+            return redirect("programs:program_detail", pk=partner.program_id)
     return render(request, "programs/form.html",
                   {"form": form, "title": _("Edit partner"), "back": partner.program})
 
@@ -131,6 +143,7 @@ def call_create(request, pk: int):
                   {"form": form, "title": _("New call"), "back": program})
 
 
+@require_safe
 @require_login
 def call_manage(request, pk: int):
     call = get_object_or_404_for(request.user, "programs.manage_program",
@@ -221,6 +234,7 @@ def track_edit(request, pk: int):
 # --- Partner console -------------------------------------------------------------------------
 
 
+@require_safe
 @require_perm("programs.view_partner_console")
 def partner_home(request):
     tracks = selectors.tracks_for_partner(request.user)
