@@ -23,7 +23,8 @@ def _urls(application, attachment=None, submission=None):
     return urls
 
 
-@pytest.mark.parametrize("persona", ["startup_b", "partner_a", "partner_b", "evaluator"])
+@pytest.mark.parametrize("persona", ["startup_b", "partner_admin", "partner_a", "partner_b",
+                                     "evaluator", "operator_b"])
 def test_others_get_404_on_the_application_its_files_and_receipts(persona, complete_draft,
                                                                   personas, client_for):
     from kbridge.applications import services
@@ -36,8 +37,7 @@ def test_others_get_404_on_the_application_its_files_and_receipts(persona, compl
         assert client.get(url).status_code == NOT_FOUND, url
     for url in [f"/applications/{complete_draft.pk}/autosave/",
                 f"/applications/{complete_draft.pk}/submit/",
-                f"/applications/{complete_draft.pk}/withdraw/",
-                f"/manage/applications/{complete_draft.pk}/"]:
+                f"/applications/{complete_draft.pk}/withdraw/"]:
         assert client.post(url, {}).status_code == NOT_FOUND, url
     assert client.get(f"/manage/calls/{complete_draft.call_id}/applications/").status_code == 404
 
@@ -305,14 +305,14 @@ def test_representative_invites_a_member_who_can_edit_but_not_submit(
 
     client.force_login(personas.startup_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/startup/members/", {"email": "cto@neurochips.example"})
+        response = client.post("/startup/members/", {"email": "coo@neurochips.example"})
     assert response.status_code == 302
     run_tasks()
     link = re.search(r"http://127.0.0.1:8000(\S+)", mail.outbox[-1].body).group(1)
     client.logout()
     client.post(link, {"full_name": "이서윤", "password1": "npu-compiler-team-9",
                        "password2": "npu-compiler-team-9"})
-    member = User.objects.get(email="cto@neurochips.example")
+    member = User.objects.get(email="coo@neurochips.example")
     assert member.memberships.get().role == "startup_member"
     assert client.get(f"/applications/{draft.pk}/").status_code == 200
     assert client.post(f"/applications/{draft.pk}/submit/", {}).status_code == 404
@@ -320,7 +320,7 @@ def test_representative_invites_a_member_who_can_edit_but_not_submit(
     assert client.post("/startup/members/", {"email": "x@example.kr"}).status_code == 404
     # Another startup's representative cannot see this team.
     client.force_login(personas.startup_b)
-    assert "cto@neurochips.example" not in client.get("/startup/members/").content.decode()
+    assert "coo@neurochips.example" not in client.get("/startup/members/").content.decode()
 
 
 def test_autosave_rechecks_eligibility_when_a_declaration_changes(draft, questions, personas,
