@@ -12,10 +12,13 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     assert "operator@kbridge.demo" in out and "openai@kbridge.demo" in out
     assert "kbridge-demo-2026" in out
 
-    assert sorted(Partner.objects.filter(program__year=2026)
+    kised = Organisation.objects.get(name_en="KISED")
+    assert sorted(Partner.objects.filter(program__year=2026, program__operator=kised)
                   .values_list("organisation__name_en", flat=True)) == [
         "AWS", "Google", "Microsoft", "NVIDIA", "OpenAI"]
-    open_call = Call.objects.get(program__year=2026)
+    # Every partner company record is managed by one agency (the tenancy model).
+    assert not Organisation.objects.filter(kind="partner", agency__isnull=True).exists()
+    open_call = Call.objects.get(program__year=2026, program__operator=kised)
     assert open_call.is_open()
     assert sorted(open_call.tracks.filter(partner__organisation__name_en="OpenAI")
                   .values_list("name_en", flat=True)) == ["API track", "Collaboration track"]
@@ -33,6 +36,11 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     drafts = list(Application.objects.filter(status="draft").select_related("call", "track"))
     assert any(findings_for(drafts).values()), "some drafts are ineligible"
     assert Submission.objects.count() >= 15
+
+    # A second agency shares the installation; its operator reaches nothing of KISED's.
+    assert "operator2@kbridge.demo" in out
+    second = Organisation.objects.get(name_en="Seoul Business Agency")
+    assert Call.objects.get(program__operator=second).status == "draft"
 
     counts = (User.objects.count(), Track.objects.count())
     call_command("seed_demo")

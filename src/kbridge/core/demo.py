@@ -268,7 +268,8 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
         name_ko=f"{today.year - 1} 글로벌 기업 협업 프로그램",
         name_en=f"{today.year - 1} Global Company Collaboration Program", budget_krw=42_000_000_000)
     old_partner = program_services.add_partner(
-        by=operator, program=old_program, organisation=Organisation.objects.get(name_en="OpenAI"),
+        by=operator, program=old_program,
+        organisation=Organisation.objects.get(name_en="OpenAI", agency=operator_org),
         sub_program_ko="OpenAI 협업 프로그램", sub_program_en="OpenAI collaboration program")
     old_call = program_services.create_call(
         by=operator, program=old_program,
@@ -286,6 +287,7 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
         max_company_age_years=7, description_ko="OpenAI 경영진과의 Q&A 및 1:1 미팅",
         description_en="Q&A with OpenAI's leaders and 1:1 meetings")
     program_services.publish_call(call=old_call, by=operator)
+    _seed_second_agency(today, logins)
 
     # Startups.
     startup_orgs = []
@@ -437,8 +439,46 @@ def _precompute_matching(call, startup_orgs) -> None:
         selectors.recommended_tracks(first, live=True)
 
 
+def _seed_second_agency(today: dt.date, logins: dict[str, str]) -> None:
+    """A second agency on the same installation, with its own program in preparation and its
+    own record of Google: signed in as its operator, nothing of KISED's is reachable (the
+    tenancy model, docs/decisions.md)."""
+    agency = Organisation.objects.create(
+        kind=Organisation.Kind.OPERATOR, name_ko="서울경제진흥원", name_en="Seoul Business Agency",
+        description_ko="서울시 산하 중소기업·창업 지원 기관",
+        description_en="The City of Seoul's agency for small businesses and startups")
+    staff = _user("operator2@kbridge.demo", "박서준")
+    Membership.objects.create(user=staff, organisation=agency, role=Membership.Role.OPERATOR)
+    logins["operator (second agency)"] = staff.email
+    program = program_services.create_program(
+        by=staff, operator=agency, year=today.year + 1,
+        name_ko=f"{today.year + 1} 서울 글로벌 오픈이노베이션",
+        name_en=f"{today.year + 1} Seoul Global Open Innovation", budget_krw=3_000_000_000)
+    partner = program_services.add_partner(
+        by=staff, program=program, new_company_ko="구글", new_company_en="Google",
+        sub_program_ko="구글 스타트업 캠퍼스 서울", sub_program_en="Google for Startups Seoul")
+    opens = _kst(today.year + 1, 2, 2, 9)
+    deadline = _kst(today.year + 1, 3, 3, 18)
+    call = program_services.create_call(
+        by=staff, program=program,
+        title_ko="서울 글로벌 오픈이노베이션 참여기업 모집 (준비 중)",
+        title_en="Seoul Global Open Innovation: call for startups (in preparation)",
+        opens_at=opens, deadline_at=deadline,
+        document_evaluation_start=deadline.date() + dt.timedelta(days=2),
+        document_evaluation_end=deadline.date() + dt.timedelta(days=9),
+        presentation_evaluation_start=deadline.date() + dt.timedelta(days=14),
+        presentation_evaluation_end=deadline.date() + dt.timedelta(days=15),
+        announcement_on=deadline.date() + dt.timedelta(days=25))
+    program_services.create_track(
+        by=staff, call=call, partner=partner, name_ko="AI 서비스 트랙",
+        name_en="AI services track",
+        quota=10, funding_cap_krw=100_000_000, interest_keywords=["생성형 AI", "cloud"],
+        max_company_age_years=7)
+
+
 def existing_logins() -> dict[str, str]:
-    logins = {"operator": "operator@kbridge.demo"}
+    logins = {"operator": "operator@kbridge.demo",
+              "operator (second agency)": "operator2@kbridge.demo"}
     for spec in PARTNERS:
         logins[f"partner ({spec['en']})"] = f"{spec['en'].lower()}@kbridge.demo"
     logins["startup (representative)"] = "startup001@kbridge.demo"
