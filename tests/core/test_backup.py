@@ -282,6 +282,15 @@ def test_a_non_empty_database_or_an_existing_file_is_refused(archive, target):
     assert _hashes(restored.media) == before
 
 
+def test_a_file_missing_from_media_root_is_reported(seeded, media, tmp_path):
+    lost = services.storage_path(Attachment.objects.first())
+    (media / lost).unlink()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("backup", output=tmp_path / "b.tar.gz", stdout=out, stderr=err)
+    assert _manifest(tmp_path / "b.tar.gz")["missing_files"] == [lost]
+    assert f"a row refers to {lost}, which is not in MEDIA_ROOT" in err.getvalue()
+
+
 def test_backup_never_overwrites_an_archive(archive):
     with pytest.raises(backup.BackupError, match="already exists"):
         backup.create_backup(output=archive)

@@ -408,6 +408,8 @@ def verify_archive(archive: Path) -> dict[str, Any]:
             manifest[key]  # noqa: B018 (presence check)
     except (KeyError, TypeError) as exc:
         raise BackupError(f"The manifest of {archive} is incomplete ({exc!r}).") from exc
+    if manifest["database"]["path"] != DATABASE_MEMBER.get(manifest["engine"]):
+        raise BackupError(f"The manifest of {archive} names an unknown database dump.")
     problems = []
     for name, entry in expected.items():
         if name not in seen:
