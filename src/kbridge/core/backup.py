@@ -31,6 +31,7 @@ import datetime as dt
 import gzip
 import hashlib
 import importlib.metadata
+import io
 import json
 import os
 import shutil
@@ -227,11 +228,13 @@ def _pg_params(settings_dict: dict[str, Any]) -> dict[str, str]:
 
 
 def _pg_env(params: dict[str, str]) -> dict[str, str]:
-    """The libpq environment for pg_dump/pg_restore (keeps the password off the command line)."""
+    """The libpq environment for pg_dump/pg_restore (keeps the password off the command line).
+
+    Other ``PG*`` variables stay: libpq reads them for Django's own connection too."""
     names = {"dbname": "PGDATABASE", "user": "PGUSER", "password": "PGPASSWORD",
              "host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE",
              "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY"}
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env = dict(os.environ)
     env.update({names[key]: value for key, value in params.items()})
     return env
 
@@ -326,23 +329,13 @@ def create_backup(*, output: Path, using: str = "default") -> dict[str, Any]:
                 data = json.dumps(manifest, indent=1, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime, info.mode = len(data), int(created_at.timestamp()), 0o600
-                tar.addfile(info, _BytesReader(data))
+                tar.addfile(info, io.BytesIO(data))
             with partial.open("rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(partial, output)
         finally:
             partial.unlink(missing_ok=True)
     return manifest
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.offset = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size < 0 else self.offset + size
-        chunk, self.offset = self.data[self.offset:end], min(end, len(self.data))
-        return chunk
 
 
 # --- restore ---------------------------------------------------------------------------------
