@@ -209,8 +209,19 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
                      actor=by)
 
 
-def recent_login_failures(email: str) -> int:
-    from kbridge.accounts.models import LoginFailure
 
-    since = timezone.now() - dt.timedelta(hours=1)
-    return LoginFailure.objects.filter(email=email.lower(), created_at__gte=since).count()
+@transaction.atomic
+def complete_password_reset(*, user: User) -> int:
+    """After a successful password reset: lift the account's login limits at every address.
+
+    Whoever reset the password proved they read the account's mailbox, so the counters of
+    ``login-account-address`` for this account (any client address) are removed.
+    Side effects: audit ``account.password_reset``. Returns the number of counters removed.
+    """
+    from kbridge.accounts.backends import LOGIN_ACCOUNT_ADDRESS
+    from kbridge.core import throttle
+
+    removed = throttle.clear(LOGIN_ACCOUNT_ADDRESS, f"{throttle.email_subject(user.email)}:")
+    audit.record("account.password_reset", user, after={"login_limits_lifted": removed},
+                 actor=user)
+    return removed
