@@ -118,7 +118,8 @@ def test_a_successful_password_reset_unlocks_the_account_at_every_address(
 
     for address in (OWNER, ATTACKER):
         assert _login(Client(), user.email, "a-brand-new-secret-42", address).status_code == 302
-    assert AuditLog.objects.filter(action="account.password_reset").count() == 1
+    lifted = AuditLog.objects.get(action="account.login_limits_lifted")
+    assert lifted.after == {"reason": "password_reset", "counters": 2}
 
 
 def test_admin_login_is_throttled_with_the_same_counter(personas, rates):
@@ -355,3 +356,16 @@ def test_windows_end_and_old_counters_are_removed(db, rates):
     later = throttle.hit("signup", "192.0.2.1", now=3600 * 1001 + 5)
     assert later.allowed and later.hits == 1
     assert ThrottleCounter.objects.filter(name="signup:192.0.2.1").count() == 1
+
+
+def test_operators_lift_login_limits_with_a_command(personas, rates):
+    from django.core.management import call_command
+
+    rates(login_account_address=2)
+    email = personas.startup_a.email
+    for _ in range(2):
+        _login(Client(), email, "wrong", OWNER)
+    _assert_refused(_login(Client(), email, PASSWORD, OWNER))
+    call_command("lift_login_limits", email.upper(), verbosity=0)
+    assert _login(Client(), email, PASSWORD, OWNER).status_code == 302
+    assert AuditLog.objects.get(action="account.login_limits_lifted").after["reason"] == "operator"

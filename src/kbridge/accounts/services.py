@@ -210,18 +210,21 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
 
 
 
-@transaction.atomic
-def complete_password_reset(*, user: User) -> int:
-    """After a successful password reset: lift the account's login limits at every address.
 
-    Whoever reset the password proved they read the account's mailbox, so the counters of
-    ``login-account-address`` for this account (any client address) are removed.
-    Side effects: audit ``account.password_reset``. Returns the number of counters removed.
+@transaction.atomic
+def lift_login_limits(*, user: User, reason: str) -> int:
+    """Remove the account's login counters at every client address.
+
+    ``reason``: ``"password_reset"`` (whoever reset the password proved they read the
+    account's mailbox) or ``"operator"`` (the ``lift_login_limits`` command). The per-address
+    counters over all accounts stay. Side effects: audit ``account.login_limits_lifted``.
+    Returns the number of counters removed.
     """
     from kbridge.accounts.backends import LOGIN_ACCOUNT_ADDRESS
     from kbridge.core import throttle
 
     removed = throttle.clear(LOGIN_ACCOUNT_ADDRESS, f"{throttle.email_subject(user.email)}:")
-    audit.record("account.password_reset", user, after={"login_limits_lifted": removed},
-                 actor=user)
+    audit.record("account.login_limits_lifted", user,
+                 after={"reason": reason, "counters": removed},
+                 actor=user if reason == "password_reset" else None)
     return removed

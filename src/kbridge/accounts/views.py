@@ -192,7 +192,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.complete_password_reset(user=form.user)
+        services.lift_login_limits(user=form.user, reason="password_reset")
         return response
 
 
