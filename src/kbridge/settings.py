@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kbridge.core.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("KBRIDGE_VAR_DIR", PROJECT_DIR / "var"))
@@ -201,6 +203,14 @@ KBRIDGE_THROTTLE_RATES = {
     "signup": "20/h",                    # completed sign-ups per client address (both kinds)
     "search": "60/10m",                  # startup searches per user
 }
+# THROTTLE_RATES="login-address=300/h,signup=50/h" overrides some of them; checked at start-up.
+for _item in env_list("THROTTLE_RATES", []):
+    _scope, _sep, _rate = _item.partition("=")
+    if _scope.strip() not in KBRIDGE_THROTTLE_RATES:
+        raise ImproperlyConfigured(f"THROTTLE_RATES: unknown scope {_scope.strip()!r}")
+    KBRIDGE_THROTTLE_RATES[_scope.strip()] = _rate.strip()
+for _rate in KBRIDGE_THROTTLE_RATES.values():
+    parse_rate(_rate)
 # Reverse proxies in front of gunicorn that append the client to X-Forwarded-For (nginx:
 # proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0 = use REMOTE_ADDR as is.
 KBRIDGE_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

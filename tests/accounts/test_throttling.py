@@ -338,7 +338,7 @@ def test_rates_parse(text, limit, seconds):
     assert throttle.parse_rate(text) == throttle.Rate(limit, seconds)
 
 
-@pytest.mark.parametrize("text", ["", "10", "0/h", "ten/h", "10/w"])
+@pytest.mark.parametrize("text", ["", "10", "0/h", "ten/h", "10/w", "5/0m"])
 def test_bad_rates_are_refused_at_use(text):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -369,3 +369,29 @@ def test_operators_lift_login_limits_with_a_command(personas, rates):
     call_command("lift_login_limits", email.upper(), verbosity=0)
     assert _login(Client(), email, PASSWORD, OWNER).status_code == 302
     assert AuditLog.objects.get(action="account.login_limits_lifted").after["reason"] == "operator"
+
+
+def _settings_in_subprocess(env_extra):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src), "DJANGO_SETTINGS_MODULE": "kbridge.settings",
+           **env_extra}
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; "
+                               "print(settings.KBRIDGE_THROTTLE_RATES['signup'])"],
+        env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_operators_override_rates_from_the_environment():
+    done = _settings_in_subprocess({"THROTTLE_RATES": "signup=50/h, search=10/1m"})
+    assert done.returncode == 0 and done.stdout.strip() == "50/h"
+
+
+@pytest.mark.parametrize("value", ["signup=lots", "sign-ups=5/h"])
+def test_bad_rates_from_the_environment_stop_the_start(value):
+    done = _settings_in_subprocess({"THROTTLE_RATES": value})
+    assert done.returncode != 0 and "ImproperlyConfigured" in done.stderr

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
-import re
 import time
 from dataclasses import dataclass
 
@@ -30,25 +29,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import ngettext
 
 from kbridge.core.models import ThrottleCounter
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-
-
-@dataclass(frozen=True)
-class Rate:
-    """``limit`` hits per ``seconds``."""
-
-    limit: int
-    seconds: int
-
-
-def parse_rate(text: str) -> Rate:
-    """``"10/15m"`` → ``Rate(10, 900)``; units s, m, h, d. Raises ImproperlyConfigured."""
-    match = _RATE.match(text or "")
-    if not match or int(match.group(1)) < 1:
-        raise ImproperlyConfigured(f"throttle rate must look like '10/15m', got {text!r}")
-    return Rate(int(match.group(1)), int(match.group(2) or 1) * _UNITS[match.group(3)])
+from kbridge.core.rates import Rate, parse_rate
 
 
 def rate_for(scope: str) -> Rate:
@@ -134,7 +115,9 @@ def hit(scope: str, subject: str, *, now: float | None = None) -> Verdict:
     """Reserve one attempt of ``subject`` in ``scope`` and say whether it may go ahead.
 
     ``subject`` is a client address, a user id or a hash; the rate comes from
-    ``KBRIDGE_THROTTLE_RATES[scope]``. Refused attempts count too (a flood stays refused).
+    ``KBRIDGE_THROTTLE_RATES[scope]`` (ImproperlyConfigured when missing or malformed);
+    ``now`` is Unix seconds (default: the clock). Refused attempts count too (a flood stays
+    refused). One write to the database, committed at once outside a transaction.
     """
     rate = rate_for(scope)
     now = time.time() if now is None else now
