@@ -209,8 +209,6 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
                      actor=by)
 
 
-
-
 @transaction.atomic
 def lift_login_limits(*, user: User, reason: str) -> int:
     """Remove the account's login counters at every client address.
