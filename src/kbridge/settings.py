@@ -16,6 +16,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kbridge.core.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("KBRIDGE_VAR_DIR", PROJECT_DIR / "var"))
@@ -102,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kbridge.accounts.middleware.IdleTimeoutMiddleware",
+    "kbridge.accounts.middleware.LoginThrottleMiddleware",
     "kbridge.core.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -162,6 +165,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so that every authenticate() call (sign-in page, admin, any other) is throttled.
+    "kbridge.accounts.backends.LoginThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -185,7 +190,35 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 100)
+
+# --- Throttling (kbridge.core.throttle; docs/decisions.md "Throttling design") -------------
+# Fixed windows counted atomically in the database, shared by every process. Login limits are
+# per account *and* client address, plus a looser one per address: never per account alone,
+# so nobody can lock an owner out from elsewhere. Rates are "<hits>/<n><s|m|h|d>".
+KBRIDGE_THROTTLE_RATES = {
+    "login-account-address": "10/15m",   # sign-in attempts per account and client address
+    "login-address": "100/h",            # sign-in attempts per client address, all accounts
+    "password-reset-address": "10/h",    # reset requests per client address
+    "password-reset-email": "3/h",       # reset requests per target e-mail (exists or not)
+    "verification-resend": "3/h",        # new verification links per account
+    "invitation": "50/h",                # staff invitations sent per inviting user
+    "member-invitation": "20/h",         # startup member invitations per representative
+    "signup": "20/h",                    # completed sign-ups per client address (both kinds)
+    "search": "60/10m",                  # startup searches per user
+}
+# THROTTLE_RATES="login-address=300/h,signup=50/h" overrides some of them; checked at start-up.
+for _item in env_list("THROTTLE_RATES", []):
+    _scope, _sep, _rate = _item.partition("=")
+    if _scope.strip() not in KBRIDGE_THROTTLE_RATES:
+        raise ImproperlyConfigured(f"THROTTLE_RATES: unknown scope {_scope.strip()!r}")
+    KBRIDGE_THROTTLE_RATES[_scope.strip()] = _rate.strip()
+for _rate in KBRIDGE_THROTTLE_RATES.values():
+    parse_rate(_rate)
+# Reverse proxies in front of gunicorn that append the client to X-Forwarded-For (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0 = use REMOTE_ADDR as is.
+KBRIDGE_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if KBRIDGE_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -19,20 +18,18 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("The e-mail address or password is not correct."),
         "inactive": _("This account is inactive."),
-        "locked": _(
-            "Too many failed sign-in attempts for this account in the last hour. "
-            "Try again later or reset your password."
-        ),
     }
 
-    locked = False
-
     def clean(self):
-        email = (self.cleaned_data.get("username") or "").lower()
-        if email and services.recent_login_failures(email) >= settings.LOGIN_FAILURE_LIMIT:
-            self.locked = True
-            raise ValidationError(self.error_messages["locked"], code="locked")
-        return super().clean()
+        try:
+            return super().clean()
+        except ValidationError:
+            # The login throttle refused before any password was checked: say so, not
+            # "wrong password" (LoginThrottleBackend leaves its verdict on the request).
+            verdict = getattr(self.request, "login_throttled", None)
+            if verdict is not None:
+                raise ValidationError(verdict.message, code="throttled") from None
+            raise
 
 
 class _PasswordMixin(forms.Form):

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.translation import gettext as _
 
+from kbridge.core import throttle
+
 SESSION_KEY = "kbridge_last_seen"
 
 
@@ -33,3 +35,22 @@ class IdleTimeoutMiddleware:
                 # autosave) would cost a database commit each time.
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
+
+
+class LoginThrottleMiddleware:
+    """Answer 429 + Retry-After whenever the login throttle refused an attempt in this request.
+
+    The sign-in page renders its own 429 (the form with the message); any other path that
+    authenticates (the admin's login, a future one) would otherwise say "wrong password",
+    which is not true, so its answer is replaced with the throttle page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        verdict = getattr(request, "login_throttled", None)
+        if verdict is not None and response.status_code != 429:
+            return throttle.refused_response(request, verdict)
+        return response

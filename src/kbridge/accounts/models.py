@@ -218,13 +218,3 @@ class Invitation(TimeStampedModel):
             token_hash=_hash_token(token)
         ).first()
 
-
-class LoginFailure(models.Model):
-    """Failed login attempts per account, for the hourly lock-out (QUALITY bar 10)."""
-
-    email = models.CharField(max_length=254, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.email} {self.created_at:%Y-%m-%d %H:%M}"

@@ -221,8 +221,20 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> None:
                      actor=by)
 
 
-def recent_login_failures(email: str) -> int:
-    from kbridge.accounts.models import LoginFailure
+@transaction.atomic
+def lift_login_limits(*, user: User, reason: str) -> int:
+    """Remove the account's login counters at every client address.
 
-    since = timezone.now() - dt.timedelta(hours=1)
-    return LoginFailure.objects.filter(email=email.lower(), created_at__gte=since).count()
+    ``reason``: ``"password_reset"`` (whoever reset the password proved they read the
+    account's mailbox) or ``"operator"`` (the ``lift_login_limits`` command). The per-address
+    counters over all accounts stay. Side effects: audit ``account.login_limits_lifted``.
+    Returns the number of counters removed.
+    """
+    from kbridge.accounts.backends import LOGIN_ACCOUNT_ADDRESS
+    from kbridge.core import throttle
+
+    removed = throttle.clear(LOGIN_ACCOUNT_ADDRESS, f"{throttle.email_subject(user.email)}:")
+    audit.record("account.login_limits_lifted", user,
+                 after={"reason": reason, "counters": removed},
+                 actor=user if reason == "password_reset" else None)
+    return removed

@@ -1,11 +1,16 @@
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from kbridge.accounts.models import LoginFailure
+from kbridge.core import throttle
 
 
-@receiver(user_login_failed)
-def remember_login_failure(sender, credentials, request=None, **kwargs):
-    email = str(credentials.get("username") or credentials.get("email") or "").lower()[:254]
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
-    LoginFailure.objects.create(email=email, ip=ip)
+@receiver(user_logged_in)
+def lift_login_reservations(sender, request=None, user=None, **kwargs):
+    """A successful login clears its account-and-address counter and refunds the address one."""
+    reservations = getattr(request, "login_reservations", None) if request is not None else None
+    if reservations is None:
+        return
+    by_address, by_account = reservations
+    throttle.refund(by_address)
+    throttle.forget(by_account)
+    request.login_reservations = None

@@ -20,6 +20,7 @@ from kbridge.accounts.forms import (
     StartupSignupForm,
 )
 from kbridge.accounts.models import Invitation, Organisation
+from kbridge.core import throttle
 from kbridge.core.permissions import require_login, require_perm
 
 
@@ -30,9 +31,9 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        if getattr(form, "locked", False):
-            response.status_code = 429
-            response["Retry-After"] = "3600"
+        verdict = getattr(self.request, "login_throttled", None)
+        if verdict is not None:
+            throttle.mark_refused(response, verdict)
         return response
 
 
@@ -47,7 +48,10 @@ def signup(request):
 
 def _signup(request, form_class, service, fields, title):
     form = form_class(request.POST or None)
+    refused = None
     if request.method == "POST" and form.is_valid():
+        refused = throttle.refuse_form(form, "signup", throttle.client_address(request))
+    if refused is None and request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in fields}
         try:
             user = service(email=form.cleaned_data["email"],
@@ -60,7 +64,8 @@ def _signup(request, form_class, service, fields, title):
             messages.success(request, _("Welcome! We sent a verification link to %(email)s.")
                              % {"email": user.email})
             return redirect("dashboard")
-    return render(request, "accounts/signup_form.html", {"form": form, "title": title})
+    return throttle.mark_refused(
+        render(request, "accounts/signup_form.html", {"form": form, "title": title}), refused)
 
 
 def signup_startup(request):
@@ -90,6 +95,9 @@ def verify_email(request, token: str):
 @require_POST
 def resend_verification(request):
     if request.user.email_verified_at is None:
+        verdict = throttle.hit("verification-resend", str(request.user.pk))
+        if not verdict.allowed:
+            return throttle.refused_response(request, verdict)
         services.send_verification_email(request.user)
         messages.success(request, _("We sent a new verification link to %(email)s.")
                          % {"email": request.user.email})
@@ -99,7 +107,10 @@ def resend_verification(request):
 @require_perm("accounts.invite")
 def invitation_list(request):
     form = InvitationForm(request.POST or None, user=request.user)
+    refused = None
     if request.method == "POST" and form.is_valid():
+        refused = throttle.refuse_form(form, "invitation", str(request.user.pk))
+    if refused is None and form.is_bound and form.is_valid():
         try:
             services.invite(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
@@ -110,8 +121,8 @@ def invitation_list(request):
             return redirect("accounts:invitations")
     invitations = tenancy.invitations_visible_to(request.user).exclude(
         organisation__kind=Organisation.Kind.STARTUP)[:200]
-    return render(request, "accounts/invitations.html",
-                  {"form": form, "invitations": invitations})
+    return throttle.mark_refused(render(request, "accounts/invitations.html",
+                                        {"form": form, "invitations": invitations}), refused)
 
 
 @require_login
@@ -158,19 +169,44 @@ def accept_invitation(request, token: str):
                   {"invitation": invitation, "form": form})
 
 
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
-    email_template_name="accounts/email/password_reset.txt",
-    subject_template_name="accounts/email/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
-)
+class PasswordResetView(auth_views.PasswordResetView):
+    """Request a reset link; limited per client address and per typed address.
+
+    Both limits apply whether or not an account has the address, so the answers (and the
+    429) never tell whether it exists.
+    """
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        refused = throttle.refuse_form(form, "password-reset-address",
+                                       throttle.client_address(self.request))
+        if refused is None:
+            refused = throttle.refuse_form(form, "password-reset-email",
+                                           throttle.email_subject(form.cleaned_data["email"]))
+        if refused is not None:
+            return throttle.mark_refused(self.form_invalid(form), refused)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.lift_login_limits(user=form.user, reason="password_reset")
+        return response
+
+
+password_reset = PasswordResetView.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html",
-    success_url=reverse_lazy("accounts:password_reset_complete"),
-)
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )

@@ -25,6 +25,7 @@ from kbridge.applications.uploads import (
     check_pdf,
     count_files_or_reject,
 )
+from kbridge.core import throttle
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.programs.models import Call, Track
@@ -71,10 +72,13 @@ def members(request):
     startup = _my_startup(request)
     may_invite = request.user.has_perm("applications.change_profile", startup)
     form = MemberInvitationForm(request.POST or None)
+    refused = None
     if request.method == "POST":
         if not may_invite:
             raise Http404
         if form.is_valid():
+            refused = throttle.refuse_form(form, "member-invitation", str(request.user.pk))
+        if refused is None and form.is_valid():
             try:
                 account_services.invite_startup_member(
                     organisation=startup, email=form.cleaned_data["email"], by=request.user)
@@ -86,9 +90,9 @@ def members(request):
                 return redirect("applications:members")
     people = startup.memberships.select_related("user").order_by("role", "user__full_name")
     pending = startup.invitations.pending()
-    return render(request, "applications/members.html", {
+    return throttle.mark_refused(render(request, "applications/members.html", {
         "startup": startup, "form": form, "people": people, "pending": pending,
-        "may_invite": may_invite})
+        "may_invite": may_invite}), refused)
 
 
 @require_safe

@@ -83,3 +83,27 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("the audit log is append-only")
+
+
+class ThrottleCounter(models.Model):
+    """How many requests one subject made in one fixed window (``kbridge.core.throttle``).
+
+    ``name`` is ``<scope>:<subject>`` (e.g. ``signup:203.0.113.0``; e-mail addresses only as a
+    hash); ``window_start`` and ``expires_at`` are Unix seconds. Rows are incremented with one
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement, so concurrent requests in any
+    number of processes each get a distinct count.
+    """
+
+    name = models.CharField(max_length=200, db_index=True)
+    window_start = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "window_start"],
+                                    name="unique_throttle_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @{self.window_start}: {self.hits}"

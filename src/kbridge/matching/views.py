@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from kbridge.applications.selectors import startups_of
+from kbridge.core import throttle
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.matching import selectors
 from kbridge.programs.models import Track
@@ -32,5 +33,10 @@ def track_applicants(request, pk: int):
 @require_perm("matching.search_startups")
 def discover(request):
     text = request.GET.get("q", "").strip()[:300]
-    ranked = selectors.discoverable_startups(text) if text else None
-    return render(request, "matching/discover.html", {"q": text, "ranked": ranked})
+    refused = None
+    if text:
+        verdict = throttle.hit("search", str(request.user.pk))
+        refused = None if verdict.allowed else verdict
+    ranked = selectors.discoverable_startups(text) if text and refused is None else None
+    return throttle.mark_refused(render(request, "matching/discover.html", {
+        "q": text, "ranked": ranked, "refused": refused}), refused)
