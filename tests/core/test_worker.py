@@ -92,6 +92,13 @@ def test_a_permanent_refusal_fails_at_once(run_tasks, settings):
     assert "no such user" in delivery.last_error
     assert DBTaskResult.objects.get().status == "FAILED"
 
+    # A stale task for it sends nothing: only an operator's resend queues it again.
+    settings.KBRIDGE_EMAIL_DELIVERY_BACKEND = FLAKY
+    deliver_email.enqueue(delivery.pk)
+    run_tasks()
+    assert DBTaskResult.objects.latest("enqueued_at").return_value == "failed"
+    assert mail.outbox == []
+
 
 def test_a_task_whose_worker_died_runs_again_once_its_lease_expired(run_tasks):
     delivery = queue_email(_message())

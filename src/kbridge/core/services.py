@@ -37,7 +37,7 @@ def deliver_email(*, delivery_id: int) -> str:
     Claims the row (``pending``, or ``sending`` whose lease of
     ``EMAIL_DELIVERY_LEASE_SECONDS`` expired because its worker died), sends, and records
     ``sent``. Returns ``"sent"``, ``"already sent"`` (a re-run after the send was recorded:
-    nothing is sent) or ``"gone"``.
+    nothing is sent), ``"failed"`` (gave up earlier; nothing is sent) or ``"gone"``.
     Raises :class:`RetryLater` for a transient failure or while another worker holds the
     lease (the task runs again after a back-off); re-raises a permanent refusal.
     Every failure is kept in ``last_error``; ``attempts`` counts sends started.
@@ -55,6 +55,8 @@ def deliver_email(*, delivery_id: int) -> str:
             return "gone"
         if delivery.status == Status.SENT:
             return "already sent"
+        if delivery.status == Status.FAILED:
+            return "failed"  # a stale task; only an operator's resend queues it again
         raise RetryLater(f"delivery {delivery_id} is {delivery.status} "
                          f"(leased until {delivery.lease_until})")
     delivery = EmailDelivery.objects.get(pk=delivery_id)
@@ -81,6 +83,7 @@ def schedule_email_retry(*, delivery_id: int, at: datetime) -> None:
         next_attempt_at=at)
 
 
+@transaction.atomic
 def fail_email_delivery(*, delivery_id: int, error: str) -> None:
     """The delivery gave up (attempts exhausted, permanent refusal or worker lost): mark it
     ``failed`` so operators see it and can resend. A sent delivery is left alone."""

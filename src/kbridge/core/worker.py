@@ -210,11 +210,17 @@ class LeasedWorker(Worker):
         try:
             super().run_task(db_task_result)
         finally:
+            # Still "running a task" for the signal handler: a SIGTERM now lets us finish
+            # the bookkeeping below instead of exiting between FAILED and the retry.
+            self.running_task = True
             self.current_task_id = None
-            TaskLease.objects.filter(task_id=db_task_result.pk,
-                                     worker_id=self.worker_id).delete()
-        if db_task_result.status == FAILED:
-            self._after_failure(db_task_result)
+            try:
+                TaskLease.objects.filter(task_id=db_task_result.pk,
+                                         worker_id=self.worker_id).delete()
+                if db_task_result.status == FAILED:
+                    self._after_failure(db_task_result)
+            finally:
+                self.running_task = False
 
     def _after_failure(self, result: DBTaskResult) -> None:
         policy = policy_for(result.task_path)
