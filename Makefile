@@ -28,16 +28,20 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(PY) -m kbridge migrate --noinput
 	$(PY) -m kbridge seed_demo
-	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop; a task worker runs alongside)"
-	$(PY) -m kbridge db_worker --queue-name '*' --no-reload & worker=$$!; \
-	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop; a mail worker and a task worker run alongside)"
+	$(PY) -m kbridge worker --queue-name email --no-reload & mailer=$$!; \
+	$(PY) -m kbridge worker --queue-name '*' --exclude-queues email --no-reload & worker=$$!; \
+	trap "kill $$mailer $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) -m kbridge runserver $(HOST)
 
 serve: install
 	$(PY) -m kbridge runserver $(HOST)
 
+# Two processes, as in production: mail never waits behind bulk work (embeddings …).
 worker: install
-	$(PY) -m kbridge db_worker --queue-name '*'
+	$(PY) -m kbridge worker --queue-name email & mailer=$$!; \
+	trap "kill $$mailer 2>/dev/null" EXIT INT TERM; \
+	$(PY) -m kbridge worker --queue-name '*' --exclude-queues email
 
 test: install-test
 	@test -x /usr/bin/chromium || { echo "ERROR: the browser tests need Debian's Chromium: apt-get install -y chromium fonts-noto-cjk" >&2; exit 1; }

@@ -223,8 +223,8 @@ class Stack:
         if args.task_worker:
             # Only the e-mail queue: the receipts. (Matching embeddings queued by the seed's
             # tracks are not part of a rush.)
-            self._spawn([str(PYTHON), "-m", "kbridge", "db_worker", "--queue-name", "email",
-                         "--interval", "1", "--no-reload"], "db_worker.out")
+            self._spawn([str(PYTHON), "-m", "kbridge", "worker", "--queue-name", "email",
+                         "--interval", "1", "--no-reload"], "worker.out")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):

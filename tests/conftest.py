@@ -155,13 +155,13 @@ def _fresh_cache():
 
 @pytest.fixture
 def run_tasks(transactional_db):
-    """Run the real database task worker until the queue is empty.
+    """Run the real task worker (`python -m kbridge worker`) until no task is ready.
 
     Needs a transactional database: the worker claims tasks in its own transactions and
     closes connections that are not in autocommit mode, as it does in production."""
 
     def _run():
-        call_command("db_worker", batch=True, startup_delay=False, interval=0,
+        call_command("worker", batch=True, startup_delay=False, interval=0,
                      queue_name="*", reload=False, verbosity=0)
 
     return _run

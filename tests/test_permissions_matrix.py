@@ -141,6 +141,10 @@ MATRIX = [
     ("/manage/calls/{call}/questions/", OPERATOR, OPERATOR),
     ("/manage/calls/{call}/questions/standard/", POST_ONLY, OPERATOR_POST),
     ("/manage/calls/{call}/extensions/", POST_ONLY, OPERATOR_POST),
+    # E-mail outbox: each agency sees its own programs' deliveries; a failed receipt of
+    # KISED's program may be resent by KISED's operator only.
+    ("/manage/deliveries/", expect(OK=OPERATORS), READ_ONLY),
+    ("/manage/deliveries/{delivery}/resend/", POST_ONLY, OPERATOR_POST),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -151,7 +155,11 @@ UNLISTED_PREFIXES = ("admin/", "i18n/", "jsi18n/")
 @pytest.fixture
 def ids(world, personas, submitted):
     """The ids the URL templates name, with one pending invitation of each kind."""
+    from django.core.mail import EmailMessage
+
     from kbridge.accounts import services as account_services
+    from kbridge.core.mail import queue_email
+    from kbridge.core.models import EmailDelivery
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -159,7 +167,13 @@ def ids(world, personas, submitted):
     member_invitation = account_services.invite_startup_member(
         organisation=personas.startup_a_org, email="new@neurochips.example",
         by=personas.startup_a)
+    delivery = queue_email(
+        EmailMessage("접수증", "본문", "no-reply@kbridge.example", ["ceo@neurochips.example"]),
+        idempotency_key="matrix:receipt", organisation=personas.operator_org)
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status=EmailDelivery.Status.FAILED,
+                                                        last_error="550 mailbox unavailable")
     return {
+        "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,
         "track_b": world.track_b.pk, "draft_track_a": world.draft_track_a.pk,

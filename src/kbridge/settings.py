@@ -271,6 +271,9 @@ TASKS = {
         "QUEUES": ["default", "email"],
     }
 }
+# A worker renews the lease of the task it runs every third of this; a task whose worker
+# died (kill -9, lost machine) runs again once its lease expired (core/worker.py).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
 
 # --- E-mail: Django's mail API enqueues a task; the task sends with the real backend ---------
 EMAIL_BACKEND = "kbridge.core.mail.TaskQueueEmailBackend"
@@ -285,6 +288,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# SMTP gives up after this many seconds (Django's default waits forever); a delivery being
+# sent is leased for twice that, so a re-run after a killed worker never overlaps a send.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_DELIVERY_LEASE_SECONDS = env_int("EMAIL_DELIVERY_LEASE_SECONDS", 2 * EMAIL_TIMEOUT)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "K-Bridge <no-reply@kbridge.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

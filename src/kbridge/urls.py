@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("kbridge.accounts.urls")),
     path("manage/programs/", include("kbridge.programs.urls")),
+    path("manage/deliveries/", include("kbridge.core.urls")),
     path("", include("kbridge.applications.urls")),
     path("", include("kbridge.matching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

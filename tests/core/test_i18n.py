@@ -87,6 +87,7 @@ PAGES = [
     ("operator", "/manage/calls/{call}/questions/"),
     ("startup_a", "/startup/recommendations/"), ("partner_a", "/manage/discover/?q=NPU"),
     ("partner_a", "/manage/tracks/{track}/applicants/"),
+    ("operator", "/manage/deliveries/"), ("operator", "/manage/deliveries/?show=all"),
 ]
 
 

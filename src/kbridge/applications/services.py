@@ -37,6 +37,7 @@ from kbridge.applications.models import (
     Submission,
 )
 from kbridge.core import audit
+from kbridge.core.mail import queue_email
 from kbridge.programs.models import Call, Track
 
 MAX_TEXT = 50_000  # hard cap for anything stored in a draft, far above any question's limit
@@ -410,8 +411,9 @@ def receipt_text(submission: Submission) -> str:
 
 
 def send_receipt(submission_id: int) -> None:
+    """Queue the receipt e-mail of one submission (idempotency key ``receipt:<id>``)."""
     submission = Submission.objects.select_related(
-        "application__call", "application__track__partner__organisation",
+        "application__call__program__operator", "application__track__partner__organisation",
         "application__applicant", "submitted_by").get(pk=submission_id)
     user = submission.submitted_by
     with translation.override(user.preferred_language):
@@ -420,7 +422,9 @@ def send_receipt(submission_id: int) -> None:
             "number": submission.receipt_number}
     message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
     message.attach(f"{submission.receipt_number}.txt", text.encode(), "text/plain")
-    message.send()
+    # One receipt per submission however often this runs; the program's operator sees it.
+    queue_email(message, idempotency_key=f"receipt:{submission.pk}",
+                organisation=submission.application.call.program.operator)
 
 
 @transaction.atomic

@@ -1,20 +1,32 @@
-"""E-mail goes through the task queue.
+"""E-mail goes through a durable outbox and the mail worker.
 
 ``EMAIL_BACKEND`` points at :class:`TaskQueueEmailBackend`: any code that sends mail with
-Django's API (password reset, verification, receipts) only enqueues a task, after the current
-transaction commits. The worker then delivers it with ``KBRIDGE_EMAIL_DELIVERY_BACKEND``
-(console by default, SMTP when ``EMAIL_HOST`` is set). A slow or failing mail server therefore
-never slows down or breaks a page, and a rolled-back change sends no mail.
+Django's API (password reset, verification) only writes an
+:class:`~kbridge.core.models.EmailDelivery` row and its ``deliver_email`` task, in the
+current transaction. Services that send program mail call :func:`queue_email` directly to
+give the row an idempotency key and the operator organisation it concerns. The mail worker
+(``python -m kbridge worker --queue-name email``) then delivers it with
+``KBRIDGE_EMAIL_DELIVERY_BACKEND`` (console by default, SMTP when ``EMAIL_HOST`` is set),
+retrying transient failures with back-off (core/services.py, core/worker.py). A slow or
+failing mail server never slows down or breaks a page, a rolled-back change sends no mail,
+and a delivery recorded as sent is never sent again.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django_tasks_db.backend import DatabaseBackend
+
+from kbridge.accounts.models import Organisation
+from kbridge.core.models import EmailDelivery
 
 
 def serialize_message(message: EmailMessage) -> dict[str, Any]:
@@ -58,15 +70,53 @@ def deserialize_message(data: dict[str, Any]) -> EmailMultiAlternatives:
     return message
 
 
-class TaskQueueEmailBackend(BaseEmailBackend):
-    def send_messages(self, email_messages) -> int:
-        from kbridge.core.tasks import deliver_email
+def message_id_for(key: str) -> str:
+    """A Message-ID derived from the idempotency key: should a delivery ever be sent twice
+    (the worker died after the server accepted it, before ``sent`` was recorded), mail
+    clients see one message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "kbridge.local"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
+
+def queue_email(message: EmailMessage, *, idempotency_key: str = "",
+                organisation: Organisation | None = None) -> EmailDelivery:
+    """Put one message in the outbox and queue its delivery, in the caller's transaction.
+
+    ``idempotency_key`` (≤ 100 characters, e.g. ``receipt:42``) makes queueing idempotent:
+    a key already in the outbox returns its existing row and queues nothing. Without one,
+    a random key is used. ``organisation`` is the operator organisation whose staff may see
+    and resend the delivery (None: administrators only). Raises ValueError for a message
+    without recipients.
+    """
+    from kbridge.core.tasks import deliver_email
+
+    if not message.recipients():
+        raise ValueError("an e-mail needs at least one recipient")
+    key = idempotency_key or f"mail:{uuid.uuid4().hex}"
+    payload = serialize_message(message)
+    payload["headers"].setdefault("Message-ID", message_id_for(key))
+    with transaction.atomic():
+        delivery, created = EmailDelivery.objects.get_or_create(
+            idempotency_key=key,
+            defaults={"organisation": organisation, "subject": payload["subject"][:300],
+                      "recipients": message.recipients(), "payload": payload})
+        if created:
+            if isinstance(deliver_email.get_backend(), DatabaseBackend):
+                # The task row commits with the delivery row: neither exists without the other.
+                deliver_email.enqueue(delivery.pk)
+            else:
+                transaction.on_commit(lambda: deliver_email.enqueue(delivery.pk))
+    return delivery
+
+
+class TaskQueueEmailBackend(BaseEmailBackend):
+    """Django e-mail backend that puts each message in the outbox (see the module doc)."""
+
+    def send_messages(self, email_messages) -> int:
         count = 0
         for message in email_messages:
             if not message.recipients():
                 continue
-            payload = serialize_message(message)
-            transaction.on_commit(lambda payload=payload: deliver_email.enqueue(payload))
+            queue_email(message)
             count += 1
         return count

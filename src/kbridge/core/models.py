@@ -107,3 +107,69 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @{self.window_start}: {self.hits}"
+
+
+class EmailDelivery(TimeStampedModel):
+    """One e-mail in the outbox: written in the sender's transaction, sent by the mail worker.
+
+    ``idempotency_key`` is unique: queueing the same key twice returns the first row, and a
+    delivery recorded as ``sent`` is never sent again, however often its task runs.
+    ``organisation`` is the operator organisation the mail concerns (program mail such as
+    application receipts); account mail (sign-up, password reset) has none and is visible
+    only to administrators.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("operator organisation"), null=True,
+        blank=True, on_delete=models.SET_NULL, related_name="email_deliveries")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    recipients = models.JSONField(_("recipients"), default=list)
+    payload = models.JSONField(_("message"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.recipients)}"
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this delivery's audit rows (tenancy model)."""
+        return self.organisation_id
+
+
+class TaskLease(models.Model):
+    """The lease a worker holds on the task it runs, renewed by its heartbeat.
+
+    A task still RUNNING after its lease expired lost its worker (killed, machine gone) and
+    is queued again by ``core.worker.reap_expired_leases``.
+    """
+
+    task = models.OneToOneField("django_tasks_database.DBTaskResult", primary_key=True,
+                                on_delete=models.CASCADE, related_name="lease")
+    worker_id = models.CharField(_("worker"), max_length=64)
+    lease_until = models.DateTimeField(_("leased until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("task lease")
+        verbose_name_plural = _("task leases")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} by {self.worker_id} until {self.lease_until:%H:%M:%S}"

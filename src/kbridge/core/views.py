@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
 from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
+from kbridge.core import selectors, services
 from kbridge.core.models import AuditLog
-from kbridge.core.permissions import require_login, require_perm
+from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 
 
 @require_safe
@@ -50,3 +54,29 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+@require_perm("core.view_deliveries")
+def delivery_list(request):
+    """E-mails of the user's programs that are not delivered (or all, with ?show=all)."""
+    show_all = request.GET.get("show") == "all"
+    rows = (selectors.deliveries_for(request.user) if show_all
+            else selectors.undelivered_for(request.user))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "core/delivery_list.html", {"page": page, "show_all": show_all})
+
+
+@require_login
+@require_POST
+def delivery_resend(request, pk: int):
+    delivery = get_object_or_404_for(request.user, "core.resend_delivery",
+                                     selectors.deliveries_for(request.user), pk=pk)
+    try:
+        services.resend_email(delivery=delivery, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The e-mail to %(to)s was queued again.")
+                         % {"to": ", ".join(delivery.recipients)})
+    return redirect("core:delivery_list")

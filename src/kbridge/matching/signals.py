@@ -1,35 +1,57 @@
-"""Embed profiles and tracks in the background whenever their text changes."""
+"""Embed profiles and tracks in the background whenever their text changes.
+
+One save of a profile writes the organisation and the profile (two ``post_save`` signals),
+and a form may save a track several times in one transaction; each key is nevertheless
+queued once: at commit, a key whose ``embed_documents`` task is still waiting (READY, not
+started) is not queued again — that task will read the latest text when it runs. A task
+already RUNNING may have read the old text, so a new one is queued then.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django_tasks_db.models import DBTaskResult
 
 from kbridge.accounts.models import Organisation
 from kbridge.applications.models import StartupProfile
 from kbridge.programs.models import Track
 
 
-def _enqueue(key: str) -> None:
+def is_waiting(key: str) -> bool:
+    """Whether an ``embed_documents`` task for exactly this key is queued and not started."""
     from kbridge.matching.tasks import embed_documents
 
-    transaction.on_commit(lambda: embed_documents.enqueue([key]))
+    return DBTaskResult.objects.filter(
+        task_path=embed_documents.module_path, status="READY",
+        args_kwargs__args=[[key]]).exists()
+
+
+def enqueue_embedding(key: str) -> None:
+    """Queue ``embed_documents([key])`` after commit, unless one is already waiting."""
+    from kbridge.matching.tasks import embed_documents
+
+    def enqueue():
+        if not is_waiting(key):
+            embed_documents.enqueue([key])
+
+    transaction.on_commit(enqueue)
 
 
 @receiver(post_save, sender=Track)
 def track_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        _enqueue(f"track:{instance.pk}")
+        enqueue_embedding(f"track:{instance.pk}")
 
 
 @receiver(post_save, sender=StartupProfile)
 def profile_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        _enqueue(f"startup:{instance.organisation_id}")
+        enqueue_embedding(f"startup:{instance.organisation_id}")
 
 
 @receiver(post_save, sender=Organisation)
 def organisation_saved(sender, instance, raw=False, **kwargs):
     if not raw and instance.kind == Organisation.Kind.STARTUP:
-        _enqueue(f"startup:{instance.pk}")
+        enqueue_embedding(f"startup:{instance.pk}")

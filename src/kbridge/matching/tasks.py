@@ -10,7 +10,11 @@ from kbridge.matching.store import cached_embedder
 
 @task()
 def embed_documents(keys: list[str]) -> int:
-    """Embed the current text of these objects (unchanged texts are cache hits)."""
+    """Embed the current text of these objects (unchanged texts are cache hits).
+
+    Documents are bounded (matching/documents.py), so one task embeds at most a few dozen
+    chunks per key. Queued once per key while not started (``matching.signals``).
+    """
     from kbridge.matching.selectors import precompute
 
     return precompute(keys)
@@ -19,10 +23,12 @@ def embed_documents(keys: list[str]) -> int:
 @task()
 def warm_search(payload: dict) -> int:
     """Compute every vector a ranked page needs (documents, query, explanation terms)."""
+    from kbridge.matching.documents import bounded
     from kbridge.matching.selectors import resolve
 
     doc_id, title, keywords, description = payload["query"]
-    query = Document(id=doc_id, title=title, keywords=tuple(keywords), description=description)
+    query = bounded(Document(id=doc_id, title=title, keywords=tuple(keywords),
+                             description=description))
     targets = [d for d in (resolve(k) for k in payload["targets"]) if d is not None]
     if not targets:
         return 0
