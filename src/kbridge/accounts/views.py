@@ -18,6 +18,8 @@ from kbridge.accounts.forms import (
     EvaluatorSignupForm,
     InvitationForm,
     LoginForm,
+    NewPasswordForm,
+    ResetPasswordForm,
     StartupSignupForm,
 )
 from kbridge.accounts.models import Invitation
@@ -153,6 +155,7 @@ def accept_invitation(request, token: str):
 
 
 password_reset = auth_views.PasswordResetView.as_view(
+    form_class=ResetPasswordForm,
     template_name="accounts/password_reset.html",
     email_template_name="accounts/email/password_reset.txt",
     subject_template_name="accounts/email/password_reset_subject.txt",
@@ -162,6 +165,7 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=NewPasswordForm,
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("accounts:password_reset_complete"),
 )

@@ -9,6 +9,7 @@ from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import require_login, require_perm
+from kbridge.core.text import clean_query
 
 
 @require_login
@@ -29,8 +30,8 @@ def dashboard(request):
 @require_perm("core.view_auditlog")
 def audit_log(request):
     entries = AuditLog.objects.select_related("actor")
-    action = request.GET.get("action", "").strip()
-    object_type = request.GET.get("object_type", "").strip()
+    action = clean_query(request.GET.get("action"))
+    object_type = clean_query(request.GET.get("object_type"))
     if action:
         entries = entries.filter(action__startswith=action)
     if object_type:

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from kbridge.applications.selectors import startups_of
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
+from kbridge.core.text import clean_query
 from kbridge.matching import selectors
 from kbridge.programs.models import Track
 
@@ -27,6 +28,6 @@ def track_applicants(request, pk: int):
 
 @require_perm("matching.search_startups")
 def discover(request):
-    text = request.GET.get("q", "").strip()[:300]
+    text = clean_query(request.GET.get("q"), max_chars=300)
     ranked = selectors.discoverable_startups(text) if text else None
     return render(request, "matching/discover.html", {"q": text, "ranked": ranked})
