@@ -198,5 +198,25 @@ class QuestionForm(BaseModelForm):
         widgets = {"choices": forms.Textarea(attrs={"rows": 2})}
 
 
+    def clean_choices(self):
+        """A list of options, each ``{"value": "…", "ko": "…", "en": "…"}`` with text values
+        (empty for questions that are not choices). Anything else would break the form that
+        applicants fill in."""
+        choices = self.cleaned_data.get("choices")
+        if choices in (None, ""):
+            return []
+        problem = forms.ValidationError(
+            _('Write the choices as a list such as [{"value": "a", "ko": "가", "en": "A"}].'),
+            code="choices")
+        if not isinstance(choices, list) or len(choices) > 100:
+            raise problem
+        for choice in choices:
+            if not isinstance(choice, dict) or not isinstance(choice.get("value"), str) or \
+                    not choice["value"] or any(not isinstance(choice.get(k, ""), str)
+                                               for k in ("ko", "en")):
+                raise problem
+        return choices
+
+
 QuestionFormSet = forms.modelformset_factory(Question, form=QuestionForm, extra=1,
                                              can_delete=True)

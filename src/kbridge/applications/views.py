@@ -377,6 +377,11 @@ def manage_list(request, call_id: int):
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         return _export(call, applications, export)
+    return render(request, "applications/manage_list.html",
+                  _manage_list_context(request, call, applications, filters))
+
+
+def _manage_list_context(request, call, applications, filters, extension_form=None) -> dict:
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
     findings = selectors.findings_for(list(page))
     rows = [(a, findings[a.pk]) for a in page]
@@ -385,13 +390,13 @@ def manage_list(request, call_id: int):
     per_track = (Application.objects.filter(call=call).exclude(status="withdrawn")
                  .values("track__name_ko", "track__partner__organisation__name_en")
                  .annotate(n=Count("id")).order_by("track__position"))
-    return render(request, "applications/manage_list.html", {
+    return {
         "call": call, "page": page, "rows": rows, "filters": filters, "counts": counts,
         "per_track": per_track, "statuses": Application.Status.choices,
         "tracks": call.tracks.select_related("partner__organisation"),
-        "extension_form": ExtensionForm(call=call),
+        "extension_form": extension_form or ExtensionForm(call=call),
         "extensions": call.extensions.select_related("applicant", "granted_by"),
-    })
+    }
 
 
 EXPORT_HEADER = ["id", "receipt", "status", "partner", "track", "company_ko", "company_en",
@@ -465,12 +470,14 @@ def grant_extension(request, call_id: int):
         try:
             services.grant_extension(call=call, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc)
         else:
             messages.success(request, _("Deadline extension granted and recorded."))
-    else:
-        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
-    return redirect("applications:manage_list", call_id=call.pk)
+            return redirect("applications:manage_list", call_id=call.pk)
+    # The list again, with the form as typed and its errors (nothing typed is lost).
+    applications, filters = _filtered(request, call)
+    context = _manage_list_context(request, call, applications, filters, extension_form=form)
+    return render(request, "applications/manage_list.html", context, status=422)
 
 
 

@@ -55,6 +55,9 @@ def _is_multiline(field: forms.Field) -> bool:
 
 
 def _limit_field(field: forms.Field) -> None:
+    if getattr(field, "_input_limited", False):
+        return
+    field._input_limited = True
     if not isinstance(field, forms.CharField) or _is_password(field):
         return
     if isinstance(field, KeywordsField):
@@ -78,10 +81,24 @@ class CleanInputMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            _limit_field(field)
+        self.apply_input_limits()
         if self.is_bound:
             self.data = self._cleaned_data_source(self.data)
+
+    def apply_input_limits(self) -> None:
+        """Give every text field its limit and line rule (idempotent). Runs at the end of
+        ``__init__`` and again before validation and rendering, for forms that add fields
+        in their own ``__init__`` after calling ``super()``."""
+        for field in self.fields.values():
+            _limit_field(field)
+
+    def full_clean(self):
+        self.apply_input_limits()
+        super().full_clean()
+
+    def __getitem__(self, name):
+        self.apply_input_limits()
+        return super().__getitem__(name)
 
     def _cleaned_data_source(self, data):
         keep = {self.add_prefix(name) for name, field in self.fields.items()
