@@ -382,7 +382,7 @@ def _make_test(scenario_name: str, scenario: Scenario):
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.fixed_dictionaries({}, optional={name: TEXT for name in text_fields}))
+    @given(st.fixed_dictionaries({}, optional=dict.fromkeys(text_fields, TEXT)))
     def test(ctx, typed):
         _run(ctx, scenario, typed)
 
