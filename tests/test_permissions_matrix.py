@@ -97,7 +97,8 @@ POSTS = [
      [NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, NOT_FOUND, REDIRECT]),
     # The call is public: everyone is sent back to it, only a representative gets a draft.
     ("/applications/start/{track_a}/", [REDIRECT] * 7),
-    ("/manage/calls/{call}/extensions/", [REDIRECT] + [NOT_FOUND] * 5 + [REDIRECT]),
+    # An invalid extension form comes back with what was typed (issue 9, input limits).
+    ("/manage/calls/{call}/extensions/", [OK] + [NOT_FOUND] * 5 + [REDIRECT]),
     ("/manage/calls/{call}/questions/standard/", [REDIRECT] + [NOT_FOUND] * 5 + [REDIRECT]),
     ("/manage/programs/calls/{call}/publish/", [REDIRECT] + [NOT_FOUND] * 5 + [REDIRECT]),
     ("/manage/programs/tracks/{track_a}/edit/",

@@ -477,7 +477,7 @@ def grant_extension(request, call_id: int):
     # The list again, with the form as typed and its errors (nothing typed is lost).
     applications, filters = _filtered(request, call)
     context = _manage_list_context(request, call, applications, filters, extension_form=form)
-    return render(request, "applications/manage_list.html", context, status=422)
+    return render(request, "applications/manage_list.html", context)
 
 
 
