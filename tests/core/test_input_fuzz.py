@@ -40,7 +40,9 @@ from kbridge.core.forms import BaseForm, BaseModelForm, CleanInputMixin
 from kbridge.core.text import MAX_TEXT_CHARS, clean_text
 from tests.applications.conftest import draft, profile_a, questions  # noqa: F401 (fixtures)
 
-EXAMPLES = int(os.environ.get("KBRIDGE_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("KBRIDGE_FUZZ_EXAMPLES", "25"))
+#: Fixed examples by default (CI stays reproducible); KBRIDGE_FUZZ_RANDOM=1 explores anew.
+DERANDOMIZE = not os.environ.get("KBRIDGE_FUZZ_RANDOM")
 
 NASTY = [
     "\x00", "a\x00b", "\r\n", "첫 줄\r\n둘째 줄", "\u2028", "\x85", "\x1b[31m", "\x7f",
@@ -266,7 +268,7 @@ SCENARIOS: dict[str, Scenario] = {
     "DraftForm": Scenario(
         "startup_a", lambda c: f"/applications/{c.draft.pk}/", _draft_data,
         ["q_TEXT", "government_support_detail"], stored=_draft_stored,
-        unstripped={"q_TEXT"}),
+        unstripped={"q_TEXT", "government_support_detail"}),
     "ExtensionForm": Scenario(
         "operator", lambda c: f"/manage/calls/{c.world.call.pk}/extensions/",
         lambda c: {"applicant": "", "deadline_at": "2031-01-10T16:00", "reason": ""},
@@ -313,7 +315,7 @@ SCENARIOS: dict[str, Scenario] = {
 #: The draft's autosave (HTMX): not a form page, but the path that lost drafts.
 AUTOSAVE = Scenario(
     "startup_a", lambda c: f"/applications/{c.draft.pk}/autosave/", _draft_data,
-    ["q_TEXT", "government_support_detail"], stored=_draft_stored, unstripped={"q_TEXT"},
+    ["q_TEXT", "government_support_detail"], stored=_draft_stored, unstripped={"q_TEXT", "government_support_detail"},
     htmx=True)
 
 
@@ -379,7 +381,7 @@ def _run(ctx, scenario: Scenario, typed: dict[str, str]):
 def _make_test(scenario_name: str, scenario: Scenario):
     text_fields = scenario.text_fields
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.fixed_dictionaries({}, optional=dict.fromkeys(text_fields, TEXT)))
