@@ -140,7 +140,8 @@ MATRIX = [
     ("/manage/calls/{call}/applications/?export=xlsx", OPERATOR, READ_ONLY),
     ("/manage/calls/{call}/questions/", OPERATOR, OPERATOR),
     ("/manage/calls/{call}/questions/standard/", POST_ONLY, OPERATOR_POST),
-    ("/manage/calls/{call}/extensions/", POST_ONLY, OPERATOR_POST),
+    # An invalid extension form comes back with what was typed (issue 9, input limits).
+    ("/manage/calls/{call}/extensions/", POST_ONLY, OPERATOR),
     # E-mail outbox: each agency sees its own programs' deliveries; a failed receipt of
     # KISED's program may be resent by KISED's operator only.
     ("/manage/deliveries/", expect(OK=OPERATORS), READ_ONLY),

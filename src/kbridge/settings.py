@@ -257,7 +257,16 @@ MEDIA_URL = "/_private/"
 # Uploads: PDF attachments of applications. The limit is enforced from Content-Length before
 # the body is read, and again while streaming (SizeLimitUploadHandler) for chunked bodies.
 KBRIDGE_UPLOAD_MAX_BYTES = env_int("KBRIDGE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# Every stored file of one application together (current files plus those kept for submitted
+# versions); an upload past it is refused with a message. Each file slot holds one file:
+# uploading again replaces it (docs/decisions.md, "Input cleaning and limits").
+KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES = env_int(
+    "KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES", 5 * KBRIDGE_UPLOAD_MAX_BYTES)
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
+# Form data other than files: a draft may hold several answers of up to 50,000 characters
+# each, sent URL-encoded (a Korean character takes 9 bytes), so Django's 2.5 MB default
+# would refuse a legitimate autosave with a bare 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_HANDLERS = [
     "kbridge.applications.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

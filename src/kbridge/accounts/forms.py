@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts import services, tenancy
 from kbridge.accounts.models import Membership, Organisation
+from kbridge.core.forms import BaseForm, CleanInputMixin
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(CleanInputMixin, AuthenticationForm):
     username = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -32,7 +33,7 @@ class LoginForm(AuthenticationForm):
             raise
 
 
-class _PasswordMixin(forms.Form):
+class _PasswordMixin(BaseForm):
     password1 = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -88,7 +89,7 @@ class EvaluatorSignupForm(_PasswordMixin):
                    "password2"]
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(BaseForm):
     """Invite staff: only organisations the inviting person manages are offered."""
 
     email = forms.EmailField(label=_("E-mail address"))
@@ -113,5 +114,14 @@ class AcceptInvitationForm(_PasswordMixin):
     field_order = ["full_name", "password1", "password2"]
 
 
-class MemberInvitationForm(forms.Form):
+class MemberInvitationForm(BaseForm):
     email = forms.EmailField(label=_("E-mail address"))
+
+
+class ResetPasswordForm(CleanInputMixin, PasswordResetForm):
+    """Django's password-reset request form with the input-cleaning layer."""
+
+
+class NewPasswordForm(CleanInputMixin, SetPasswordForm):
+    """Django's set-a-new-password form with the input-cleaning layer (passwords are kept
+    exactly as typed)."""

@@ -17,6 +17,8 @@ from kbridge.accounts.forms import (
     EvaluatorSignupForm,
     InvitationForm,
     LoginForm,
+    NewPasswordForm,
+    ResetPasswordForm,
     StartupSignupForm,
 )
 from kbridge.accounts.models import Invitation, Organisation
@@ -176,6 +178,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     429) never tell whether it exists.
     """
 
+    form_class = ResetPasswordForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
@@ -193,6 +196,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from kbridge.accounts.models import Organisation
 from kbridge.applications.eligibility import valid_brn
 from kbridge.applications.models import Application, DeadlineExtension, Question, StartupProfile
-from kbridge.programs.forms import DateInput, DateTimeLocalInput, KeywordsField
+from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField
+from kbridge.programs.forms import DateInput, DateTimeLocalInput
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(BaseModelForm):
     name_ko = forms.CharField(label=_("Company name (Korean)"), max_length=200)
     name_en = forms.CharField(label=_("Company name (English)"), max_length=200, required=False)
     description_ko = forms.CharField(label=_("description (Korean)"), required=False,
@@ -21,8 +22,7 @@ class ProfileForm(forms.ModelForm):
                                      widget=forms.Textarea(attrs={"rows": 5}))
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     sector = forms.CharField(label=_("sector"), max_length=80, required=False)
-    technology_keywords = KeywordsField(label=_("technology keywords"), required=False,
-                                        help_text=_("Separate keywords with commas."))
+    technology_keywords = KeywordsField(label=_("technology keywords"), required=False)
 
     class Meta:
         model = StartupProfile
@@ -71,7 +71,7 @@ def _label(question: Question, field: str) -> str:
     return getattr(question, f"{field}_{first}") or getattr(question, f"{field}_{second}")
 
 
-class DraftForm(forms.Form):
+class DraftForm(BaseForm):
     """The answers of a draft. Nothing here rejects input: drafts keep whatever was typed;
     completeness is checked at submission (services.validate_for_submission)."""
 
@@ -173,7 +173,7 @@ class DraftForm(forms.Form):
             return 0
 
 
-class ExtensionForm(forms.ModelForm):
+class ExtensionForm(BaseModelForm):
     applicant = forms.ModelChoiceField(
         label=_("Applicant"), required=False, queryset=Organisation.objects.none(),
         help_text=_("Leave empty to extend the whole call."))
@@ -190,12 +190,32 @@ class ExtensionForm(forms.ModelForm):
             applications__call=call).distinct()
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(BaseModelForm):
     class Meta:
         model = Question
         fields = ["position", "kind", "label_ko", "label_en", "help_ko", "help_en", "required",
                   "max_length", "min_value", "max_value", "choices"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 2})}
+
+
+    def clean_choices(self):
+        """A list of options, each ``{"value": "…", "ko": "…", "en": "…"}`` with text values
+        (empty for questions that are not choices). Anything else would break the form that
+        applicants fill in."""
+        choices = self.cleaned_data.get("choices")
+        if choices in (None, ""):
+            return []
+        problem = forms.ValidationError(
+            _('Write the choices as a list such as [{"value": "a", "ko": "가", "en": "A"}].'),
+            code="choices")
+        if not isinstance(choices, list) or len(choices) > 100:
+            raise problem
+        for choice in choices:
+            if not isinstance(choice, dict) or not isinstance(choice.get("value"), str) or \
+                    not choice["value"] or any(not isinstance(choice.get(k, ""), str)
+                                               for k in ("ko", "en")):
+                raise problem
+        return choices
 
 
 QuestionFormSet = forms.modelformset_factory(Question, form=QuestionForm, extra=1,

@@ -3,13 +3,21 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
 from kbridge.core.models import TimeStampedModel
+from kbridge.core.text import MAX_TEXT_CHARS
+from kbridge.core.validators import (
+    MAX_COUNT,
+    amount_validators,
+    signed_bound_validators,
+    validate_founding_date,
+    validate_plausible_instant,
+)
 from kbridge.programs.models import Call, Program, Track
 
 
@@ -24,17 +32,20 @@ class StartupProfile(TimeStampedModel):
     business_registration_number = models.CharField(
         _("business registration number"), max_length=12, blank=True,
         help_text=_("10 digits, e.g. 123-45-67890. Pre-founders leave it empty."))
-    founded_on = models.DateField(_("founding date"), null=True, blank=True)
+    founded_on = models.DateField(_("founding date"), null=True, blank=True,
+                                  validators=[validate_founding_date])
     representative = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("representative"), on_delete=models.PROTECT,
         related_name="represented_startups")
     technology_keywords = models.JSONField(_("technology keywords"), default=list, blank=True)
-    team_size = models.PositiveIntegerField(_("team size"), null=True, blank=True)
+    team_size = models.PositiveIntegerField(_("team size"), null=True, blank=True,
+                                            validators=[MaxValueValidator(MAX_COUNT)])
     revenue_krw = models.BigIntegerField(_("revenue last year (KRW)"), null=True, blank=True,
-                                         validators=[MinValueValidator(0)])
+                                         validators=amount_validators())
     investment_krw = models.BigIntegerField(_("investment raised (KRW)"), null=True, blank=True,
-                                            validators=[MinValueValidator(0)])
-    patents = models.PositiveIntegerField(_("patents"), null=True, blank=True)
+                                            validators=amount_validators())
+    patents = models.PositiveIntegerField(_("patents"), null=True, blank=True,
+                                          validators=[MaxValueValidator(MAX_COUNT)])
     discoverable = models.BooleanField(
         _("discoverable by partners"), default=False,
         help_text=_("Global partners may find your profile when searching for startups."))
@@ -64,10 +75,13 @@ class Question(models.Model):
     help_ko = models.CharField(_("help (Korean)"), max_length=500, blank=True)
     help_en = models.CharField(_("help (English)"), max_length=500, blank=True)
     required = models.BooleanField(_("required"), default=True)
-    max_length = models.PositiveIntegerField(_("maximum length (characters)"), null=True,
-                                             blank=True)
-    min_value = models.BigIntegerField(_("minimum"), null=True, blank=True)
-    max_value = models.BigIntegerField(_("maximum"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(
+        _("maximum length (characters)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TEXT_CHARS)])
+    min_value = models.BigIntegerField(_("minimum"), null=True, blank=True,
+                                       validators=signed_bound_validators())
+    max_value = models.BigIntegerField(_("maximum"), null=True, blank=True,
+                                       validators=signed_bound_validators())
     choices = models.JSONField(
         _("choices"), default=list, blank=True,
         help_text=_('For choice questions: [{"value": "a", "ko": "…", "en": "…"}, …]'))
@@ -227,7 +241,8 @@ class DeadlineExtension(models.Model):
     applicant = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True,
                                   blank=True, related_name="+",
                                   help_text=_("Leave empty to extend the whole call."))
-    deadline_at = models.DateTimeField(_("new deadline"))
+    deadline_at = models.DateTimeField(_("new deadline"),
+                                       validators=[validate_plausible_instant])
     reason = models.TextField(_("reason"))
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")

@@ -46,6 +46,22 @@ def current_attachments(application: Application) -> dict[int, Attachment]:
     return {a.question_id: a for a in application.attachments.filter(is_current=True)}
 
 
+def stored_bytes(application: Application) -> int:
+    """Bytes of every file the application holds in storage (current and kept for submitted
+    versions): what the per-application quota counts."""
+    from django.db.models import Sum
+
+    return application.attachments.aggregate(total=Sum("size"))["total"] or 0
+
+
+def submitted_attachment_ids(application: Application) -> set[int]:
+    """Attachments some submitted version refers to (its receipt carries their hashes)."""
+    ids: set[int] = set()
+    for files in application.submissions.values_list("files", flat=True):
+        ids.update(f["attachment"] for f in files or [] if f.get("attachment") is not None)
+    return ids
+
+
 def other_selections(application: Application) -> tuple[str, ...]:
     others = Application.objects.filter(
         applicant_id=application.applicant_id, status=Application.Status.SELECTED

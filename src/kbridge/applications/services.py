@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,9 +39,19 @@ from kbridge.applications.models import (
 )
 from kbridge.core import audit
 from kbridge.core.mail import queue_email
+from kbridge.core.text import MAX_LINE_CHARS, MAX_TEXT_CHARS, clean_text
+from kbridge.core.validators import MAX_AMOUNT_KRW
 from kbridge.programs.models import Call, Track
 
-MAX_TEXT = 50_000  # hard cap for anything stored in a draft, far above any question's limit
+#: Hard cap for any answer stored in a draft, far above any question's own limit. Longer
+#: answers are refused with a message, never cut.
+MAX_TEXT = MAX_TEXT_CHARS
+#: A withdrawal reason.
+MAX_REASON = 500
+#: The government-support detail field (a single line).
+MAX_DETAIL = 300
+#: Digits read as a number answer; longer input is kept as typed and reported at submission.
+_MAX_NUMBER_DIGITS = 19
 
 
 class DraftConflict(Exception):
@@ -173,18 +184,50 @@ def start_application(*, track: Track, applicant: Organisation, by: User) -> App
     return application
 
 
+def _too_long(label: str, length: int, limit: int) -> str:
+    return _("Not saved: “%(label)s” has %(n)s characters; at most %(max)s fit. Shorten it; "
+             "your text is still on this page.") % {
+        "label": label, "n": f"{length:,}", "max": f"{limit:,}"}
+
+
 def _clean_answer(question: Question, raw: Any) -> Any:
-    """Keep what the person typed (drafts never lose input); only normalise the type."""
+    """Keep what the person typed (drafts never lose input); clean it (core.text) and only
+    normalise the type. Raises ValidationError for text over the hard limit (never cut)."""
     if raw is None:
         return None
-    text = str(raw)[:MAX_TEXT]
+    text = clean_text(str(raw))
+    limit = MAX_TEXT if question.kind == Question.Kind.TEXT else MAX_LINE_CHARS
+    if len(text) > limit:
+        raise ValidationError({f"q_{question.pk}": _too_long(question.label_ko, len(text),
+                                                            limit)})
     if question.kind == Question.Kind.NUMBER:
         stripped = text.replace(",", "").strip()
-        try:
-            return int(stripped)
-        except ValueError:
-            return text  # kept as typed, reported at submission
+        if len(stripped.lstrip("+-")) <= _MAX_NUMBER_DIGITS:
+            try:
+                return int(stripped)
+            except ValueError:
+                pass
+        return text  # kept as typed, reported at submission
     return text
+
+
+def _clean_declarations(declarations: dict[str, Any], application: Application) -> dict:
+    detail = clean_text(str(declarations.get("government_support_detail",
+                                             application.government_support_detail)))
+    if len(detail) > MAX_DETAIL:
+        raise ValidationError({"government_support_detail": _too_long(
+            str(Application._meta.get_field("government_support_detail").verbose_name),
+            len(detail), MAX_DETAIL)})
+    if "\n" in detail:
+        raise ValidationError({"government_support_detail": _(
+            "Not saved: enter the program on one line; line breaks are not allowed there.")})
+    return {
+        "declares_government_support": declarations.get(
+            "declares_government_support", application.declares_government_support),
+        "government_support_detail": detail,
+        "declares_no_tax_arrears": bool(declarations.get(
+            "declares_no_tax_arrears", application.declares_no_tax_arrears)),
+    }
 
 
 @transaction.atomic
@@ -193,6 +236,9 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
                questions: list[Question] | None = None) -> int:
     """Store the draft as typed. Returns the draft version that now holds exactly this data.
 
+    Every string is cleaned (core.text.clean_text). Raises ValidationError (a dict keyed by
+    form field, ``q_<question id>`` or ``government_support_detail``) when an answer is over
+    its hard limit: nothing is saved then, and nothing is cut.
     Raises DraftConflict when the draft changed since ``base_version`` (in another tab, or on
     another device) and this save would overwrite it. ``editor`` identifies the page doing
     the save: its own earlier saves still in flight are not conflicts. Identical data is never
@@ -211,17 +257,19 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
                   "status"):
         setattr(application, field, getattr(locked, field))
     new_answers = dict(application.answers)
+    problems: dict[str, list[str]] = {}
     for key, raw in answers.items():
         if key in by_id:
-            new_answers[key] = _clean_answer(by_id[key], raw)
-    new_decl = {
-        "declares_government_support": declarations.get(
-            "declares_government_support", application.declares_government_support),
-        "government_support_detail": str(declarations.get(
-            "government_support_detail", application.government_support_detail))[:300],
-        "declares_no_tax_arrears": bool(declarations.get(
-            "declares_no_tax_arrears", application.declares_no_tax_arrears)),
-    }
+            try:
+                new_answers[key] = _clean_answer(by_id[key], raw)
+            except ValidationError as exc:
+                exc.update_error_dict(problems)
+    try:
+        new_decl = _clean_declarations(declarations, application)
+    except ValidationError as exc:
+        exc.update_error_dict(problems)
+    if problems:
+        raise ValidationError(problems)
     old_decl = {k: getattr(application, k) for k in new_decl}
     if new_answers == application.answers and new_decl == old_decl:
         return application.version
@@ -252,10 +300,14 @@ class StoredFile:
 @transaction.atomic
 def attach_file(*, application: Application, question: Question, checked, by: User,
                 base_version: int | None = None) -> StoredFile:
-    """Store a checked PDF for a file question; the previous file stays for old versions.
+    """Store a checked PDF in the question's file slot, replacing the slot's file.
 
-    Side effects: the bytes are written to private storage under a generated name;
-    audit ``application.file_uploaded`` with the SHA-256.
+    A replaced file that no submitted version refers to is deleted (row now, bytes after
+    commit); one a submitted version refers to is kept (its receipt carries the hash).
+    Raises ValidationError when the application's stored files would pass
+    ``settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES``.
+    Side effects: the bytes are written to private storage under a generated 32-character
+    name; audit ``application.file_uploaded`` with the SHA-256 (and what was replaced).
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
@@ -263,21 +315,42 @@ def attach_file(*, application: Application, question: Question, checked, by: Us
     _ensure_open(application.call, application.applicant_id)
     if question.call_id != application.call_id or question.kind != Question.Kind.FILE:
         raise ValidationError(_("This file slot does not belong to the application."))
-    previous = application.attachments.filter(question=question, is_current=True).first()
+    kept = selectors.submitted_attachment_ids(application)
+    in_slot = list(application.attachments.filter(question=question))
+    previous = next((a for a in in_slot if a.is_current), None)
+    # Draft-only files of this slot go (older uploads included); submitted ones stay.
+    discarded = [a for a in in_slot if a.pk not in kept]
+    quota = settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES
+    used = selectors.stored_bytes(application) - sum(a.size for a in discarded)
+    if used + checked.size > quota:
+        raise ValidationError(_(
+            "“%(name)s” (%(size)s) does not fit: this application's files may take up "
+            "%(quota)s in all and %(used)s are in use, including files kept for versions "
+            "you submitted. Make the file smaller and upload it again.") % {
+                "name": checked.original_name, "size": filesizeformat(checked.size),
+                "quota": filesizeformat(quota), "used": filesizeformat(used)})
     attachment = Attachment(application=application, question=question,
                             original_name=checked.original_name, size=checked.size,
                             pages=checked.pages, sha256=checked.sha256, uploaded_by=by)
     default_storage.save(storage_path(attachment), ContentFile(checked.data))
-    if previous is not None:
+    if previous is not None and previous.pk in kept:
         previous.is_current = False
         previous.save(update_fields=["is_current"])
+    for old in discarded:
+        path = storage_path(old)
+        old.delete()
+        transaction.on_commit(lambda path=path: default_storage.delete(path))
     attachment.save()
     application.version += 1
     application.saved_at = timezone.now()
     application.save(update_fields=["version", "saved_at", "updated_at"])
+    replaced = None
+    if previous is not None:
+        replaced = {"file": previous.original_name, "sha256": previous.sha256,
+                    "deleted": previous.pk not in kept}
     audit.record("application.file_uploaded", application, after={
         "question": question.pk, "file": attachment.original_name, "sha256": attachment.sha256,
-        "size": attachment.size, "pages": attachment.pages}, actor=by)
+        "size": attachment.size, "pages": attachment.pages, "replaced": replaced}, actor=by)
     return StoredFile(attachment, previous)
 
 
@@ -314,6 +387,9 @@ def validate_for_submission(application: Application) -> dict[str, list[str]]:
             elif q.max_value is not None and value > q.max_value:
                 errors.setdefault(name, []).append(
                     _("Enter a number of at most %(max)s.") % {"max": q.max_value})
+            elif abs(value) > MAX_AMOUNT_KRW:
+                errors.setdefault(name, []).append(
+                    _("Enter a number of at most %(max)s.") % {"max": f"{MAX_AMOUNT_KRW:,}"})
         if q.kind == Question.Kind.CHOICE and value not in {c["value"] for c in q.choices}:
             errors.setdefault(name, []).append(_("Choose one of the options."))
     findings = selectors.eligibility_findings(application)
@@ -429,10 +505,16 @@ def send_receipt(submission_id: int) -> None:
 
 @transaction.atomic
 def withdraw_application(*, application: Application, by: User, reason: str = "") -> Application:
-    """Withdraw; the startup may then apply to another track of the program.
+    """Withdraw; the startup may then apply to another track of the program. ``reason`` is
+    cleaned (core.text) and at most 500 characters (ValidationError otherwise).
 
     Side effects: audit ``application.withdrawn``.
     """
+    reason = clean_text(reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationError(_("Keep the reason to %(max)s characters or fewer (it has "
+                                "%(n)s); the application was not withdrawn.") % {
+            "max": MAX_REASON, "n": len(reason)})
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status not in {Application.Status.DRAFT, Application.Status.SUBMITTED}:
         raise ValidationError(_("This application can no longer be withdrawn."))
@@ -441,7 +523,7 @@ def withdraw_application(*, application: Application, by: User, reason: str = ""
     application.withdrawn_at = timezone.now()
     application.save(update_fields=["status", "withdrawn_at", "updated_at"])
     audit.record("application.withdrawn", application, before={"status": before},
-                 after={"status": application.status, "reason": reason[:500]}, actor=by)
+                 after={"status": application.status, "reason": reason}, actor=by)
     return application
 
 

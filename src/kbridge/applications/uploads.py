@@ -40,6 +40,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_noop
 from pypdf import PdfReader
@@ -110,6 +111,12 @@ _MSG_ACTIVE = gettext_noop(
     "“%(name)s” contains active content that can run code, open other programs or carry "
     "other files (%(found)s). Export the document again as a plain PDF (for example with "
     "“Print to PDF”) and upload it again.")
+_MSG_NAME_TOO_LONG = gettext_noop(
+    "The file name is too long for the upload to be read. Rename the file to a shorter name "
+    "(at most %(limit)s characters, for example “deck.pdf”) and upload it again.")
+_MSG_MALFORMED = gettext_noop(
+    "The upload could not be read: the request was incomplete or malformed. Choose the file "
+    "and upload it again.")
 _MSG_TOO_MANY_FILES = gettext_noop(
     "Too many files were sent at once: at most %(limit)s files can be uploaded in one go. "
     "Upload fewer files at a time; nothing you entered was lost.")
@@ -161,7 +168,7 @@ class UploadRejected(Exception):  # noqa: N818 - the name reads as the outcome i
 
     #: The codes this module raises (views may add their own, e.g. for a closed call).
     CODES = frozenset({"too_large", "empty", "bad_name", "not_pdf", "encrypted", "corrupt",
-                       "active_content", "too_many_files"})
+                       "active_content", "too_many_files", "name_too_long", "malformed"})
 
     def __init__(self, code: str, message: str, params: dict[str, Any] | None = None):
         super().__init__(message)
@@ -604,23 +611,37 @@ def reject_oversized_request(request: Any, *, max_bytes: int) -> UploadRejected 
     return None
 
 
+_PARSE_CODES = frozenset({"too_many_files", "name_too_long", "malformed"})
+
+
 def count_files_or_reject(request: Any) -> UploadRejected | None:
-    """Parse ``request.FILES`` safely: more than ``DATA_UPLOAD_MAX_NUMBER_FILES`` files becomes a
-    ``too_many_files`` rejection (recorded on the request) instead of Django's bare 400.
+    """Parse ``request.FILES`` safely: what Django's multipart parser would answer with a bare
+    "Bad Request (400)" becomes a rejection (recorded on the request) with a message:
+
+    * more than ``DATA_UPLOAD_MAX_NUMBER_FILES`` files: ``too_many_files``;
+    * a part's headers over Django's 1,024-byte limit, which in practice is a file name of
+      some 300 Korean or 900 Latin characters: ``name_too_long``;
+    * any other unreadable multipart body: ``malformed``.
 
     Idempotent: once refused, Django leaves ``POST`` and ``FILES`` empty, and later calls
     return the recorded rejection again."""
     for rejection in upload_rejections(request):
-        if rejection.code == "too_many_files":
+        if rejection.code in _PARSE_CODES:
             return rejection
     try:
         request.FILES  # noqa: B018 - the access parses the body
     except TooManyFilesSent:
         rejection = _reject("too_many_files", _MSG_TOO_MANY_FILES,
                             limit=settings.DATA_UPLOAD_MAX_NUMBER_FILES)
-        _record(request, rejection)
-        return rejection
-    return None
+    except MultiPartParserError as exc:
+        if "header size" in str(exc):
+            rejection = _reject("name_too_long", _MSG_NAME_TOO_LONG, limit=MAX_NAME_CHARS)
+        else:
+            rejection = _reject("malformed", _MSG_MALFORMED)
+    else:
+        return None
+    _record(request, rejection)
+    return rejection
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

@@ -28,6 +28,7 @@ from kbridge.applications.uploads import (
 from kbridge.core import throttle
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
+from kbridge.core.text import clean_query
 from kbridge.programs.models import Call, Track
 
 # --- Startup side -----------------------------------------------------------------------------
@@ -155,6 +156,8 @@ def _edit_context(request, application, form=None, errors=None, conflict=False):
         "latest_submission": application.submissions.order_by("-number").first(),
         "may_submit": request.user.has_perm("applications.submit_application", application),
         "max_upload_mb": settings.KBRIDGE_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "storage_used": selectors.stored_bytes(application),
+        "storage_quota": settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES,
     }
 
 
@@ -183,10 +186,10 @@ def _save(request, application, *, htmx: bool):
         conflict = True
     except ValidationError as exc:
         if htmx:
+            # Not "saved": the status says why; the typed text stays in the browser's form.
             return render(request, "applications/_save_status.html",
                           {"application": application, "error": " ".join(exc.messages)})
-        messages.error(request, " ".join(exc.messages))
-        return redirect("applications:edit", pk=application.pk)
+        return _refused(request, application, form, exc)
     if htmx:
         # Only the declarations on this page change eligibility; typing answers does not, so
         # most autosaves skip the check (submission always runs it in full).
@@ -204,6 +207,19 @@ def _save(request, application, *, htmx: bool):
     messages.success(request, _("Draft saved at %(time)s.") % {
         "time": timezone.localtime(application.saved_at).strftime("%H:%M:%S")})
     return redirect("applications:edit", pk=application.pk)
+
+
+def _refused(request, application, form, exc: ValidationError):
+    """The edit page again with what was typed (cleaned) and the reasons it was not saved."""
+    form.is_valid()
+    problems = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for name, reasons in problems.items():
+        field = name if name in form.fields else None
+        for reason in reasons:
+            if reason not in form.errors.get(field or "__all__", []):
+                form.add_error(field, reason)
+    context = _edit_context(request, application, form=form)
+    return render(request, "applications/edit.html", context, status=422)
 
 
 def _declarations(application) -> tuple:
@@ -300,8 +316,7 @@ def submit(request, pk: int):
         context = _edit_context(request, application, errors=exc.errors)
         return render(request, "applications/edit.html", context, status=422)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("applications:edit", pk=application.pk)
+        return _refused(request, application, form, exc)
     messages.success(request, _("Submitted. Keep your receipt number: %(number)s") % {
         "number": submission.receipt_number})
     return redirect("applications:receipt", pk=application.pk, number=submission.number)
@@ -347,9 +362,9 @@ def _call_for_operator(request, call_id: int) -> Call:
 
 def _filtered(request, call):
     applications = selectors.applications_for_call(call)
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
-    track = request.GET.get("track", "")
+    q = clean_query(request.GET.get("q"))
+    status = clean_query(request.GET.get("status"))
+    track = clean_query(request.GET.get("track"))
     if q:
         applications = applications.filter(
             Q(applicant__name_ko__icontains=q) | Q(applicant__name_en__icontains=q)
@@ -357,7 +372,7 @@ def _filtered(request, call):
             | Q(submissions__receipt_number__icontains=q)).distinct()
     if status in Application.Status.values:
         applications = applications.filter(status=status)
-    if track.isdigit():
+    if track.isascii() and track.isdigit() and len(track) <= 18:
         applications = applications.filter(track_id=int(track))
     return applications, {"q": q, "status": status, "track": track}
 
@@ -370,6 +385,11 @@ def manage_list(request, call_id: int):
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         return _export(call, applications, export)
+    return render(request, "applications/manage_list.html",
+                  _manage_list_context(request, call, applications, filters))
+
+
+def _manage_list_context(request, call, applications, filters, extension_form=None) -> dict:
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
     findings = selectors.findings_for(list(page))
     rows = [(a, findings[a.pk]) for a in page]
@@ -378,13 +398,13 @@ def manage_list(request, call_id: int):
     per_track = (Application.objects.filter(call=call).exclude(status="withdrawn")
                  .values("track__name_ko", "track__partner__organisation__name_en")
                  .annotate(n=Count("id")).order_by("track__position"))
-    return render(request, "applications/manage_list.html", {
+    return {
         "call": call, "page": page, "rows": rows, "filters": filters, "counts": counts,
         "per_track": per_track, "statuses": Application.Status.choices,
         "tracks": call.tracks.select_related("partner__organisation"),
-        "extension_form": ExtensionForm(call=call),
+        "extension_form": extension_form or ExtensionForm(call=call),
         "extensions": call.extensions.select_related("applicant", "granted_by"),
-    })
+    }
 
 
 EXPORT_HEADER = ["id", "receipt", "status", "partner", "track", "company_ko", "company_en",
@@ -459,12 +479,14 @@ def grant_extension(request, call_id: int):
         try:
             services.grant_extension(call=call, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc)
         else:
             messages.success(request, _("Deadline extension granted and recorded."))
-    else:
-        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
-    return redirect("applications:manage_list", call_id=call.pk)
+            return redirect("applications:manage_list", call_id=call.pk)
+    # The list again, with the form as typed and its errors (nothing typed is lost).
+    applications, filters = _filtered(request, call)
+    context = _manage_list_context(request, call, applications, filters, extension_form=form)
+    return render(request, "applications/manage_list.html", context)
 
 
 

@@ -15,6 +15,7 @@ from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
 from kbridge.core import selectors, services
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
+from kbridge.core.text import clean_query
 
 
 @require_safe
@@ -37,8 +38,8 @@ def dashboard(request):
 @require_perm("core.view_auditlog")
 def audit_log(request):
     entries = AuditLog.objects.for_tenants(agency_ids(request.user)).select_related("actor")
-    action = request.GET.get("action", "").strip()
-    object_type = request.GET.get("object_type", "").strip()
+    action = clean_query(request.GET.get("action"))
+    object_type = clean_query(request.GET.get("object_type"))
     if action:
         entries = entries.filter(action__startswith=action)
     if object_type:

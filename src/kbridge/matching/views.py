@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from kbridge.applications.selectors import startups_of
 from kbridge.core import throttle
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
+from kbridge.core.text import clean_query
 from kbridge.matching import selectors
 from kbridge.programs.models import Track
 
@@ -32,7 +33,7 @@ def track_applicants(request, pk: int):
 @require_safe
 @require_perm("matching.search_startups")
 def discover(request):
-    text = request.GET.get("q", "").strip()[:300]
+    text = clean_query(request.GET.get("q"), max_chars=300)
     refused = None
     if text:
         verdict = throttle.hit("search", str(request.user.pk))

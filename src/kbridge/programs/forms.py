@@ -6,26 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
 from kbridge.accounts.tenancy import partner_organisations_of_agency
+from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField
 from kbridge.programs import selectors
 from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
-
-
-class KeywordsField(forms.CharField):
-    """Comma-separated keywords in the form, a list of strings in the model."""
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value) or ""
-        seen: list[str] = []
-        for part in text.replace("\n", ",").split(","):
-            word = part.strip()
-            if word and word not in seen:
-                seen.append(word)
-        return seen
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -44,7 +27,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(BaseModelForm):
     class Meta:
         model = Program
         fields = ["operator", "year", "name_ko", "name_en", "description_ko", "description_en",
@@ -57,7 +40,7 @@ class ProgramForm(forms.ModelForm):
         )
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(BaseModelForm):
     """Add or edit a partner. Only partner companies managed by the program's agency are
     offered (tenancy model); a company not yet known is created by typing its name."""
 
@@ -92,7 +75,7 @@ class PartnerForm(forms.ModelForm):
         return cleaned
 
 
-class CallForm(forms.ModelForm):
+class CallForm(BaseModelForm):
     class Meta:
         model = Call
         fields = ["title_ko", "title_en", "summary_ko", "summary_en", "opens_at", "deadline_at",
@@ -114,13 +97,10 @@ class CallForm(forms.ModelForm):
         }
 
 
-class TrackForm(forms.ModelForm):
+class TrackForm(BaseModelForm):
     """The operator's form: every field of a track."""
 
-    interest_keywords = KeywordsField(
-        label=_("interest keywords"), required=False,
-        help_text=_("Separate keywords with commas."),
-    )
+    interest_keywords = KeywordsField(label=_("interest keywords"), required=False)
 
     class Meta:
         model = Track
@@ -138,13 +118,10 @@ class TrackForm(forms.ModelForm):
             ).select_related("organisation")
 
 
-class PartnerTrackForm(forms.ModelForm):
+class PartnerTrackForm(BaseModelForm):
     """Partner staff change only the text of their own tracks (and the package, below)."""
 
-    interest_keywords = KeywordsField(
-        label=_("interest keywords"), required=False,
-        help_text=_("Separate keywords with commas."),
-    )
+    interest_keywords = KeywordsField(label=_("interest keywords"), required=False)
 
     class Meta:
         model = Track
@@ -153,7 +130,7 @@ class PartnerTrackForm(forms.ModelForm):
                    "description_en": forms.Textarea(attrs={"rows": 5})}
 
 
-class SupportItemForm(forms.Form):
+class SupportItemForm(BaseForm):
     # An empty first choice keeps the blank extra row unchanged, so it is skipped on save.
     kind = forms.ChoiceField(label=_("kind"), choices=[("", "—"), *SupportItem.Kind.choices])
     description_ko = forms.CharField(label=_("description (Korean)"), max_length=300)

@@ -8,6 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
 from kbridge.core.models import TimeStampedModel
+from kbridge.core.validators import (
+    MAX_AMOUNT_KRW,
+    MAX_BUDGET_KRW,
+    MAX_QUOTA,
+    amount_validators,
+    validate_plausible_date,
+    validate_plausible_instant,
+)
 
 
 class Program(TimeStampedModel):
@@ -24,7 +32,8 @@ class Program(TimeStampedModel):
     name_en = models.CharField(_("name (English)"), max_length=200)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    budget_krw = models.BigIntegerField(_("budget (KRW)"), validators=[MinValueValidator(0)])
+    budget_krw = models.BigIntegerField(_("budget (KRW)"),
+                                        validators=amount_validators(MAX_BUDGET_KRW))
     one_application_per_program = models.BooleanField(
         _("one application per program"), default=True,
         help_text=_("Each startup may apply to only one track in the whole program."),
@@ -41,6 +50,13 @@ class Program(TimeStampedModel):
     @property
     def audit_tenant_id(self) -> int:
         return self.operator_id
+
+    def clean(self) -> None:
+        if self.pk and self.budget_krw is not None and Track.objects.filter(
+                call__program=self, funding_cap_krw__gt=self.budget_krw).exists():
+            raise ValidationError({"budget_krw": _(
+                "A track of this program has a funding cap per startup above this budget. "
+                "Lower that cap first.")})
 
 
 class Partner(TimeStampedModel):
@@ -98,14 +114,21 @@ class Call(TimeStampedModel):
     summary_en = models.TextField(_("summary (English)"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
-    opens_at = models.DateTimeField(_("applications open"))
+    opens_at = models.DateTimeField(_("applications open"),
+                                    validators=[validate_plausible_instant])
     deadline_at = models.DateTimeField(_("deadline"), db_index=True,
-                                       help_text=_("The exact instant submissions close."))
-    document_evaluation_start = models.DateField(_("document evaluation from"))
-    document_evaluation_end = models.DateField(_("document evaluation until"))
-    presentation_evaluation_start = models.DateField(_("presentation evaluation from"))
-    presentation_evaluation_end = models.DateField(_("presentation evaluation until"))
-    announcement_on = models.DateField(_("announcement of results"))
+                                       help_text=_("The exact instant submissions close."),
+                                       validators=[validate_plausible_instant])
+    document_evaluation_start = models.DateField(_("document evaluation from"),
+                                                 validators=[validate_plausible_date])
+    document_evaluation_end = models.DateField(_("document evaluation until"),
+                                               validators=[validate_plausible_date])
+    presentation_evaluation_start = models.DateField(_("presentation evaluation from"),
+                                                     validators=[validate_plausible_date])
+    presentation_evaluation_end = models.DateField(_("presentation evaluation until"),
+                                                   validators=[validate_plausible_date])
+    announcement_on = models.DateField(_("announcement of results"),
+                                       validators=[validate_plausible_date])
 
     objects = CallQuerySet.as_manager()
 
@@ -155,9 +178,11 @@ class Track(TimeStampedModel):
     name_en = models.CharField(_("name (English)"), max_length=200)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    quota = models.PositiveIntegerField(_("places"), validators=[MinValueValidator(1)])
+    quota = models.PositiveIntegerField(
+        _("places"), validators=[MinValueValidator(1), MaxValueValidator(MAX_QUOTA)])
     funding_cap_krw = models.BigIntegerField(
-        _("funding cap per startup (KRW)"), validators=[MinValueValidator(0)]
+        _("funding cap per startup (KRW)"), validators=amount_validators(MAX_AMOUNT_KRW),
+        help_text=_("At most the program budget; places × cap must fit in the budget too."),
     )
     interest_keywords = models.JSONField(_("interest keywords"), default=list, blank=True)
     max_company_age_years = models.PositiveSmallIntegerField(
@@ -184,8 +209,23 @@ class Track(TimeStampedModel):
         return self.call.program.operator_id
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.partner_id and self.call_id and self.partner.program_id != self.call.program_id:
-            raise ValidationError({"partner": _("The partner must belong to the call's program.")})
+            errors["partner"] = _("The partner must belong to the call's program.")
+        budget = self.call.program.budget_krw if self.call_id else None
+        cap, quota = self.funding_cap_krw, self.quota
+        if budget is not None and cap is not None and cap > budget:
+            errors["funding_cap_krw"] = _(
+                "The funding cap per startup (%(cap)s won) is above the program budget "
+                "(%(budget)s won).") % {"cap": f"{cap:,}", "budget": f"{budget:,}"}
+        elif budget is not None and cap and quota and quota * cap > budget:
+            errors["quota"] = _(
+                "%(quota)s places × %(cap)s won is %(total)s won, more than the program "
+                "budget (%(budget)s won). Lower the places or the cap.") % {
+                    "quota": f"{quota:,}", "cap": f"{cap:,}", "total": f"{quota * cap:,}",
+                    "budget": f"{budget:,}"}
+        if errors:
+            raise ValidationError(errors)
 
 
 class SupportItem(models.Model):

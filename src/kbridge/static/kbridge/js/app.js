@@ -32,7 +32,28 @@
     tick();
   }
 
+  /* Live character counter under every text area that has a limit (data-maxlength): the
+     limit is shown before it bites, and nothing is cut (no maxlength attribute, which makes
+     browsers drop pasted text silently). Counts code points, as the server does. */
+  function startCounter(area) {
+    var limit = parseInt(area.dataset.maxlength, 10);
+    if (!limit) { return; }
+    var counter = document.createElement("p");
+    counter.className = "char-count";
+    counter.setAttribute("aria-live", "polite");
+    if (area.id) { counter.id = area.id + "_count"; }
+    area.insertAdjacentElement("afterend", counter);
+    function update() {
+      var used = Array.from(area.value).length;
+      counter.textContent = used.toLocaleString() + " / " + limit.toLocaleString();
+      counter.classList.toggle("char-count-over", used > limit);
+    }
+    area.addEventListener("input", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-countdown]").forEach(startCountdown);
+    document.querySelectorAll("textarea[data-maxlength]").forEach(startCounter);
   });
 })();

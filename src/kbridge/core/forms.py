@@ -1,0 +1,196 @@
+"""Base classes every form of the product inherits: the form side of the input-cleaning layer.
+
+:class:`CleanInputMixin` (and the ready-made :class:`BaseForm` / :class:`BaseModelForm`)
+
+* cleans every submitted string with :func:`kbridge.core.text.clean_text` *before* any field
+  sees it, so what the page shows again after an error is what will be stored (password
+  fields are left exactly as typed: a changed password would no longer match its hash);
+* refuses line breaks in single-line text fields;
+* gives every text field a limit: its own ``max_length``, otherwise
+  :data:`~kbridge.core.text.MAX_LINE_CHARS` on one line and
+  :data:`~kbridge.core.text.MAX_TEXT_CHARS` in a text area. Text areas say their limit in
+  the help text and carry ``data-maxlength`` for the live character counter (app.js) rather
+  than ``maxlength``, which browsers enforce by silently cutting pasted text;
+* cleans the strings inside list and dict values (JSON fields, keyword lists).
+
+``tests/core/test_input_fuzz.py`` enumerates every form class of ``kbridge.*.forms`` and fails
+for one that does not inherit the mixin or that has no page exercising it.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import MaxLengthValidator
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kbridge.core.text import (
+    MAX_LINE_CHARS,
+    MAX_TEXT_CHARS,
+    clean_json,
+    clean_text,
+    validate_single_line,
+)
+
+__all__ = ["BaseForm", "BaseModelForm", "CleanInputMixin", "KeywordsField", "limit_help"]
+
+
+def limit_help(help_text, limit: int):
+    """``help_text`` followed by "Up to N characters." (escaped: help text is shown as HTML)."""
+    limit_text = gettext("Up to %(limit)s characters.") % {"limit": f"{limit:,}"}
+    if not help_text:
+        return limit_text
+    return format_html("{} {}", help_text, limit_text)
+
+
+def _is_password(field: forms.Field) -> bool:
+    return isinstance(field.widget, forms.PasswordInput)
+
+
+def _is_multiline(field: forms.Field) -> bool:
+    return isinstance(field.widget, forms.Textarea) or getattr(field, "multiline", False)
+
+
+def _limit_field(field: forms.Field) -> None:
+    if getattr(field, "_input_limited", False):
+        return
+    field._input_limited = True
+    if not isinstance(field, forms.CharField) or _is_password(field):
+        return
+    if isinstance(field, KeywordsField):
+        return  # a list: limits of its own (keywords and characters per keyword)
+    multiline = _is_multiline(field)
+    if not multiline and validate_single_line not in field.validators:
+        field.validators.append(validate_single_line)
+    if field.max_length is None:
+        field.max_length = MAX_TEXT_CHARS if multiline else MAX_LINE_CHARS
+        field.validators.append(MaxLengthValidator(field.max_length))
+        if not multiline and not field.widget.is_hidden:
+            field.widget.attrs.setdefault("maxlength", str(field.max_length))
+    if multiline:
+        field.widget.attrs.pop("maxlength", None)
+        shown = int(field.widget.attrs.setdefault("data-maxlength", field.max_length))
+        field.help_text = limit_help(field.help_text, shown)
+
+
+class CleanInputMixin:
+    """Put first in the bases of a form: ``class MyForm(CleanInputMixin, forms.Form)``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.apply_input_limits()
+        if self.is_bound:
+            self.data = self._cleaned_data_source(self.data)
+
+    def apply_input_limits(self) -> None:
+        """Give every text field its limit and line rule (idempotent). Runs at the end of
+        ``__init__`` and again before validation and rendering, for forms that add fields
+        in their own ``__init__`` after calling ``super()``."""
+        for field in self.fields.values():
+            _limit_field(field)
+
+    def full_clean(self):
+        self.apply_input_limits()
+        super().full_clean()
+
+    def __getitem__(self, name):
+        self.apply_input_limits()
+        return super().__getitem__(name)
+
+    def _cleaned_data_source(self, data):
+        keep = {self.add_prefix(name) for name, field in self.fields.items()
+                if _is_password(field)}
+
+        def clean(key, value):
+            return value if key in keep or not isinstance(value, str) else clean_text(value)
+
+        if hasattr(data, "lists"):  # QueryDict / MultiValueDict: every value of every key
+            cleaned = data.copy()  # a mutable copy of the same class
+            for key, values in data.lists():
+                cleaned.setlist(key, [clean(key, v) for v in values])
+            return cleaned
+        return {key: clean(key, value) for key, value in data.items()}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(self.cleaned_data.items()):
+            if isinstance(value, (list, dict)):
+                self.cleaned_data[name] = clean_json(value)
+        return self.cleaned_data if cleaned is None else cleaned
+
+
+class BaseForm(CleanInputMixin, forms.Form):
+    """A plain form with the input-cleaning layer."""
+
+
+class BaseModelForm(CleanInputMixin, forms.ModelForm):
+    """A model form with the input-cleaning layer.
+
+    A model rule about a field this form does not show (a partner's track form has no
+    funding cap, yet the track's budget rule may name it) is shown at the top of the form;
+    Django would raise ``ValueError`` for it, a 500."""
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            for name in [n for n in errors.error_dict
+                         if n != NON_FIELD_ERRORS and n not in self.fields]:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
+                    errors.error_dict.pop(name))
+        super()._update_errors(errors)
+
+
+def _keywords_help_now(count: int, chars: int) -> str:
+    return gettext("Separate keywords with commas: at most %(count)s keywords of up to "
+                   "%(chars)s characters each.") % {"count": count, "chars": chars}
+
+
+_keywords_help = lazy(_keywords_help_now, str)
+
+
+class KeywordsField(forms.CharField):
+    """Comma-separated keywords in the form, a list of distinct strings in the model.
+
+    At most ``max_keywords`` keywords of at most ``max_keyword_chars`` characters each; more
+    is refused with a message (never cut), and the help text says so."""
+
+    default_error_messages = {
+        "too_many": _("Enter at most %(limit)s keywords (you entered %(count)s)."),
+        "too_long": _("Keep each keyword to %(limit)s characters or fewer: “%(keyword)s…”."),
+    }
+
+    def __init__(self, *, max_keywords: int = 30, max_keyword_chars: int = 60, **kwargs):
+        self.max_keywords = max_keywords
+        self.max_keyword_chars = max_keyword_chars
+        kwargs.setdefault("help_text", _keywords_help(max_keywords, max_keyword_chars))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = clean_text(super().to_python(value) or "")
+        seen: list[str] = []
+        for part in text.replace("\n", ",").split(","):
+            word = " ".join(part.split())
+            if word and word not in seen:
+                seen.append(word)
+        return seen
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > self.max_keywords:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many",
+                                        params={"limit": self.max_keywords,
+                                                "count": len(value)})
+        for word in value:
+            if len(word) > self.max_keyword_chars:
+                raise forms.ValidationError(
+                    self.error_messages["too_long"], code="too_long",
+                    params={"limit": self.max_keyword_chars,
+                            "keyword": word[: self.max_keyword_chars]})
+

@@ -1,0 +1,95 @@
+"""The input-cleaning rules of kbridge.core.text, as properties over any string."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kbridge.core.forms import BaseForm, KeywordsField
+from kbridge.core.text import clean_json, clean_query, clean_text, validate_single_line
+
+ANY_TEXT = st.text(alphabet=st.characters(), max_size=200)  # surrogates included
+
+
+@given(ANY_TEXT)
+def test_cleaned_text_is_storable_anywhere(text):
+    cleaned = clean_text(text)
+    cleaned.encode("utf-8")  # no lone surrogates left
+    json.dumps(cleaned, ensure_ascii=False).encode("utf-8")
+    assert "\x00" not in cleaned
+    assert all(ch in "\t\n" or unicodedata.category(ch) != "Cc" for ch in cleaned)
+    assert "\r" not in cleaned and "\u2028" not in cleaned and "\u2029" not in cleaned
+    assert unicodedata.is_normalized("NFC", cleaned)
+    assert len(cleaned) <= len(text)
+
+
+@given(ANY_TEXT)
+def test_cleaning_twice_changes_nothing(text):
+    assert clean_text(clean_text(text)) == clean_text(text)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+               max_size=200))
+def test_ordinary_text_is_kept_apart_from_normalisation(text):
+    assert clean_text(text) == unicodedata.normalize("NFC", text)
+
+
+@pytest.mark.parametrize(("given_text", "expected"), [
+    ("a\x00b", "ab"),
+    ("첫 줄\r\n둘째 줄\r셋째\u2028넷째\x85다섯째", "첫 줄\n둘째 줄\n셋째\n넷째\n다섯째"),
+    ("tab\tstays", "tab\tstays"),
+    ("\x1b[31mred\x7f", "[31mred"),
+    ("\u1100\u1161\u11a8", "각"),  # decomposed Hangul (macOS) composed
+    ("lone \ud800 surrogate", "lone \ufffd surrogate"),
+])
+def test_examples(given_text, expected):
+    assert clean_text(given_text) == expected
+
+
+def test_json_values_are_cleaned_keys_included():
+    assert clean_json({"a\x00": ["x\x00", 1, None, {"k": "e\u0301"}]}) == {
+        "a": ["x", 1, None, {"k": "\u00e9"}]}
+
+
+def test_search_text_is_one_short_line():
+    assert clean_query(" 뉴로\x00칩스\r\n  NPU\t") == "뉴로칩스 NPU"
+    assert len(clean_query("가" * 1000)) == 200
+    assert clean_query(None) == ""
+
+
+def test_single_line_fields_refuse_line_breaks():
+    with pytest.raises(ValidationError):
+        validate_single_line("회사\r\nBcc: x@example.com")
+    validate_single_line("회사")
+
+
+class _Form(BaseForm):
+    from django import forms as _f
+
+    name = _f.CharField(max_length=20)
+    about = _f.CharField(widget=_f.Textarea, required=False)
+    keywords = KeywordsField(required=False, max_keywords=3, max_keyword_chars=5)
+    password = _f.CharField(widget=_f.PasswordInput, strip=False, required=False)
+
+
+def test_the_form_layer_cleans_before_validating_and_keeps_passwords_as_typed():
+    form = _Form(data={"name": "이름\x00", "about": "a\r\nb", "keywords": "x\x00, y",
+                       "password": "pass\x07word"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data == {"name": "이름", "about": "a\nb", "keywords": ["x", "y"],
+                                 "password": "pass\x07word"}
+
+
+def test_the_form_layer_states_limits_and_refuses_past_them():
+    form = _Form(data={"name": "줄\n바꿈", "about": "x" * 50_001,
+                       "keywords": "a, b, c, d", "password": ""})
+    assert set(form.errors) == {"name", "about", "keywords"}
+    assert "50,000" in str(form["about"].help_text)
+    assert form["about"].field.widget.attrs["data-maxlength"] == 50_000
+    assert "maxlength" not in form["about"].field.widget.attrs  # browsers would cut a paste
+    assert form.data["about"] == "x" * 50_001  # shown again in full
