@@ -262,6 +262,9 @@ KBRIDGE_UPLOAD_MAX_BYTES = env_int("KBRIDGE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # uploading again replaces it (docs/decisions.md, "Input cleaning and limits").
 KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES = env_int(
     "KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES", 5 * KBRIDGE_UPLOAD_MAX_BYTES)
+# A draft file replaced in its slot loses its row at once and its bytes this many seconds
+# later, so a backup running meanwhile still finds every file its database copy names.
+KBRIDGE_REPLACED_FILE_GRACE_SECONDS = env_int("KBRIDGE_REPLACED_FILE_GRACE_SECONDS", 24 * 3600)
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 # Form data other than files: a draft may hold several answers of up to 50,000 characters
 # each, sent URL-encoded (a Korean character takes 9 bytes), so Django's 2.5 MB default

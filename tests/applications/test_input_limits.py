@@ -6,14 +6,20 @@ in 2099 accepted)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.html import escape
+from django_tasks_db.models import DBTaskResult
 
 from kbridge.applications import services
 from kbridge.applications.models import Application, Attachment, StartupProfile
+from kbridge.applications.tasks import purge_replaced_file
 from kbridge.core.text import MAX_TEXT_CHARS
 from tests.applications.conftest import make_pdf
 
@@ -155,8 +161,20 @@ def test_uploading_again_replaces_the_slot_and_frees_the_storage(
             _upload(client, draft, deck, name=f"deck-v{n}.pdf", pages=n)
     kept = Attachment.objects.filter(application=draft)
     assert [a.original_name for a in kept] == ["deck-v9.pdf"]
+    # The replaced files' bytes go a grace period later (a running backup still finds them),
+    # through one purge task each.
+    purges = list(DBTaskResult.objects.filter(task_path__endswith="purge_replaced_file"))
+    assert len(purges) == 8
+    grace = dt.timedelta(seconds=settings.KBRIDGE_REPLACED_FILE_GRACE_SECONDS)
+    assert all(p.run_after >= timezone.now() + grace - dt.timedelta(minutes=5) for p in purges)
+    assert len(default_storage.listdir("applications")[1]) == 9
+    for purge in purges:
+        assert purge_replaced_file.call(*purge.args_kwargs["args"]) is True
     stored = default_storage.listdir("applications")[1]
     assert stored == [kept[0].stored_name]
+    # Purging twice, or a name a row still refers to, deletes nothing.
+    assert services.purge_stored_file(stored_name=kept[0].stored_name) is False
+    assert purge_replaced_file.call(*purges[0].args_kwargs["args"]) is False
 
 
 def test_a_file_a_submitted_version_refers_to_is_kept(complete_draft, questions, personas,

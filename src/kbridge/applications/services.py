@@ -11,6 +11,7 @@ Submissions are the heart of the portal, so the rules are strict and explicit:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from kbridge.applications.models import (
     StartupProfile,
     Submission,
 )
+from kbridge.applications.tasks import purge_replaced_file
 from kbridge.core import audit
 from kbridge.core.mail import queue_email
 from kbridge.core.text import MAX_LINE_CHARS, MAX_TEXT_CHARS, clean_text
@@ -302,8 +304,10 @@ def attach_file(*, application: Application, question: Question, checked, by: Us
                 base_version: int | None = None) -> StoredFile:
     """Store a checked PDF in the question's file slot, replacing the slot's file.
 
-    A replaced file that no submitted version refers to is deleted (row now, bytes after
-    commit); one a submitted version refers to is kept (its receipt carries the hash).
+    A replaced file that no submitted version refers to is deleted: its row now, its bytes by
+    the ``purge_replaced_file`` task after ``settings.KBRIDGE_REPLACED_FILE_GRACE_SECONDS``
+    (a backup that copied the row still finds the file; docs/decisions.md, "Backups"). A file
+    a submitted version refers to is kept (its receipt carries the hash).
     Raises ValidationError when the application's stored files would pass
     ``settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES``.
     Side effects: the bytes are written to private storage under a generated 32-character
@@ -336,10 +340,13 @@ def attach_file(*, application: Application, question: Question, checked, by: Us
     if previous is not None and previous.pk in kept:
         previous.is_current = False
         previous.save(update_fields=["is_current"])
+    purge_at = timezone.now() + dt.timedelta(seconds=settings.KBRIDGE_REPLACED_FILE_GRACE_SECONDS)
     for old in discarded:
-        path = storage_path(old)
+        stored_name = old.stored_name
         old.delete()
-        transaction.on_commit(lambda path=path: default_storage.delete(path))
+        # Queued after commit: a rolled-back replacement keeps its file.
+        transaction.on_commit(lambda name=stored_name: purge_replaced_file.using(
+            run_after=purge_at).enqueue(name))
     attachment.save()
     application.version += 1
     application.saved_at = timezone.now()
@@ -356,6 +363,21 @@ def attach_file(*, application: Application, question: Question, checked, by: Us
 
 def storage_path(attachment: Attachment) -> str:
     return f"applications/{attachment.stored_name}"
+
+
+def purge_stored_file(*, stored_name: str) -> bool:
+    """Delete the bytes of a replaced draft file once no attachment row refers to them.
+
+    Returns True when a file was deleted. Never deletes a file a row still names (a restored
+    backup, say), so running it twice or late is harmless.
+    """
+    if Attachment.objects.filter(stored_name=stored_name).exists():
+        return False
+    path = f"applications/{stored_name}"
+    if not default_storage.exists(path):
+        return False
+    default_storage.delete(path)
+    return True
 
 
 def validate_for_submission(application: Application) -> dict[str, list[str]]:

@@ -14,3 +14,11 @@ def email_receipt(submission_id: int) -> bool:
         return False
     send_receipt(submission_id)
     return True
+
+
+@task()
+def purge_replaced_file(stored_name: str) -> bool:
+    """Delete the bytes of a draft file replaced a grace period ago (see ``attach_file``)."""
+    from kbridge.applications.services import purge_stored_file
+
+    return purge_stored_file(stored_name=stored_name)

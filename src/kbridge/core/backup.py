@@ -13,9 +13,10 @@ database dump and of every file. Row counts come from the same snapshot as the d
 they are counted in the copy itself; on PostgreSQL a REPEATABLE READ transaction exports its
 snapshot, counts in it and ``pg_dump --snapshot`` dumps exactly that snapshot.
 
-The database is copied first and the files after it. Uploaded files are never changed or
-deleted by the application (a new upload is a new file), so every file a copied row refers
-to is still there when the files are copied; a file uploaded in between is archived without
+The database is copied first and the files after it. Uploaded files are never changed by the
+application (a new upload is a new file) and a replaced draft file's bytes outlive its row by
+``KBRIDGE_REPLACED_FILE_GRACE_SECONDS``, so every file a copied row refers to is still there
+when the files are copied; a file uploaded in between is archived without
 a row (harmless). Rows whose file is missing are reported (``missing_files``), never hidden.
 
 ``restore_backup`` refuses a database that has any table and any file that already exists,
