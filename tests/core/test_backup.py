@@ -49,7 +49,8 @@ def _pdf(data: bytes, name: str) -> CheckedPDF:
 
 @pytest.fixture
 def seeded(world, personas, media):
-    """A submitted application with two PDFs, one slot uploaded twice (both files kept)."""
+    """A submitted application with two PDFs, then one slot uploaded again after the
+    submission (both files kept: the submitted version refers to the first)."""
     questions = services.add_standard_questions(call=world.call, by=personas.operator)
     StartupProfileFactory(organisation=personas.startup_a_org, representative=personas.startup_a)
     draft = ApplicationFactory(track=world.track_a, applicant=personas.startup_a_org,
@@ -60,12 +61,14 @@ def seeded(world, personas, media):
                                       "declares_no_tax_arrears": True},
                         base_version=draft.version)
     files = [q for q in questions if q.kind == Question.Kind.FILE]
-    for index, question in enumerate(files + files[:1]):
+    for index, question in enumerate(files):
         services.attach_file(application=draft, question=question, by=personas.startup_a,
                              checked=_pdf(make_pdf(2 + index), f"deck-{index}.pdf"))
     draft.refresh_from_db()
     services.submit_application(application=draft, by=personas.startup_a,
                                 draft_version=draft.version)
+    services.attach_file(application=draft, question=files[0], by=personas.startup_a,
+                         checked=_pdf(make_pdf(9), "deck-new.pdf"))
     assert Attachment.objects.count() == len(files) + 1
     return draft
 
