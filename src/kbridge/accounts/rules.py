@@ -6,7 +6,7 @@ import rules
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
-from kbridge.accounts.tenancy import PARTNER_ROLES, managed_organisations
+from kbridge.accounts.tenancy import PARTNER_ROLES
 
 Role = Membership.Role
 
@@ -42,12 +42,4 @@ def is_verified(user) -> bool:
     return bool(user.is_authenticated and user.email_verified_at)
 
 
-@rules.predicate
-def manages_invitation_organisation(user, invitation) -> bool:
-    """The invitation is into an organisation whose people the user manages (tenancy model)."""
-    return managed_organisations(user).filter(pk=invitation.organisation_id).exists()
-
-
 rules.add_perm("accounts.invite", is_operator | is_partner_admin)
-rules.add_perm("accounts.revoke_invitation", manages_invitation_organisation)
-rules.add_perm("accounts.view_organisations", is_operator)
