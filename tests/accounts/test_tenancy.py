@@ -194,3 +194,42 @@ def test_partner_form_needs_a_company(world, personas, client_for):
         {"sub_program_ko": "x", "sub_program_en": "x"})
     assert response.status_code == 200
     assert "organisation" in response.context["form"].errors
+
+
+def test_the_form_offers_only_roles_that_can_be_given(personas, client_for):
+    form = client_for(personas.partner_admin).get("/accounts/invitations/").context["form"]
+    assert [value for value, _label in form.fields["role"].choices] == [
+        Role.PARTNER, Role.PARTNER_ADMIN]
+    response = client_for(personas.operator).post("/accounts/invitations/", {
+        "organisation": personas.operator_org.pk, "role": Role.PARTNER_ADMIN,
+        "email": "x@kised.example"})
+    assert "role" in response.context["form"].errors
+    assert not Invitation.objects.exists()
+
+
+def test_invitation_mail_belongs_to_the_agency_and_speaks_both_languages(personas):
+    from kbridge.core.models import EmailDelivery
+
+    services.invite(organisation=personas.partner_a_org, email="pm@openai.example",
+                    role=Role.PARTNER, by=personas.partner_admin)
+    delivery = EmailDelivery.objects.get(recipients=["pm@openai.example"])
+    # KISED manages OpenAI's record: a failed invitation shows on KISED's outbox page.
+    assert delivery.organisation == personas.operator_org
+    body = delivery.payload["body"]
+    assert "오픈AI" in body and "OpenAI" in body  # Korean first, then English
+    assert body.index("오픈AI") < body.index("OpenAI")
+    # A second invitation gets its own key; the same one is never queued twice.
+    assert delivery.idempotency_key.startswith("invitation:")
+
+
+def test_reset_links_use_the_site_url_not_the_host_header(personas, client, settings,
+                                                         run_tasks):
+    from django.core import mail
+
+    settings.SITE_URL = "https://kbridge.example.kr"
+    settings.ALLOWED_HOSTS = ["testserver", "kbridge.example.kr"]
+    client.post("/accounts/password-reset/", {"email": personas.operator.email},
+                HTTP_HOST="kbridge.example.kr:9999")
+    run_tasks()
+    assert "https://kbridge.example.kr/accounts/password-reset/" in mail.outbox[-1].body
+    assert ":9999" not in mail.outbox[-1].body

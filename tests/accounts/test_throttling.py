@@ -109,7 +109,7 @@ def test_a_successful_password_reset_unlocks_the_account_at_every_address(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/password-reset/", {"email": user.email}, REMOTE_ADDR=OWNER)
     run_tasks()
-    path = re.search(r"http://testserver(/accounts/password-reset/[^\s]+)",
+    path = re.search(r"http://127.0.0.1:8000(/accounts/password-reset/[^\s]+)",
                      mail.outbox[-1].body).group(1)
     response = client.get(path, follow=True)
     response = client.post(response.redirect_chain[-1][0], {

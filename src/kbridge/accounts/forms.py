@@ -106,7 +106,23 @@ class InvitationForm(BaseForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = tenancy.staff_invitation_organisations(user)
+        organisations = tenancy.staff_invitation_organisations(user)
+        self.fields["organisation"].queryset = organisations
+        # Offer only roles the person may give in at least one offered organisation.
+        reachable = set().union(*(tenancy.invitable_roles(user, o) for o in organisations))
+        self.fields["role"].choices = [c for c in self.fields["role"].choices
+                                       if c[0] in reachable]
+        self._user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation, role = cleaned.get("organisation"), cleaned.get("role")
+        if organisation is not None and role and role not in tenancy.invitable_roles(
+                self._user, organisation):
+            self.add_error("role", _("This role cannot be given in the chosen organisation: "
+                                     "agency staff join an agency, partner staff and partner "
+                                     "admins join a partner company."))
+        return cleaned
 
 
 class AcceptInvitationForm(_PasswordMixin):

@@ -11,7 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kbridge.accounts import tenancy
 from kbridge.accounts.models import Invitation, Membership, Organisation, User
 from kbridge.core import audit
+from kbridge.core.mail import queue_email
 
 VERIFY_SALT = "kbridge.accounts.verify-email"
 VERIFY_MAX_AGE = 60 * 60 * 24 * 3
@@ -29,10 +30,15 @@ INVITABLE_ROLES = {Membership.Role.OPERATOR, Membership.Role.PARTNER,
                    Membership.Role.PARTNER_ADMIN}
 
 
-def _send(template: str, *, to: str, language: str, context: dict) -> None:
+def _render(template: str, language: str, context: dict) -> tuple[str, str]:
     with translation.override(language):
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"accounts/email/{template}.txt", context)
+    return subject, body
+
+
+def _send(template: str, *, to: str, language: str, context: dict) -> None:
+    subject, body = _render(template, language, context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
@@ -156,8 +162,22 @@ def _create_invitation(*, organisation: Organisation, email: str, role: str,
     audit.record("invitation.created", invitation,
                  after={"email": email, "organisation": organisation.pk, "role": role}, actor=by)
     link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
-    _send("invitation", to=email, language=by.preferred_language,
-          context={"invitation": invitation, "link": link, "inviter": by})
+    context = {"invitation": invitation, "link": link, "inviter": by}
+    # The invitee's language when they have an account; otherwise Korean first, then English
+    # (a Korean-first product inviting people whose language it does not know yet).
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        subject, body = _render("invitation", existing.preferred_language, context)
+    else:
+        subject_ko, body_ko = _render("invitation", "ko", context)
+        subject_en, body_en = _render("invitation", "en", context)
+        subject, body = f"{subject_ko} / {subject_en}", f"{body_ko}\n\n---\n\n{body_en}"
+    # Invitations into an agency or a partner company it manages belong to that agency: its
+    # staff see a failed delivery on their outbox page and can resend it.
+    tenant_id = invitation.audit_tenant_id
+    queue_email(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email]),
+                idempotency_key=f"invitation:{invitation.pk}",
+                organisation=Organisation.objects.get(pk=tenant_id) if tenant_id else None)
     return invitation
 
 

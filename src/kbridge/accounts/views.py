@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -192,7 +195,17 @@ class PasswordResetView(auth_views.PasswordResetView):
                                            throttle.email_subject(form.cleaned_data["email"]))
         if refused is not None:
             return throttle.mark_refused(self.form_invalid(form), refused)
-        return super().form_valid(form)
+        # Links are built from SITE_URL, never from the request's Host header: ALLOWED_HOSTS
+        # checks the host name but not the port, so a forged Host could point a real user's
+        # reset link elsewhere (the same base URL as every other e-mail).
+        site = urlsplit(settings.SITE_URL)
+        form.save(domain_override=site.netloc, use_https=site.scheme == "https",
+                  token_generator=self.token_generator, from_email=self.from_email,
+                  email_template_name=self.email_template_name,
+                  subject_template_name=self.subject_template_name, request=self.request,
+                  html_email_template_name=self.html_email_template_name,
+                  extra_email_context=self.extra_email_context)
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
