@@ -52,8 +52,44 @@
     update();
   }
 
+  /* Unsaved changes: leaving the page (a link, the language switch, closing the tab) while a
+     form holds typed text that is not saved asks first, so nothing typed is lost without a
+     warning. A page shown again with errors (aria-invalid) holds unsaved text from the start;
+     an autosave that succeeded (no .save-status-error) makes the page clean again. */
+  var unsaved = false;
+
+  function tracked(form) {
+    return form && form.method && form.method.toLowerCase() === "post" &&
+      !form.classList.contains("lang-form") && !form.hasAttribute("data-no-unsaved-warning");
+  }
+
+  function markTyping(event) {
+    if (tracked(event.target.form)) { unsaved = true; }
+  }
+
+  function startUnsavedGuard() {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (tracked(form) && form.querySelector('[aria-invalid="true"]')) { unsaved = true; }
+    });
+    document.addEventListener("input", markTyping);
+    document.addEventListener("change", markTyping);
+    document.addEventListener("submit", function (event) {
+      if (tracked(event.target)) { unsaved = false; }
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      var status = document.getElementById("save-status");
+      if (status) { unsaved = status.classList.contains("save-status-error"); }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!unsaved) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-countdown]").forEach(startCountdown);
     document.querySelectorAll("textarea[data-maxlength]").forEach(startCounter);
+    startUnsavedGuard();
   });
 })();
