@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -122,6 +122,46 @@ class CleanInputMixin:
         return self.cleaned_data if cleaned is None else cleaned
 
 
+def _tighten_integer_bounds(field: forms.IntegerField, model, name: str) -> None:
+    """Show and check a number field's real bounds: the tightest of the model's own
+    validators (e.g. a budget of at most 10 trillion won, a quota of 1 to 1,000) rather than
+    the database's 64-bit range, in the input's ``min``/``max`` and in a message with
+    thousands separators."""
+    try:
+        model_field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - a form field with no model field: nothing to tighten
+        return
+    lows = [v.limit_value for v in model_field.validators
+            if isinstance(v, MinValueValidator) and not callable(v.limit_value)]
+    highs = [v.limit_value for v in model_field.validators
+             if isinstance(v, MaxValueValidator) and not callable(v.limit_value)]
+    low = max([*lows, *([field.min_value] if field.min_value is not None else [])],
+              default=None)
+    high = min([*highs, *([field.max_value] if field.max_value is not None else [])],
+               default=None)
+    field.validators = [v for v in field.validators
+                        if not isinstance(v, MinValueValidator | MaxValueValidator)]
+    field.min_value, field.max_value = low, high
+    if low is not None:
+        field.validators.append(MinValueValidator(low, message=_number_message(
+            "Enter a number of at least %(limit)s.", low)))
+        field.widget.attrs["min"] = low
+    if high is not None:
+        field.validators.append(MaxValueValidator(high, message=_number_message(
+            "Enter a number of at most %(limit)s.", high)))
+        field.widget.attrs["max"] = high
+
+
+def _number_message_now(text: str, limit: int) -> str:
+    return gettext(text) % {"limit": f"{limit:,}" if abs(limit) >= 10_000 else str(limit)}
+
+
+_number_message = lazy(_number_message_now, str)
+# The messages, for makemessages (they are translated when shown).
+_("Enter a number of at least %(limit)s.")
+_("Enter a number of at most %(limit)s.")
+
+
 class BaseForm(CleanInputMixin, forms.Form):
     """A plain form with the input-cleaning layer."""
 
@@ -132,6 +172,12 @@ class BaseModelForm(CleanInputMixin, forms.ModelForm):
     A model rule about a field this form does not show (a partner's track form has no
     funding cap, yet the track's budget rule may name it) is shown at the top of the form;
     Django would raise ``ValueError`` for it, a 500."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField):
+                _tighten_integer_bounds(field, self._meta.model, name)
 
     def _update_errors(self, errors):
         if hasattr(errors, "error_dict"):
