@@ -249,6 +249,38 @@ def test_a_truncated_or_foreign_archive_is_refused(archive, tmp_path):
         backup.verify_archive(extra)
 
 
+def test_a_document_changed_together_with_its_manifest_line_fails_the_restore(
+        archive, target, tmp_path):
+    """The manifest is not signed: an attacker can change a file and its manifest hash
+    together. The hash the attachment row recorded at upload (the one receipts carry) still
+    catches it (the outside tester's finding)."""
+    entry = _manifest(archive)["files"][0]
+    name = "files/" + entry["path"]
+    changed = {}
+
+    def swap(member, data):
+        if member == name:
+            changed["data"] = data.replace(b"%%EOF", b"%%EOX")
+            return changed["data"]
+        if member == "manifest.json":
+            manifest = json.loads(data)
+            for item in manifest["files"]:
+                if item["path"] == entry["path"]:
+                    item["sha256"] = hashlib.sha256(changed["data"]).hexdigest()
+            return json.dumps(manifest).encode()
+        return data
+
+    forged = tmp_path / "forged.tar.gz"
+    with tarfile.open(archive) as old:  # the manifest comes last: the file is seen first
+        assert old.getnames()[-1] == "manifest.json"
+    _rewrite(archive, forged, swap)
+    result = target().restore(forged)
+    assert result.returncode == 1
+    assert f"file {entry['path']}: SHA-256 differs from the one its attachment recorded" in (
+        result.stderr)
+    assert "drop and recreate the database" in result.stderr
+
+
 def test_restored_rows_that_differ_from_the_manifest_fail_the_restore(archive, target,
                                                                        tmp_path):
     """The check after the restore is real: a manifest claiming one more user fails it."""

@@ -175,6 +175,20 @@ def _applied_migrations(cursor, tables: dict[str, int]) -> dict[str, list[str]]:
     return applied
 
 
+def _recorded_hashes(cursor, tables: dict[str, int]) -> dict[str, str]:
+    """MEDIA_ROOT-relative path -> the SHA-256 its attachment row recorded at upload (the hash
+    receipts carry), for the attachments of the database the cursor reads."""
+    from kbridge.applications.models import Attachment
+    from kbridge.applications.services import storage_path
+
+    table = Attachment._meta.db_table
+    if table not in tables:
+        return {}
+    cursor.execute(f"SELECT stored_name, sha256 FROM {_quote(table)}")  # noqa: S608
+    return {storage_path(Attachment(stored_name=name)): digest
+            for name, digest in cursor.fetchall()}
+
+
 def _referenced_files(cursor, tables: dict[str, int]) -> set[str]:
     """MEDIA_ROOT-relative paths that rows of the snapshot refer to (uploaded attachments)."""
     from kbridge.applications.models import Attachment
@@ -512,6 +526,7 @@ def _verify_restored(manifest, connection, engine, media_root, pending) -> Resto
     connection.close()
     with connection.cursor() as cursor:
         counts = _row_counts(cursor, engine)
+        recorded = _recorded_hashes(cursor, counts)
     problems = [f"table {table}: {counts.get(table, 'missing')} rows, manifest {expected}"
                 for table, expected in manifest["tables"].items()
                 if counts.get(table) != expected]
@@ -521,10 +536,20 @@ def _verify_restored(manifest, connection, engine, media_root, pending) -> Resto
         path = media_root / entry["path"]
         if not path.is_file():
             problems.append(f"file {entry['path']}: missing after restore")
-        elif _sha256_file(path) != entry["sha256"]:
-            problems.append(f"file {entry['path']}: SHA-256 differs from the manifest")
+        else:
+            digest = _sha256_file(path)
+            if digest != entry["sha256"]:
+                problems.append(f"file {entry['path']}: SHA-256 differs from the manifest")
+            elif entry["path"] in recorded and digest != recorded[entry["path"]]:
+                # The manifest is not signed: a file and its manifest line can be changed
+                # together, but not the hash the database recorded at upload (and receipts carry).
+                problems.append(f"file {entry['path']}: SHA-256 differs from the one its "
+                                "attachment recorded at upload")
     if problems:
         raise BackupError("The restored data does not match the manifest:\n  "
-                          + "\n  ".join(problems))
+                          + "\n  ".join(problems)
+                          + "\nThe restored database and files were left in place for "
+                          "inspection; drop and recreate the database and empty MEDIA_ROOT "
+                          "before restoring again.")
     return RestoreReport(manifest=manifest, tables=len(counts), rows=sum(counts.values()),
                          files=len(manifest["files"]), pending_migrations=pending)
