@@ -233,3 +233,18 @@ def test_reset_links_use_the_site_url_not_the_host_header(personas, client, sett
     run_tasks()
     assert "https://kbridge.example.kr/accounts/password-reset/" in mail.outbox[-1].body
     assert ":9999" not in mail.outbox[-1].body
+
+
+def test_an_invitation_to_an_existing_account_asks_to_sign_in_first(personas, client):
+    from kbridge.accounts.models import Invitation as Inv
+
+    token, token_hash = Inv.new_token()
+    Inv.objects.create(email=personas.partner_b.email, organisation=personas.partner_a_org,
+                       role=Role.PARTNER, token_hash=token_hash, invited_by=personas.operator,
+                       expires_at=personas.operator.date_joined.replace(year=2100))
+    page = client.get(f"/accounts/invitation/{token}/").content.decode()
+    assert f"/accounts/login/?next=%2Faccounts%2Finvitation%2F{token}%2F" in page
+    assert 'name="password1"' not in page
+    client.force_login(personas.partner_b)
+    client.post(f"/accounts/invitation/{token}/")
+    assert personas.partner_b.memberships.filter(organisation=personas.partner_a_org).exists()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -150,6 +150,11 @@ def accept_invitation(request, token: str):
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     user = request.user if request.user.is_authenticated else None
+    if user is None and services.email_in_use(invitation.email):
+        # The address already has an account: sign in, then come back here to accept.
+        return render(request, "accounts/invitation_accept.html", {
+            "invitation": invitation, "form": None, "sign_in_first": True,
+            "sign_in_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"})
     form = None if user else AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and (user or form.is_valid()):
         try:
