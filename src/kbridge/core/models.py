@@ -154,6 +154,27 @@ class EmailDelivery(TimeStampedModel):
         """The agency whose staff read this delivery's audit rows (tenancy model)."""
         return self.organisation_id
 
+    # ``last_error`` starts with the exception's class name (``core.services.deliver_email``).
+    FAILURE_REASONS = (
+        (("SMTPAuthenticationError",),
+         _("Signing in to the mail server failed: check the server's user name and password.")),
+        (("SMTPRecipientsRefused",), _("The mail server refused the recipient's address.")),
+        (("SMTPSenderRefused", "SMTPDataError"), _("The mail server refused the message.")),
+        (("ConnectionRefusedError", "TimeoutError", "SMTPConnectError",
+          "SMTPServerDisconnected", "OSError", "gaierror", "socket"),
+         _("The mail server could not be reached.")),
+    )
+
+    @property
+    def failure_reason(self) -> str:
+        """The last error as a translated sentence (the raw text stays in ``last_error``)."""
+        if not self.last_error:
+            return ""
+        for prefixes, reason in self.FAILURE_REASONS:
+            if self.last_error.startswith(prefixes):
+                return str(reason)
+        return str(_("Sending failed."))
+
 
 class TaskLease(models.Model):
     """The lease a worker holds on the task it runs, renewed by its heartbeat.

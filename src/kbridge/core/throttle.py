@@ -84,6 +84,10 @@ def refusal_message(scope: str, retry_after: int) -> str:
             "%(minutes)s minute; links already sent still work.",
             "Too many password reset requests for this e-mail address. Try again in "
             "%(minutes)s minutes; links already sent still work.", minutes)
+    elif scope == "search":
+        text = ngettext(
+            "Too many searches in a short time. Try again in %(minutes)s minute.",
+            "Too many searches in a short time. Try again in %(minutes)s minutes.", minutes)
     else:
         text = ngettext(
             "Too many requests of this kind. Nothing was sent or saved; try again in "
