@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
 from kbridge.applications.models import Application, Submission
 from tests.applications.conftest import complete_answers, make_pdf
+
+KST = ZoneInfo("Asia/Seoul")
 
 NOT_FOUND = 404
 
@@ -334,3 +338,30 @@ def test_autosave_rechecks_eligibility_when_a_declaration_changes(draft, questio
         "government_support_detail": "TIPS"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="eligibility"' in declared
     assert 'data-code="duplicate_funding_declared"' in declared
+
+
+def test_extension_names_the_applicant_by_receipt_or_brn_not_a_list(submitted, world, personas,
+                                                                     client_for):
+    """At 10,000 applicants the list page carried a 450 KB <select> of every applicant
+    (issue 10, item 7): the operator types a receipt number or a BRN instead."""
+    from kbridge.applications.models import DeadlineExtension
+
+    client = client_for(personas.operator)
+    page = client.get(f"/manage/calls/{world.call.pk}/applications/").content.decode()
+    assert 'select name="applicant"' not in page
+    url = f"/manage/calls/{world.call.pk}/extensions/"
+    later = (world.call.deadline_at + dt.timedelta(hours=3)).astimezone(KST)
+    form = {"deadline_at": later.strftime("%Y-%m-%dT%H:%M"), "reason": "포털 장애"}
+    receipt = submitted.submissions.get().receipt_number
+    assert client.post(url, {**form, "applicant": receipt.lower()}).status_code == 302
+    brn = submitted.applicant.profile.business_registration_number
+    digits = "".join(c for c in brn if c.isdigit())
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in digits)  # ５５６８６８１５２９
+    assert client.post(url, {**form, "applicant": full_width}).status_code == 302
+    assert list(DeadlineExtension.objects.values_list("applicant", flat=True)) == [
+        personas.startup_a_org.pk] * 2
+    response = client.post(url, {**form, "applicant": "KB2026-999999-01"})
+    assert response.status_code == 200
+    assert "applicant" in response.context["extension_form"].errors
+    assert 'value="KB2026-999999-01"' in response.content.decode()  # kept as typed
+    assert DeadlineExtension.objects.count() == 2
