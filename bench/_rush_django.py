@@ -120,7 +120,7 @@ def _program(now: dt.datetime) -> Call:
         announcement_on=day + dt.timedelta(days=35))
     for spec in demo.PARTNERS:
         org = Organisation.objects.create(kind=Organisation.Kind.PARTNER, name_ko=spec["ko"],
-                                          name_en=spec["en"])
+                                          name_en=spec["en"], agency=operator_org)
         partner = program_services.add_partner(by=operator, program=program, organisation=org,
                                                sub_program_ko=spec["sub_ko"],
                                                sub_program_en=spec["sub_en"])

@@ -61,7 +61,9 @@ class PartnerFactory(factory.django.DjangoModelFactory):
         model = Partner
 
     program = factory.SubFactory(ProgramFactory)
-    organisation = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER)
+    # A partner company's record is managed by the agency running the program (tenancy).
+    organisation = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PARTNER,
+                                      agency=factory.SelfAttribute("..program.operator"))
     sub_program_ko = "협업 프로그램"
     sub_program_en = "Collaboration program"
 
