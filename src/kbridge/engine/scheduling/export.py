@@ -10,6 +10,7 @@ for a naive start or one at ``+09:00``; else the fixed offset of the start (no d
 give the IANA name when the event crosses a clock change). Slots are elapsed time (slot ``s``
 starts ``s * slot_minutes`` real minutes after the start), and days, hence default sessions, are
 the event zone's calendar days: a Paris event is cut at midnight in Paris, not at KST midnight.
+A slot that itself straddles local midnight belongs to no day and becomes a break.
 Korean events keep ``Asia/Seoul`` and behave exactly as before.
 """
 
@@ -100,6 +101,17 @@ class EventClock:
         dates = [self.begin(s).date() for s in range(n_slots)]
         index = {d: i for i, d in enumerate(sorted(set(dates)))}
         return tuple(index[d] for d in dates)
+
+    def midnight_slots(self, n_slots: int) -> frozenset[int]:
+        """Slots that themselves straddle local midnight (e.g. 23:15-00:15 with 60-minute slots).
+
+        No day can hold them, so instances built from a clock treat them as breaks.
+        """
+        return frozenset(
+            s
+            for s in range(n_slots)
+            if self.begin(s).date() != (self.end(s) - timedelta(microseconds=1)).date()
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ A presentations instance::
 
 Only ``id`` fields and the structure are required; the rest has defaults. When ``sessions`` is
 missing and ``start`` (or ``slot_starts``) is given, each calendar day *of the event's time zone*
-is one session, so no meeting spans local midnight. The zone is ``time_zone`` (an IANA name,
+is one session, so no meeting spans local midnight (a slot that itself straddles local midnight
+becomes a break). The zone is ``time_zone`` (an IANA name,
 daylight saving included); without it ``Asia/Seoul`` for a naive or ``+09:00`` start, else the
 start's fixed UTC offset (see :func:`kbridge.engine.scheduling.export.event_zone`). Output times
 are in that zone. Explicit ``sessions`` (and ``breaks``) always win over the derived days.
@@ -74,9 +75,11 @@ def clock_from_json(data: dict[str, Any]) -> EventClock | None:
 def meetings_from_json(data: dict[str, Any]) -> MeetingInstance:
     n_slots = int(data["n_slots"])
     sessions = data.get("sessions")
+    breaks = frozenset(data.get("breaks", []))
     clock = clock_from_json(data)
     if sessions is None and clock is not None:
         sessions = clock.sessions(n_slots)
+        breaks |= clock.midnight_slots(n_slots)
     return MeetingInstance(
         n_slots=n_slots,
         participants=tuple(
@@ -103,7 +106,7 @@ def meetings_from_json(data: dict[str, Any]) -> MeetingInstance:
             for t in data["tables"]
         ),
         sessions=None if sessions is None else tuple(sessions),
-        breaks=frozenset(data.get("breaks", [])),
+        breaks=breaks,
     )
 
 
