@@ -206,7 +206,7 @@ def presentation_agendas(
 
 
 def agendas_csv(agendas: Mapping[str, list[AgendaItem]]) -> str:
-    """All agendas as one CSV (owner, start, end, place, with, title), times in ISO 8601 KST."""
+    """All agendas as one CSV (owner, start, end, place, with, title), ISO 8601 event-zone times."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["owner", "item", "start", "end", "place", "with", "title"])
