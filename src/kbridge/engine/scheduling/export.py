@@ -1,8 +1,17 @@
-"""Personal agendas, CSV and iCalendar files, with times in Korea Standard Time.
+"""Personal agendas, CSV and iCalendar files, with times in the event's own time zone.
 
 The engine counts in slots; people read clock times. An :class:`EventClock` maps slots to
-timezone-aware datetimes (``Asia/Seoul`` by default, through :mod:`zoneinfo`), either as an event
-start plus a fixed slot length or as an explicit start per slot for multi-day events.
+timezone-aware datetimes in the event's zone, either as an event start plus a fixed slot length
+or as an explicit start per slot for multi-day events.
+
+The event's zone (see :func:`event_zone`) is, in this order: an explicit IANA name
+(``"Europe/Paris"``, read through :mod:`zoneinfo`, daylight saving included); else ``Asia/Seoul``
+for a naive start or one at ``+09:00``; else the fixed offset of the start (no daylight saving:
+give the IANA name when the event crosses a clock change). Slots are elapsed time (slot ``s``
+starts ``s * slot_minutes`` real minutes after the start), and days, hence default sessions, are
+the event zone's calendar days: a Paris event is cut at midnight in Paris, not at KST midnight.
+A slot that itself straddles local midnight belongs to no day and becomes a break.
+Korean events keep ``Asia/Seoul`` and behave exactly as before.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -21,36 +30,88 @@ from kbridge.engine.scheduling.model import MeetingInstance, Placement
 from kbridge.engine.scheduling.presentations import PresentationInstance, PresentationSchedule
 
 KST = ZoneInfo("Asia/Seoul")
+_KST_OFFSET = timedelta(hours=9)
+
+
+def event_zone(start: datetime | None = None, time_zone: str | tzinfo | None = None) -> tzinfo:
+    """The zone whose calendar days and clock times an event uses.
+
+    ``time_zone`` (an IANA name such as ``"Europe/Paris"`` or a :class:`tzinfo`) wins. Without
+    it: ``Asia/Seoul`` when ``start`` is missing, naive or at ``+09:00`` (Korean events, the usual
+    case); otherwise the fixed UTC offset of ``start`` (e.g. ``+02:00``), which knows no daylight
+    saving. Raises :class:`ValueError` for an unknown or malformed IANA name.
+    """
+    if isinstance(time_zone, tzinfo):
+        return time_zone
+    if time_zone is not None:
+        name = str(time_zone).strip()
+        try:
+            return ZoneInfo(name)
+        except (ValueError, LookupError, OSError) as error:  # not found, malformed, a folder
+            raise ValueError(f"unknown time zone {name!r} (expected an IANA name)") from error
+    if start is None or start.tzinfo is None:
+        return KST
+    offset = start.utcoffset()
+    if offset is None or offset == _KST_OFFSET:
+        return KST
+    return start.tzinfo if isinstance(start.tzinfo, ZoneInfo) else timezone(offset)
 
 
 @dataclass(frozen=True, slots=True)
 class EventClock:
-    """Slot ``s`` starts at ``start + s * slot_minutes``, or at ``slot_starts[s]`` when given.
+    """Slot ``s`` starts ``s * slot_minutes`` real minutes after ``start``, or at
+    ``slot_starts[s]`` when given; every slot lasts ``slot_minutes``.
 
-    A naive ``start`` is read as KST. Every slot lasts ``slot_minutes``.
+    ``tz`` is the event's zone; ``None`` derives it from ``start`` by :func:`event_zone`
+    (``Asia/Seoul`` for a naive or ``+09:00`` start). Naive datetimes are read in that zone.
+    Arithmetic is done in UTC, so a slot grid across a daylight-saving change keeps its real
+    length (on 2026-10-25 in Paris, 60-minute slots from midnight give 25 slots that day).
     """
 
     start: datetime
     slot_minutes: int
     slot_starts: tuple[datetime, ...] | None = None
-    tz: ZoneInfo = KST
+    tz: tzinfo | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        return self.tz if self.tz is not None else event_zone(self.start)
+
+    def _aware(self, value: datetime) -> datetime:
+        return value.replace(tzinfo=self.zone) if value.tzinfo is None else value
 
     def begin(self, slot: int) -> datetime:
         if self.slot_starts is not None:
-            value = self.slot_starts[slot]
+            value = self._aware(self.slot_starts[slot])
         else:
-            value = self.start + timedelta(minutes=self.slot_minutes * slot)
-        return value.replace(tzinfo=self.tz) if value.tzinfo is None else value.astimezone(self.tz)
+            minutes = timedelta(minutes=self.slot_minutes * slot)
+            value = self._aware(self.start).astimezone(UTC) + minutes
+        return value.astimezone(self.zone)
 
     def end(self, slot: int, length: int = 1) -> datetime:
         """End of a block of ``length`` slots starting at ``slot``."""
-        return self.begin(slot + length - 1) + timedelta(minutes=self.slot_minutes)
+        last = self.begin(slot + length - 1).astimezone(UTC)
+        return (last + timedelta(minutes=self.slot_minutes)).astimezone(self.zone)
 
     def sessions(self, n_slots: int) -> tuple[int, ...]:
-        """One session per calendar day (KST): holes never span the night."""
-        days = sorted({self.begin(s).date() for s in range(n_slots)})
-        index = {d: i for i, d in enumerate(days)}
-        return tuple(index[self.begin(s).date()] for s in range(n_slots))
+        """One session per calendar day of the event's zone: no meeting spans local midnight.
+
+        Session numbers count the days in order (0 for the first day with a slot).
+        """
+        dates = [self.begin(s).date() for s in range(n_slots)]
+        index = {d: i for i, d in enumerate(sorted(set(dates)))}
+        return tuple(index[d] for d in dates)
+
+    def midnight_slots(self, n_slots: int) -> frozenset[int]:
+        """Slots that themselves straddle local midnight (e.g. 23:15-00:15 with 60-minute slots).
+
+        No day can hold them, so instances built from a clock treat them as breaks.
+        """
+        return frozenset(
+            s
+            for s in range(n_slots)
+            if self.begin(s).date() != (self.end(s) - timedelta(microseconds=1)).date()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +206,7 @@ def presentation_agendas(
 
 
 def agendas_csv(agendas: Mapping[str, list[AgendaItem]]) -> str:
-    """All agendas as one CSV (owner, start, end, place, with, title), times in ISO 8601 KST."""
+    """All agendas as one CSV (owner, start, end, place, with, title), ISO 8601 event-zone times."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["owner", "item", "start", "end", "place", "with", "title"])
@@ -172,7 +233,10 @@ def agenda_ics(
     uid_domain: str = "kbridge.local",
     stamp: datetime | None = None,
 ) -> bytes:
-    """One person's agenda as an iCalendar file (RFC 5545) with a VTIMEZONE for Asia/Seoul.
+    """One person's agenda as an iCalendar file (RFC 5545) in the items' time zone.
+
+    Items in an IANA zone (``Asia/Seoul``, ``Europe/Paris``) get that VTIMEZONE; items in a bare
+    UTC offset, which has no VTIMEZONE, are written in UTC so every calendar reads them right.
 
     UIDs are ``<item>-<owner>@<uid_domain>`` so re-exports update events instead of duplicating
     them. ``stamp`` (DTSTAMP) defaults to now in UTC; pass one for reproducible files.
@@ -187,10 +251,15 @@ def agenda_ics(
         event = Event()
         event.add("uid", f"{a.item_id}-{a.owner}@{uid_domain}")
         event.add("dtstamp", stamp)
-        event.add("dtstart", a.start)
-        event.add("dtend", a.end)
+        event.add("dtstart", _ics_time(a.start))
+        event.add("dtend", _ics_time(a.end))
         event.add("summary", a.title)
         event.add("location", a.place)
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _ics_time(value: datetime) -> datetime:
+    """``value`` itself when its zone has an IANA name, else the same instant in UTC."""
+    return value if isinstance(value.tzinfo, ZoneInfo) else value.astimezone(UTC)

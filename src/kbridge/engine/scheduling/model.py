@@ -88,6 +88,10 @@ class MeetingInstance:
     ``sessions`` gives the session (day or half-day) of each slot; a meeting never spans two
     sessions and holes are only counted inside a session, so the lunch break is not a hole.
     ``None`` means the whole event is one session. ``breaks`` are slots in which nobody meets.
+    Both rules hold for locked meetings too: a lock across a session boundary or over a break is
+    an input error (:meth:`validate`), never placed. When the instance comes with clock times,
+    sessions default to the calendar days of the event's own time zone
+    (:func:`kbridge.engine.scheduling.export.event_zone`), not to Korean days.
 
     Look-ups are cached on the (frozen) instance because the solver, the greedy baseline and the
     explainer all ask them thousands of times; treat the returned dicts as read-only.
@@ -180,9 +184,10 @@ class MeetingInstance:
     def validate(self) -> list[str]:
         """Raise :class:`SchedulingError` on contradictions; return soft warnings.
 
-        Hard errors: unknown ids, duplicate ids, bad lengths, locks outside the event, two locked
-        meetings sharing a person or a table at the same time, a locked table the meeting may not
-        use. Warnings: a locked meeting outside someone's availability.
+        Hard errors: unknown ids, duplicate ids, bad lengths, locks outside the event, locks that
+        span two sessions (days) or cover a break, two locked meetings sharing a person or a table
+        at the same time, a locked table the meeting may not use. Warnings: a locked meeting
+        outside someone's availability.
         """
         errors: list[str] = []
         warnings: list[str] = []
@@ -230,6 +235,18 @@ class MeetingInstance:
             span = range(m.locked_slot, m.locked_slot + m.length)
             if m.locked_slot < 0 or span.stop > self.n_slots:
                 errors.append(f"locked meeting {m.id!r} does not fit in the event")
+                continue
+            crossed = sorted({self.session_of(s) for s in span})
+            if len(crossed) > 1:
+                errors.append(
+                    f"locked meeting {m.id!r} (slots {span.start}-{span.stop - 1}) spans "
+                    f"sessions {crossed[0]} and {crossed[-1]}: a meeting must stay in one day or "
+                    "session"
+                )
+                continue
+            in_break = [s for s in span if s in self.breaks]
+            if in_break:
+                errors.append(f"locked meeting {m.id!r} covers break slot {in_break[0]}")
                 continue
             for s in span:
                 for p in m.participants:

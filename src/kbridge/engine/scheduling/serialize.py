@@ -2,7 +2,7 @@
 
 A meetings instance::
 
-    {"n_slots": 16, "start": "2025-06-10T09:00", "slot_minutes": 20,
+    {"n_slots": 16, "start": "2025-06-10T09:00", "slot_minutes": 20, "time_zone": "Asia/Seoul",
      "sessions": [0, 0, ..., 1], "breaks": [8],
      "participants": [{"id": "acme", "name": "ACME", "available": [0, 1, 2]}],
      "tables": [{"id": "t1", "name": "Table 1", "reserved_for": ["acme"]}],
@@ -18,7 +18,12 @@ A presentations instance::
      "pitches": [{"id": "s1@p1", "startup": "s1", "panel": "p1", "length": 2}]}
 
 Only ``id`` fields and the structure are required; the rest has defaults. When ``sessions`` is
-missing and ``start`` is given, each calendar day is one session.
+missing and ``start`` (or ``slot_starts``) is given, each calendar day *of the event's time zone*
+is one session, so no meeting spans local midnight (a slot that itself straddles local midnight
+becomes a break). The zone is ``time_zone`` (an IANA name,
+daylight saving included); without it ``Asia/Seoul`` for a naive or ``+09:00`` start, else the
+start's fixed UTC offset (see :func:`kbridge.engine.scheduling.export.event_zone`). Output times
+are in that zone. Explicit ``sessions`` (and ``breaks``) always win over the derived days.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kbridge.engine.scheduling.export import EventClock
+from kbridge.engine.scheduling.export import EventClock, event_zone
 from kbridge.engine.scheduling.model import (
     Meeting,
     MeetingInstance,
@@ -34,6 +39,7 @@ from kbridge.engine.scheduling.model import (
     Participant,
     Placement,
     Priority,
+    SchedulingError,
     Table,
 )
 from kbridge.engine.scheduling.presentations import (
@@ -47,20 +53,33 @@ from kbridge.engine.scheduling.presentations import (
 
 
 def clock_from_json(data: dict[str, Any]) -> EventClock | None:
+    """The event's clock from ``start``/``slot_starts``, ``slot_minutes`` and ``time_zone``.
+
+    ``None`` when the instance has no times. Raises :class:`SchedulingError` for an unknown
+    ``time_zone``.
+    """
     if "slot_starts" in data:
         starts = tuple(datetime.fromisoformat(s) for s in data["slot_starts"])
-        return EventClock(starts[0], int(data.get("slot_minutes", 30)), starts)
-    if "start" not in data:
+        start = starts[0]
+    elif "start" in data:
+        starts, start = None, datetime.fromisoformat(data["start"])
+    else:
         return None
-    return EventClock(datetime.fromisoformat(data["start"]), int(data.get("slot_minutes", 30)))
+    try:
+        zone = event_zone(start, data.get("time_zone"))
+    except ValueError as error:
+        raise SchedulingError(str(error)) from error
+    return EventClock(start, int(data.get("slot_minutes", 30)), starts, zone)
 
 
 def meetings_from_json(data: dict[str, Any]) -> MeetingInstance:
     n_slots = int(data["n_slots"])
     sessions = data.get("sessions")
+    breaks = frozenset(data.get("breaks", []))
     clock = clock_from_json(data)
     if sessions is None and clock is not None:
         sessions = clock.sessions(n_slots)
+        breaks |= clock.midnight_slots(n_slots)
     return MeetingInstance(
         n_slots=n_slots,
         participants=tuple(
@@ -87,7 +106,7 @@ def meetings_from_json(data: dict[str, Any]) -> MeetingInstance:
             for t in data["tables"]
         ),
         sessions=None if sessions is None else tuple(sessions),
-        breaks=frozenset(data.get("breaks", [])),
+        breaks=breaks,
     )
 
 
@@ -139,6 +158,7 @@ def schedule_to_json(
     schedule: MeetingSchedule, instance: MeetingInstance, clock: EventClock | None = None
 ) -> dict[str, Any]:
     result: dict[str, Any] = {
+        **({} if clock is None else {"time_zone": str(clock.zone)}),
         "placed": len(schedule.placements),
         "placed_weight": schedule.placed_weight,
         "weight_bound": schedule.weight_bound,
