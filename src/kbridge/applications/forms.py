@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
-from kbridge.applications.eligibility import valid_brn
+from kbridge.applications.eligibility import brn_digits, canonical_brn, valid_brn
 from kbridge.applications.models import Application, DeadlineExtension, Question, StartupProfile
 from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField
 from kbridge.programs.forms import DateInput, DateTimeLocalInput
@@ -45,13 +45,13 @@ class ProfileForm(BaseModelForm):
 
     def clean_business_registration_number(self):
         number = self.cleaned_data["business_registration_number"].strip()
-        digits = "".join(ch for ch in number if ch.isdigit())
         if not number:
             return ""
-        if not valid_brn(digits):
+        digits = brn_digits(number)
+        if not (digits.isascii() and valid_brn(digits)):
             raise forms.ValidationError(
                 _("This is not a valid business registration number. Check the 10 digits."))
-        return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
+        return canonical_brn(digits)
 
     def clean(self):
         cleaned = super().clean()
@@ -63,6 +63,11 @@ class ProfileForm(BaseModelForm):
             if not cleaned.get("founded_on") and "founded_on" not in self.errors:
                 self.add_error("founded_on", _("Enter the founding date."))
         return cleaned
+
+
+def question_label(question: Question) -> str:
+    """The question's label in the active language (the other language if it has none)."""
+    return _label(question, "label")
 
 
 def _label(question: Question, field: str) -> str:
