@@ -115,3 +115,34 @@ def test_company_names_refuse_line_breaks_in_the_profile_form(personas):
                        organisation=personas.startup_a_org)
     assert not form.is_valid()
     assert "name_ko" in form.errors and "name_en" in form.errors
+
+
+def test_an_invitation_from_a_company_stored_with_a_line_break_still_sends(personas):
+    """A row from before the rule (or a raw update): the subject is made one line in the
+    outbox, so the mail worker can build the message."""
+    from kbridge.core.mail import deserialize_message
+
+    org = personas.startup_a_org
+    type(org).objects.filter(pk=org.pk).update(name_ko="뉴로\r\n칩스", name_en="Neuro\nChips")
+    org.refresh_from_db()
+    invitation = account_services.invite_startup_member(
+        organisation=org, email="new@example.com", by=personas.startup_a)
+    delivery = EmailDelivery.objects.get(idempotency_key=f"invitation:{invitation.pk}")
+    assert "\n" not in delivery.payload["subject"] and "\r" not in delivery.payload["subject"]
+    assert "뉴로 칩스" in delivery.payload["subject"]
+    deserialize_message(delivery.payload).message()
+
+
+def test_names_refuse_line_breaks_at_the_model_too(personas):
+    """The admin and every service's full_clean use the model's validators."""
+    from django.core.exceptions import ValidationError
+
+    org = personas.startup_a_org
+    org.name_en = "Neuro\nChips"
+    with pytest.raises(ValidationError) as exc:
+        org.full_clean()
+    assert "name_en" in exc.value.message_dict
+    personas.startup_a.full_name = "김\r\n철수"
+    with pytest.raises(ValidationError) as exc:
+        personas.startup_a.full_clean()
+    assert "full_name" in exc.value.message_dict

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from kbridge.accounts.models import Membership, Organisation, User
 from kbridge.applications import selectors
 from kbridge.applications.eligibility import canonical_brn
+from kbridge.applications.forms import question_label
 from kbridge.applications.models import (
     Application,
     Attachment,
@@ -204,8 +205,8 @@ def _clean_answer(question: Question, raw: Any) -> Any:
     text = clean_text(str(raw))
     limit = MAX_TEXT if question.kind == Question.Kind.TEXT else MAX_LINE_CHARS
     if count_chars(text) > limit:
-        raise ValidationError({f"q_{question.pk}": _too_long(question.label_ko, len(text),
-                                                            limit)})
+        raise ValidationError({f"q_{question.pk}": _too_long(
+            question_label(question), count_chars(text), limit)})
     if question.kind == Question.Kind.NUMBER:
         stripped = text.replace(",", "").strip()
         if len(stripped.lstrip("+-")) <= _MAX_NUMBER_DIGITS:
