@@ -134,7 +134,7 @@ def test_an_invitation_from_a_company_stored_with_a_line_break_still_sends(perso
 
 
 def test_names_refuse_line_breaks_at_the_model_too(personas):
-    """The admin and every service's full_clean use the model's validators."""
+    """Every service's full_clean uses the model's validators, not only the forms."""
     from django.core.exceptions import ValidationError
 
     org = personas.startup_a_org

@@ -63,14 +63,11 @@ def searchable(complete_draft, personas):
 @pytest.mark.parametrize("typed", [
     "5568681529", "556-86-81529", "５５６-８６-８１５２９", "５５６８６８１５２９", "556 86 81529",
     "8681529", "neurochips", "NEUROCHIPS LABS", "ｎｅｕｒｏｃｈｉｐｓ", "ＮｅｕｒｏＣｈｉｐｓ", "뉴로칩스", "뉴로",
-    "  뉴로\t칩스 ",
 ])
 def test_the_operator_search_finds_typed_variants(typed, searchable, personas, client_for):
     client = client_for(personas.operator)
     url = f"/manage/calls/{searchable.call_id}/applications/"
     html = client.get(url, {"q": typed}).content.decode()
-    if typed.strip() == "뉴로\t칩스":
-        return  # a tab inside a name is not in the name; only checks nothing fails
     assert f'href="/manage/applications/{searchable.pk}/"' in html, (typed, connection.vendor)
 
 

@@ -86,7 +86,7 @@ class Organisation(TimeStampedModel):
         PUBLIC = "public", _("Public body")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
-    # Single-line everywhere (forms, admin, services' full_clean): names go into mail
+    # Single-line everywhere (forms and services' full_clean): names go into mail
     # subjects, where a line break would break the header.
     name_ko = models.CharField(_("name (Korean)"), max_length=200,
                                validators=[validate_single_line])
