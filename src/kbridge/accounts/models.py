@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.core.models import TimeStampedModel
+from kbridge.core.text import validate_single_line
 
 
 class UserManager(BaseUserManager):
@@ -33,7 +34,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Logs in with an e-mail address; what they may do comes from memberships."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=120)
+    full_name = models.CharField(_("full name"), max_length=120,
+                                 validators=[validate_single_line])
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=[("ko", "한국어"), ("en", "English")],
         default="ko",
@@ -84,8 +86,12 @@ class Organisation(TimeStampedModel):
         PUBLIC = "public", _("Public body")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
-    name_ko = models.CharField(_("name (Korean)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    # Single-line everywhere (forms and services' full_clean): names go into mail
+    # subjects, where a line break would break the header.
+    name_ko = models.CharField(_("name (Korean)"), max_length=200,
+                               validators=[validate_single_line])
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True,
+                               validators=[validate_single_line])
     affiliation_type = models.CharField(
         _("affiliation type"), max_length=20, choices=AffiliationType.choices, blank=True
     )

@@ -8,6 +8,7 @@ stable code (for filters and exports) and a translated sentence that says what t
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -49,6 +50,23 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def brn_digits(number: str) -> str:
+    """The digits of a business registration number as typed: NFKC first (full-width
+    ``５５６-８６-８１５２９`` becomes ASCII), then python-stdnum's ``compact`` (drops
+    hyphens and spaces). ``""`` for empty input."""
+    return brn.compact(unicodedata.normalize("NFKC", number or "").strip())
+
+
+def canonical_brn(number: str) -> str:
+    """The stored form ``###-##-#####`` (python-stdnum's ``format``) of a valid number;
+    any other input comes back NFKC-normalised and trimmed (forms refuse it before it is
+    stored; the data migration leaves such rows readable)."""
+    digits = brn_digits(number)
+    if len(digits) == 10 and digits.isascii() and digits.isdigit():
+        return brn.format(digits)
+    return unicodedata.normalize("NFKC", number or "").strip()
 
 
 def valid_brn(number: str) -> bool:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 
 from django import forms
@@ -10,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
-from kbridge.applications.eligibility import valid_brn
+from kbridge.applications.eligibility import brn_digits, canonical_brn, valid_brn
 from kbridge.applications.models import (
     Application,
     DeadlineExtension,
@@ -54,13 +52,13 @@ class ProfileForm(BaseModelForm):
 
     def clean_business_registration_number(self):
         number = self.cleaned_data["business_registration_number"].strip()
-        digits = "".join(ch for ch in number if ch.isdigit())
         if not number:
             return ""
-        if not valid_brn(digits):
+        digits = brn_digits(number)
+        if not (digits.isascii() and valid_brn(digits)):
             raise forms.ValidationError(
                 _("This is not a valid business registration number. Check the 10 digits."))
-        return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
+        return canonical_brn(digits)
 
     def clean(self):
         cleaned = super().clean()
@@ -72,6 +70,11 @@ class ProfileForm(BaseModelForm):
             if not cleaned.get("founded_on") and "founded_on" not in self.errors:
                 self.add_error("founded_on", _("Enter the founding date."))
         return cleaned
+
+
+def question_label(question: Question) -> str:
+    """The question's label in the active language (the other language if it has none)."""
+    return _label(question, "label")
 
 
 def _label(question: Question, field: str) -> str:
@@ -202,12 +205,10 @@ class ApplicantLookupField(forms.CharField):
                       .select_related("application__applicant").first())
         if submission is not None:
             return submission.application.applicant
-        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", text))
-        if len(digits) == 10:
-            spellings = [digits, f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"]
+        if len(brn_digits(text)) == 10:  # stored in the canonical ###-##-##### form
             applicant = Organisation.objects.filter(
                 applications__call=self.call,
-                profile__business_registration_number__in=spellings).distinct().first()
+                profile__business_registration_number=canonical_brn(text)).distinct().first()
             if applicant is not None:
                 return applicant
         raise ValidationError(_("No applicant of this call has this receipt number or business "

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from kbridge.accounts.models import Membership, Organisation
@@ -134,3 +135,25 @@ def findings_for(applications: list[Application]) -> dict[int, list[eligibility.
             application, profile=profiles.get(application.applicant_id), deadline=deadline,
             selections=selections)
     return result
+
+
+def search_applications(applications: QuerySet[Application], q: str) -> QuerySet[Application]:
+    """``applications`` narrowed to those matching the search text ``q``.
+
+    ``q`` is what :func:`kbridge.core.text.clean_query` returns (NFKC: full-width letters and
+    digits are ASCII already). Matches, case-insensitively, the company name in Korean or
+    English, the receipt number, and the business registration number by its digits alone:
+    ``5568681529``, ``556-86-81529`` and ``５５６-８６-８１５２９`` all find ``556-86-81529``.
+    Empty ``q``: ``applications`` unchanged.
+    """
+    if not q:
+        return applications
+    match = (Q(applicant__name_ko__icontains=q) | Q(applicant__name_en__icontains=q)
+             | Q(applicant__profile__business_registration_number__icontains=q)
+             | Q(submissions__receipt_number__icontains=q))
+    digits = "".join(q.replace("-", " ").split())
+    if digits.isascii() and digits.isdigit() and len(digits) >= 3:
+        applications = applications.annotate(_brn_digits=Replace(
+            "applicant__profile__business_registration_number", Value("-"), Value("")))
+        match |= Q(_brn_digits__contains=digits)
+    return applications.filter(match).distinct()

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 
 from kbridge.accounts.models import Membership, Organisation, User
 from kbridge.applications import selectors
+from kbridge.applications.eligibility import canonical_brn
+from kbridge.applications.forms import question_label
 from kbridge.applications.models import (
     Application,
     Attachment,
@@ -41,7 +43,7 @@ from kbridge.applications.models import (
 from kbridge.applications.tasks import purge_replaced_file
 from kbridge.core import audit
 from kbridge.core.mail import queue_email
-from kbridge.core.text import MAX_LINE_CHARS, MAX_TEXT_CHARS, clean_text
+from kbridge.core.text import MAX_LINE_CHARS, MAX_TEXT_CHARS, clean_text, count_chars
 from kbridge.core.validators import MAX_AMOUNT_KRW
 from kbridge.programs.models import Call, Track
 
@@ -105,6 +107,9 @@ def save_profile(*, organisation: Organisation, by: User, **fields) -> StartupPr
         setattr(profile, name, value)
     if profile.is_pre_founder:
         profile.business_registration_number = ""
+    else:
+        profile.business_registration_number = canonical_brn(
+            profile.business_registration_number)
     profile.full_clean()
     profile.save()
     after = {**audit.snapshot(organisation, ORGANISATION_PROFILE_FIELDS),
@@ -199,9 +204,9 @@ def _clean_answer(question: Question, raw: Any) -> Any:
         return None
     text = clean_text(str(raw))
     limit = MAX_TEXT if question.kind == Question.Kind.TEXT else MAX_LINE_CHARS
-    if len(text) > limit:
-        raise ValidationError({f"q_{question.pk}": _too_long(question.label_ko, len(text),
-                                                            limit)})
+    if count_chars(text) > limit:
+        raise ValidationError({f"q_{question.pk}": _too_long(
+            question_label(question), count_chars(text), limit)})
     if question.kind == Question.Kind.NUMBER:
         stripped = text.replace(",", "").strip()
         if len(stripped.lstrip("+-")) <= _MAX_NUMBER_DIGITS:
@@ -396,10 +401,13 @@ def validate_for_submission(application: Application) -> dict[str, list[str]]:
             if q.required:
                 errors.setdefault(name, []).append(_("This answer is required."))
             continue
-        if q.kind == Question.Kind.TEXT and q.max_length and len(str(value)) > q.max_length:
+        # Counted as people count (core.text.count_chars): a CR LF stored by an older
+        # path or an import counts once, like the live counter on the page.
+        length = count_chars(value)
+        if q.kind == Question.Kind.TEXT and q.max_length and length > q.max_length:
             errors.setdefault(name, []).append(
                 _("Shorten this answer to %(max)s characters (it has %(n)s).")
-                % {"max": q.max_length, "n": len(str(value))})
+                % {"max": f"{q.max_length:,}", "n": f"{length:,}"})
         if q.kind == Question.Kind.NUMBER:
             if not isinstance(value, int):
                 errors.setdefault(name, []).append(_("Enter a whole number."))

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.applications import selectors, services
-from kbridge.applications.forms import DraftForm, ExtensionForm, ProfileForm
+from kbridge.applications.forms import DraftForm, ExtensionForm, ProfileForm, question_label
 from kbridge.applications.models import Application, Attachment, Question, Submission
 from kbridge.applications.uploads import (
     UploadRejected,
@@ -141,6 +141,27 @@ def _application_for(request, pk: int, perm: str = "applications.view_applicatio
         pk=pk)
 
 
+def _error_summary(errors: dict[str, list[str]], questions) -> list[dict[str, str]]:
+    """The submission errors as the summary shows them: one entry per message with the
+    question's label in the page's language, the message, and the anchor of the field
+    (``id_q_<pk>``, or the upload card ``slot-<pk>``, or the eligibility section)."""
+    by_name = {f"q_{q.pk}": q for q in questions}
+    entries = []
+    for name, messages_ in errors.items():
+        question = by_name.get(name)
+        if question is not None:
+            label = question_label(question)
+            anchor = (f"slot-{question.pk}" if question.kind == Question.Kind.FILE
+                      else f"id_{name}")
+        elif name == "eligibility":
+            label, anchor = _("Eligibility"), "eligibility"
+        else:
+            label, anchor = "", f"id_{name}"
+        entries.extend({"label": label, "message": str(m), "anchor": anchor}
+                       for m in messages_)
+    return entries
+
+
 def _edit_context(request, application, form=None, errors=None, conflict=False):
     questions = selectors.questions_of(application.call)
     if form is None:
@@ -151,7 +172,8 @@ def _edit_context(request, application, form=None, errors=None, conflict=False):
     return {
         "application": application, "form": form, "file_slots": file_slots,
         "findings": selectors.eligibility_findings(application),
-        "submission_errors": errors or {}, "deadline": deadline, "now": timezone.now(),
+        "submission_errors": _error_summary(errors or {}, questions),
+        "deadline": deadline, "now": timezone.now(),
         "is_open": timezone.now() < deadline, "conflict": conflict,
         "latest_submission": application.submissions.order_by("-number").first(),
         "may_submit": request.user.has_perm("applications.submit_application", application),
@@ -365,11 +387,7 @@ def _filtered(request, call):
     q = clean_query(request.GET.get("q"))
     status = clean_query(request.GET.get("status"))
     track = clean_query(request.GET.get("track"))
-    if q:
-        applications = applications.filter(
-            Q(applicant__name_ko__icontains=q) | Q(applicant__name_en__icontains=q)
-            | Q(applicant__profile__business_registration_number__icontains=q)
-            | Q(submissions__receipt_number__icontains=q)).distinct()
+    applications = selectors.search_applications(applications, q)
     if status in Application.Status.values:
         applications = applications.filter(status=status)
     if track.isascii() and track.isdigit() and len(track) <= 18:

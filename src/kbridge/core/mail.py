@@ -27,9 +27,13 @@ from django_tasks_db.backend import DatabaseBackend
 
 from kbridge.accounts.models import Organisation
 from kbridge.core.models import EmailDelivery
+from kbridge.core.text import header_line
 
 
 def serialize_message(message: EmailMessage) -> dict[str, Any]:
+    """The message as JSON for the outbox. Every header value built from people's input
+    (the subject, extra headers) passes :func:`kbridge.core.text.header_line` here, the one
+    path into the outbox: a line break can never reach the mail worker as a broken header."""
     attachments = []
     for attachment in message.attachments:
         filename, content, mimetype = attachment
@@ -37,14 +41,15 @@ def serialize_message(message: EmailMessage) -> dict[str, Any]:
             content = content.encode()
         attachments.append([filename, base64.b64encode(content).decode(), mimetype])
     return {
-        "subject": str(message.subject),
+        "subject": header_line(str(message.subject)),
         "body": str(message.body),
         "from_email": message.from_email,
         "to": list(message.to),
         "cc": list(message.cc),
         "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
-        "headers": dict(message.extra_headers),
+        "headers": {header_line(str(k)): header_line(str(v))
+                    for k, v in message.extra_headers.items()},
         "alternatives": [
             [str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])
         ],

@@ -38,6 +38,9 @@ __all__ = [
     "clean_json",
     "clean_query",
     "clean_text",
+    "count_chars",
+    "header_line",
+    "normalize_query",
     "validate_single_line",
 ]
 
@@ -77,11 +80,35 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+def count_chars(value: Any) -> int:
+    """Characters as people count them: the length of ``value`` after :func:`clean_text`
+    (a CR LF line break counts once, decomposed Hangul counts as composed). Every limit is
+    checked with this, never with ``len`` of raw input."""
+    return len(clean_text(str(value))) if value else 0
+
+
+def header_line(value: str) -> str:
+    """``value`` made safe for one mail header: line breaks and other control characters
+    (TAB too) become spaces, runs of spaces collapse, ends are trimmed."""
+    text = _SURROGATES.sub("\ufffd", value or "")
+    text = re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text)
+    return " ".join(text.split())
+
+
+def normalize_query(value: str) -> str:
+    """What a person typed in a search box, as the database should compare it: NFKC
+    (full-width ``ＡＢＣ１２３`` becomes ``ABC123``, half-width katakana and compatibility
+    Hangul jamo are unified), then cleaned like every input. Case is left to the
+    database's case-insensitive look-up (``icontains``)."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
 def clean_query(value: str | None, *, max_chars: int = MAX_QUERY_CHARS) -> str:
-    """A search parameter from the query string: cleaned, line breaks and tabs as spaces,
-    runs of spaces collapsed, at most ``max_chars`` characters (a search, not stored input,
-    so the rest is ignored rather than refused)."""
-    text = clean_text(value or "")
+    """A search parameter from the query string: cleaned, Unicode-normalised for search
+    (:func:`normalize_query`, NFKC), line breaks and tabs as spaces, runs of spaces
+    collapsed, at most ``max_chars`` characters (a search, not stored input, so the rest is
+    ignored rather than refused). Every search box reads its parameter through this."""
+    text = clean_text(normalize_query(value or ""))
     return " ".join(text.split())[:max_chars]
 
 

@@ -34,7 +34,8 @@
 
   /* Live character counter under every text area that has a limit (data-maxlength): the
      limit is shown before it bites, and nothing is cut (no maxlength attribute, which makes
-     browsers drop pasted text silently). Counts code points, as the server does. */
+     browsers drop pasted text silently). Counts as the server does (core/text.py count_chars):
+     code points after NFC, a line break once (CR LF, CR, NEL, U+2028/9 are one LF). */
   function startCounter(area) {
     var limit = parseInt(area.dataset.maxlength, 10);
     if (!limit) { return; }
@@ -44,7 +45,8 @@
     if (area.id) { counter.id = area.id + "_count"; }
     area.insertAdjacentElement("afterend", counter);
     function update() {
-      var used = Array.from(area.value).length;
+      var text = area.value.replace(/\r\n|[\r\u0085\u2028\u2029]/g, "\n").normalize("NFC");
+      var used = Array.from(text).length;
       counter.textContent = used.toLocaleString() + " / " + limit.toLocaleString();
       counter.classList.toggle("char-count-over", used > limit);
     }
