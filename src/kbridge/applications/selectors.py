@@ -121,7 +121,8 @@ def findings_for(applications: list[Application]) -> dict[int, list[eligibility.
     selected: dict[int, list[Application]] = {}
     for other in Application.objects.filter(
             applicant_id__in={a.applicant_id for a in applications},
-            status=Application.Status.SELECTED).select_related("program", "track"):
+            status=Application.Status.SELECTED).select_related("program", "track").only(
+                "applicant", "program__name_ko", "track__name_ko"):
         selected.setdefault(other.applicant_id, []).append(other)
     profiles = {p.organisation_id: p for p in StartupProfile.objects.filter(
         organisation_id__in={a.applicant_id for a in applications})}
