@@ -164,6 +164,8 @@ def test_operator_list_search_and_exports(complete_draft, personas, client_for):
     sheet = book.active
     assert sheet.cell(row=2, column=6).value == "뉴로칩스"
     assert sheet.cell(row=2, column=2).value == receipt
+    searched = client.get(url, {"q": "뉴로", "status": "submitted", "export": "csv"})
+    assert [row[0] for row in _csv_rows_from(searched.getvalue())] == ["id", str(complete_draft.pk)]
 
 
 def test_operator_list_has_constant_queries(world, personas, client_for, questions):
