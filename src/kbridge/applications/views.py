@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,7 +22,7 @@ from kbridge.applications.uploads import (
     check_pdf,
     count_files_or_reject,
 )
-from kbridge.core import throttle
+from kbridge.core import exports, throttle
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.core.text import clean_query
@@ -430,46 +427,26 @@ EXPORT_HEADER = ["id", "receipt", "status", "partner", "track", "company_ko", "c
 
 
 def _export_rows(applications):
-    applications = list(applications.prefetch_related("submissions", "applicant__profile"))
-    all_findings = selectors.findings_for(applications)
-    for a in applications:
-        latest = max(a.submissions.all(), key=lambda s: s.number, default=None)
+    """The header, then one row per application, read lazily (see
+    ``selectors.applications_for_export``); times in Korea Standard Time, without offset."""
+    yield EXPORT_HEADER
+    for a, findings in selectors.applications_for_export(applications):
         profile = getattr(a.applicant, "profile", None)
-        findings = all_findings[a.pk]
-        yield [a.pk, latest.receipt_number if latest else "", a.status,
+        yield [a.pk, a.latest_receipt or "", a.status,
                a.track.partner.organisation.name_en, a.track.name_ko, a.applicant.name_ko,
                a.applicant.name_en, profile.business_registration_number if profile else "",
-               profile.founded_on.isoformat() if profile and profile.founded_on else "",
-               timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
-               if a.submitted_at else "",
+               profile.founded_on if profile else None,
+               timezone.localtime(a.submitted_at).replace(tzinfo=None, microsecond=0)
+               if a.submitted_at else None,
                "; ".join(f.code for f in findings)]
 
 
 def _export(call, applications, kind):
     filename = f"applications-call-{call.pk}"
     if kind == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(_export_rows(applications))
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("applications")
-    sheet.append(EXPORT_HEADER)
-    for row in _export_rows(applications):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+        return exports.csv_response(_export_rows(applications), filename=f"{filename}.csv")
+    return exports.xlsx_response(_export_rows(applications), filename=f"{filename}.xlsx",
+                                 sheet_title="applications")
 
 
 @require_safe

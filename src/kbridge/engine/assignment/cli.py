@@ -10,7 +10,8 @@ Inputs (no header needed; a header row is skipped when its score/limit is not a 
   --evaluators FILE       header row: reviewer[,market_expert][,woman][,affiliation][,min][,max]
   --panels FILE           paper,panel                    (switches to panel mode)
 Outputs:
-  --out-csv FILE          paper,reviewer,score for every assigned pair
+  --out-csv FILE          paper,reviewer,score for every assigned pair, for spreadsheets
+                          (UTF-8 with BOM, ids quoted and formula-like ones prefixed with ')
   --out-json FILE         report, per-pair explanations, application scores (or diagnoses)
   --openreview-json FILE  openreview-matcher's assignments.json shape
 Exit status: 0 assigned, 2 no assignment exists (diagnoses on stderr), 1 bad input.
@@ -26,6 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from kbridge.engine.tabular import write_csv
 
 from .diagnosis import AssignmentInfeasible
 from .problem import AssignmentProblem, CompositionRules
@@ -167,10 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     explained = result.explanations()
     if args.out_csv:
-        with open(args.out_csv, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            for x in explained:
-                writer.writerow([x.application, x.evaluator, repr(x.affinity)])
+        write_csv(args.out_csv, ([x.application, x.evaluator, x.affinity] for x in explained))
     if args.out_json:
         Path(args.out_json).write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
     if args.openreview_json:

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             if clock is not None and (args.csv or args.ics_dir):
                 agendas = meeting_agendas(instance, schedule.placements, clock)
                 if args.csv:
-                    args.csv.write_text(agendas_csv(agendas), encoding="utf-8")
+                    args.csv.write_text(agendas_csv(agendas), encoding="utf-8", newline="")
                 if args.ics_dir:
                     _write_ics(args.ics_dir, agendas, clock, "Meetings")
             return 0
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         if clock is not None and (args.csv or args.ics_dir):
             agendas = presentation_agendas(instance, result, clock)
             if args.csv:
-                args.csv.write_text(agendas_csv(agendas), encoding="utf-8")
+                args.csv.write_text(agendas_csv(agendas), encoding="utf-8", newline="")
             if args.ics_dir:
                 _write_ics(args.ics_dir, agendas, clock, "Presentations")
         return 0

@@ -16,16 +16,15 @@ Korean events keep ``Asia/Seoul`` and behave exactly as before.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from kbridge.engine import tabular
 from kbridge.engine.scheduling.model import MeetingInstance, Placement
 from kbridge.engine.scheduling.presentations import PresentationInstance, PresentationSchedule
 
@@ -205,25 +204,23 @@ def presentation_agendas(
     return dict(result)
 
 
-def agendas_csv(agendas: Mapping[str, list[AgendaItem]]) -> str:
-    """All agendas as one CSV (owner, start, end, place, with, title), ISO 8601 event-zone times."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["owner", "item", "start", "end", "place", "with", "title"])
+AGENDA_HEADER = ("owner", "item", "start", "end", "place", "with", "title")
+
+
+def agenda_rows(agendas: Mapping[str, list[AgendaItem]]) -> Iterator[tuple[str, ...]]:
+    """The header, then one row per person and item (owners sorted), times in ISO 8601 in
+    the event's own zone."""
+    yield AGENDA_HEADER
     for owner in sorted(agendas):
         for a in agendas[owner]:
-            writer.writerow(
-                [
-                    owner,
-                    a.item_id,
-                    a.start.isoformat(),
-                    a.end.isoformat(),
-                    a.place,
-                    "; ".join(a.with_names),
-                    a.title,
-                ]
-            )
-    return out.getvalue()
+            yield (owner, a.item_id, a.start.isoformat(), a.end.isoformat(), a.place,
+                   "; ".join(a.with_names), a.title)
+
+
+def agendas_csv(agendas: Mapping[str, list[AgendaItem]]) -> str:
+    """All agendas as one CSV for spreadsheets (:mod:`kbridge.engine.tabular`: UTF-8 BOM,
+    CRLF, quoted text, formulas neutralised). Write it with ``newline=""``."""
+    return tabular.csv_text(agenda_rows(agendas))
 
 
 def agenda_ics(
