@@ -143,6 +143,7 @@ def test_malformed_input_exits_1_naming_file_and_line(tmp_path: Path, option, na
 @pytest.mark.parametrize(("content", "message"), [
     (b"p1,r1,0.5\np1,r2,\xff0.4\n", "scores.csv, line 2: not UTF-8 text"),
     (None, "scores.csv: cannot read the file"),
+    ("\ufeffpaper,reviewer,score\n\n".encode(), "scores.csv: no score rows"),
 ])
 def test_unreadable_files_exit_1_with_a_message(tmp_path: Path, content, message):
     if content is not None:

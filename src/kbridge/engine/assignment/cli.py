@@ -125,6 +125,9 @@ def build_problem(args: argparse.Namespace) -> AssignmentProblem:
     if len(weights) != len(args.scores):
         raise ValueError("--weights needs one weight per --scores file")
     score_tables = [(f, _table(f, 3, 2, "paper,reviewer,score")) for f in args.scores]
+    for path, rows in score_tables:
+        if not rows:
+            raise InputError(path, None, "no score rows (expected paper,reviewer,score)")
     evaluator_table = _evaluator_table(args.evaluators) if args.evaluators else None
     panel_rows = _table(args.panels, 2, None, "paper,panel") if args.panels else None
     if panel_rows and [c.strip().lower() for c in panel_rows[0].cells] in (["paper", "panel"],
