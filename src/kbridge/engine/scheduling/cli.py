@@ -62,7 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    meetings = sub.add_parser("meetings", help="schedule (or re-schedule) 1:1 meetings")
+    rules = __doc__[__doc__.index("The instance format") :]
+    raw = argparse.RawDescriptionHelpFormatter
+    meetings = sub.add_parser(
+        "meetings",
+        help="schedule (or re-schedule) 1:1 meetings",
+        description=rules,
+        formatter_class=raw,
+    )
     meetings.add_argument("instance", type=Path)
     meetings.add_argument("--previous", type=Path, help="earlier schedule JSON: move as little")
     meetings.add_argument("--time-limit", type=float, default=10.0)
@@ -72,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     meetings.add_argument("--csv", type=Path, help="all personal agendas as one CSV")
     meetings.add_argument("--ics-dir", type=Path, help="one .ics file per participant")
 
-    pres = sub.add_parser("presentations", help="schedule a presentation day")
+    pres = sub.add_parser(
+        "presentations", help="schedule a presentation day", description=rules, formatter_class=raw
+    )
     pres.add_argument("instance", type=Path)
     pres.add_argument("--time-limit", type=float, default=5.0)
     pres.add_argument("--workers", type=int, default=8)
