@@ -70,3 +70,104 @@ def test_out_csv_is_for_spreadsheets_ids_never_formulas_scores_numbers(tmp_path:
     assert data.startswith(b"\xef\xbb\xbf") and data.endswith(b"\r\n")
     lines = data.decode("utf-8-sig").splitlines()
     assert sorted(lines) == ['"\'=cmd|\' /C calc\'!A0","\'@r1",-0.5', '"뉴로칩스","\'@r1",0.25']
+
+
+# --- strict inputs (issue 10, item 5): run as a subprocess, as an operator would ------------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+SRC = str(Path(__file__).resolve().parents[3] / "src")
+
+
+def run_assign(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kbridge.engine.assignment", *args], cwd=cwd, capture_output=True,
+        text=True, env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"}, timeout=120,
+    )
+
+
+def test_excel_bom_constraint_is_a_conflict_not_a_new_application(tmp_path: Path):
+    (tmp_path / "scores.csv").write_text("app0,ev0,0.9\napp0,ev1,0.1\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_bytes("app0,ev0,-1\n".encode("utf-8-sig"))  # Excel "CSV UTF-8"
+    done = run_assign("--scores", "scores.csv", "--constraints", "c.csv", "--num_reviewers", "1",
+                      "--out-csv", "out.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [row[:2] for row in rows] == [["app0", "ev1"]]
+
+
+def test_bom_in_scores_and_evaluators_is_skipped(tmp_path: Path):
+    (tmp_path / "scores.csv").write_bytes("paper,reviewer,score\np1,r1,0.4\np1,r2,0.5\n".encode("utf-8-sig"))
+    (tmp_path / "ev.csv").write_bytes("reviewer,woman\nr1,yes\nr2,no\n".encode("utf-8-sig"))
+    done = run_assign("--scores", "scores.csv", "--evaluators", "ev.csv", "--num_reviewers", "1",
+                      "--min-women-share", "1.0", "--out-csv", "o.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # the "reviewer" column was read despite the BOM
+    assert [row[:2] for row in csv.reader(
+        (tmp_path / "o.csv").read_text(encoding="utf-8-sig").splitlines())] == [["p1", "r1"]]
+
+
+SCORES = "p1,r1,0.5\np1,r2,0.4\np2,r1,0.3\np2,r2,0.2\n"
+
+
+@pytest.mark.parametrize(("option", "name", "content", "message"), [
+    ("--constraints", "c.csv", "p1,r1,-1\np9,r1,-1\n", "c.csv, line 2: unknown application 'p9'"),
+    ("--constraints", "c.csv", "p1,r1,-1\np1,r7,-1\n", "c.csv, line 2: unknown evaluator 'r7'"),
+    ("--constraints", "c.csv", "p1,r1,-1\np2,r1,0\np1,r1,1\n",
+     "c.csv, line 3: the pair ('p1', 'r1') appears again (first on line 1)"),
+    ("--constraints", "c.csv", "p1,r1,-1,x\n", "c.csv, line 1: 4 columns, expected 3"),
+    ("--constraints", "c.csv", "p1,r1,-1\np1,r2\n", "c.csv, line 2: 2 columns, expected 3"),
+    ("--constraints", "c.csv", "p1,r1,2\n", "c.csv, line 1: constraint must be -1, 0 or 1"),
+    ("--constraints", "c.csv", "p1,r1,-1\np2,r1,conflict\n", "c.csv, line 2: constraint 'conflict' is not a number"),
+    ("--constraints", "c.csv", "p1,,-1\n", "c.csv, line 1: empty evaluator id"),
+    ("--constraints", "c.csv", "p1, r1,-1\n", "c.csv, line 1: evaluator id ' r1' has white space around it"),
+    ("--constraints", "c.csv", "p1,r1,-1\n\n\ufeffp2,r1,-1\n", "c.csv, line 3: application id '\\ufeffp2' "
+     "contains the invisible character U+FEFF"),
+    ("--max_papers", "m.csv", "r1,2\nr9,1\n", "m.csv, line 2: unknown evaluator 'r9'"),
+    ("--max_papers", "m.csv", "r1,2\nr1,3\n", "m.csv, line 2: evaluator 'r1' appears again"),
+    ("--max_papers", "m.csv", "r1,2\nr2,two\n", "m.csv, line 2: max 'two' is not a number"),
+    ("--max_papers", "m.csv", "r1,1.5\n", "m.csv, line 1: max '1.5' is not a whole number"),
+    ("--evaluators", "e.csv", "reviewer,woman\nr1,yes\nr2,maybe\n", "e.csv, line 3: woman 'maybe' is not yes/no"),
+    ("--evaluators", "e.csv", "reviewer,womn\nr1,yes\nr2,no\n", "e.csv, line 1: unknown column 'womn'"),
+    ("--evaluators", "e.csv", "reviewer,woman\nr1,yes\nr1,no\nr2,no\n", "e.csv, line 3: evaluator 'r1' appears again"),
+    ("--evaluators", "e.csv", "reviewer,woman\nr1,yes,KAIST\nr2,no\n", "e.csv, line 2: 3 columns, expected 2"),
+    ("--evaluators", "e.csv", "reviewer,woman\nr1,yes\n", "scores.csv, line 2: unknown evaluator 'r2'"),
+    ("--panels", "p.csv", "p1,AI\np2,AI\np1,Bio\n", "p.csv, line 3: application 'p1' appears again"),
+    ("--panels", "p.csv", "p1,AI\n", "scores.csv, line 3: unknown application 'p2'"),
+    ("--scores", "scores.csv", "p1,r1,0.5\np1,r1,0.7\n", "scores.csv, line 2: the pair ('p1', 'r1') appears again"),
+    ("--scores", "scores.csv", "p1,r1,0.5\np1,r2,nan\n", "scores.csv, line 2: score 'nan' is not a finite number"),
+    ("--scores", "scores.csv", "p1,r1,0.5\np1,r2,0,4\n", "scores.csv, line 2: 4 columns, expected 3"),
+    ("--scores", "scores.csv", 'p1,r1,0.5\n"p1,r2,0.4\n', "scores.csv, line 2: broken CSV"),
+])
+def test_malformed_input_exits_1_naming_file_and_line(tmp_path: Path, option, name, content, message):
+    (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    args = ["--num_reviewers", "1"]
+    args += [] if option == "--scores" else ["--scores", "scores.csv"]
+    done = run_assign(*args, option, name, "--out-csv", "out.csv", cwd=tmp_path)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert message in done.stderr
+    assert done.stderr.startswith("kbridge-assign: ") and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"p1,r1,0.5\np1,r2,\xff0.4\n", "scores.csv, line 2: not UTF-8 text"),
+    (None, "scores.csv: cannot read the file"),
+    ("\ufeffpaper,reviewer,score\n\n".encode(), "scores.csv: no score rows"),
+])
+def test_unreadable_files_exit_1_with_a_message(tmp_path: Path, content, message):
+    if content is not None:
+        (tmp_path / "scores.csv").write_bytes(content)
+    done = run_assign("--scores", "scores.csv", cwd=tmp_path)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_help_documents_the_input_rules():
+    done = run_assign("--help", cwd=Path(SRC))
+    assert done.returncode == 0
+    assert "byte-order mark" in done.stdout and "FILE, line N" in done.stdout

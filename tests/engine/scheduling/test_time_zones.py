@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from kbridge.engine.inputs import InputError
 from kbridge.engine.scheduling import SchedulingError, SolveOptions, solve_meetings
 from kbridge.engine.scheduling.cli import main
 from kbridge.engine.scheduling.export import KST, agenda_ics, event_zone, meeting_agendas
@@ -187,7 +188,8 @@ def test_korean_events_keep_kst():
 
 def test_an_unknown_time_zone_is_an_input_error(tmp_path, capsys):
     for name in ("Europe/Pariss", "Europe", "../etc/passwd", ""):
-        with pytest.raises(SchedulingError, match="unknown time zone"):
+        # An input error like every other malformed value: it names the file and the key.
+        with pytest.raises(InputError, match="time_zone: unknown time zone"):
             clock_from_json(paris_event(time_zone=name))
     event = tmp_path / "event.json"
     event.write_text(json.dumps(paris_event(time_zone="Mars/Olympus")), encoding="utf-8")

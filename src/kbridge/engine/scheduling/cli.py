@@ -8,8 +8,17 @@ Examples::
     kbridge-schedule meetings event.json --previous schedule.json --out rerun.json
     kbridge-schedule presentations pitchday.json --out day.json
 
-The instance format is described in :mod:`kbridge.engine.scheduling.serialize`. Exit codes:
-0 success, 1 the instance is inconsistent (the message says why), 2 bad usage.
+The instance format is described in :mod:`kbridge.engine.scheduling.serialize`. Input files are
+UTF-8 JSON (a byte-order mark is fine) and read strictly: an unknown or missing key, a value of the
+wrong type, a slot outside the event, an empty id, an id with white space around it or an
+invisible character, the same id (or JSON key) twice, or an id that names nobody is refused with
+"FILE, line N: where: what is wrong". --ics-dir writes one <id>.ics per person; ids that are not
+safe file names (path separators, "..", control characters, CON/NUL/..., very long) are cleaned
+and get a short hash suffix, so every file stays inside the folder and no two people share one;
+index.json maps each id to its file.
+
+Exit codes: 0 success, 1 bad input or an inconsistent instance (one line on stderr says which
+file, line and what), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from kbridge.engine.inputs import InputError, inside, read_json, safe_filename
 from kbridge.engine.scheduling.export import (
     EventClock,
     agenda_ics,
@@ -29,7 +39,7 @@ from kbridge.engine.scheduling.export import (
 )
 from kbridge.engine.scheduling.generate import random_meeting_instance, random_presentation_instance
 from kbridge.engine.scheduling.meetings import solve_meetings
-from kbridge.engine.scheduling.model import SchedulingError, SolveOptions
+from kbridge.engine.scheduling.model import SolveOptions
 from kbridge.engine.scheduling.presentations import PresentationOptions, solve_presentations
 from kbridge.engine.scheduling.serialize import (
     clock_from_json,
@@ -39,15 +49,27 @@ from kbridge.engine.scheduling.serialize import (
     presentation_schedule_to_json,
     presentations_from_json,
     presentations_to_json,
+    previous_from_json,
     schedule_to_json,
 )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kbridge-schedule", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="kbridge-schedule",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    meetings = sub.add_parser("meetings", help="schedule (or re-schedule) 1:1 meetings")
+    rules = __doc__[__doc__.index("The instance format") :]
+    raw = argparse.RawDescriptionHelpFormatter
+    meetings = sub.add_parser(
+        "meetings",
+        help="schedule (or re-schedule) 1:1 meetings",
+        description=rules,
+        formatter_class=raw,
+    )
     meetings.add_argument("instance", type=Path)
     meetings.add_argument("--previous", type=Path, help="earlier schedule JSON: move as little")
     meetings.add_argument("--time-limit", type=float, default=10.0)
@@ -57,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     meetings.add_argument("--csv", type=Path, help="all personal agendas as one CSV")
     meetings.add_argument("--ics-dir", type=Path, help="one .ics file per participant")
 
-    pres = sub.add_parser("presentations", help="schedule a presentation day")
+    pres = sub.add_parser(
+        "presentations", help="schedule a presentation day", description=rules, formatter_class=raw
+    )
     pres.add_argument("instance", type=Path)
     pres.add_argument("--time-limit", type=float, default=5.0)
     pres.add_argument("--workers", type=int, default=8)
@@ -95,71 +119,91 @@ def _write(path: Path | None, text: str) -> None:
 
 
 def _write_ics(directory: Path, agendas: dict, clock: EventClock, label: str) -> None:
+    """One ``.ics`` per owner under a safe, unique name, and ``index.json`` (id → file name)."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = clock.begin(0)
-    for owner, items in agendas.items():
-        data = agenda_ics(items, calendar_name=f"{label}: {owner}", stamp=stamp)
-        (directory / f"{owner}.ics").write_bytes(data)
+    taken: set[str] = {"index.json"}
+    index: dict[str, str] = {}
+    for owner in sorted(agendas):
+        data = agenda_ics(agendas[owner], calendar_name=f"{label}: {owner}", stamp=stamp)
+        name = safe_filename(owner, ".ics", taken)
+        inside(directory, name).write_bytes(data)
+        index[owner] = name
+    (directory / "index.json").write_text(
+        json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "generate":
-            return _generate(args)
-        data = json.loads(args.instance.read_text(encoding="utf-8"))
-        clock = clock_from_json(data)
-        if (args.csv or args.ics_dir) and clock is None:
-            print(
-                "--csv and --ics-dir need 'start' and 'slot_minutes' in the instance",
-                file=sys.stderr,
-            )
-            return 2
-        if args.command == "meetings":
-            instance = meetings_from_json(data)
-            previous = data.get("previous")
-            if args.previous is not None:
-                previous = json.loads(args.previous.read_text(encoding="utf-8"))["placements"]
-            options = SolveOptions(
-                time_limit=args.time_limit,
-                workers=args.workers,
-                weights={"must_meet": args.must_weight, "meet": 1},
-            )
-            schedule = solve_meetings(
-                instance,
-                options,
-                previous=None if previous is None else placements_from_json(previous),
-            )
-            _write(
-                args.out, json.dumps(schedule_to_json(schedule, instance, clock), indent=2) + "\n"
-            )
-            if clock is not None and (args.csv or args.ics_dir):
-                agendas = meeting_agendas(instance, schedule.placements, clock)
-                if args.csv:
-                    args.csv.write_text(agendas_csv(agendas), encoding="utf-8", newline="")
-                if args.ics_dir:
-                    _write_ics(args.ics_dir, agendas, clock, "Meetings")
-            return 0
-        instance = presentations_from_json(data)
-        options = PresentationOptions(
+        return _run(args)
+    except (ValueError, OSError) as error:  # InputError and SchedulingError are ValueErrors
+        print(f"kbridge-schedule: {_one_line(error)}", file=sys.stderr)
+        return 1
+    except Exception as error:  # never a traceback for the operator
+        print(
+            f"kbridge-schedule: unexpected {type(error).__name__}: {_one_line(error)}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "generate":
+        return _generate(args)
+    data = read_json(args.instance)
+    if not isinstance(data, dict):
+        raise InputError(args.instance, None, "expected a JSON object (an instance)")
+    clock = clock_from_json(data, args.instance)
+    if (args.csv or args.ics_dir) and clock is None:
+        print(
+            "--csv and --ics-dir need 'start' and 'slot_minutes' in the instance",
+            file=sys.stderr,
+        )
+        return 2
+    if args.command == "meetings":
+        instance = meetings_from_json(data, args.instance)
+        previous = None
+        if data.get("previous") is not None:
+            previous = placements_from_json(data["previous"], args.instance, "previous")
+        if args.previous is not None:
+            previous = previous_from_json(read_json(args.previous), args.previous)
+        options = SolveOptions(
             time_limit=args.time_limit,
             workers=args.workers,
-            idle_weight=args.idle_weight,
-            require_consecutive=args.consecutive,
+            weights={"must_meet": args.must_weight, "meet": 1},
         )
-        result = solve_presentations(instance, options)
-        payload = presentation_schedule_to_json(result, instance, clock)
-        _write(args.out, json.dumps(payload, indent=2) + "\n")
+        schedule = solve_meetings(instance, options, previous=previous)
+        _write(args.out, json.dumps(schedule_to_json(schedule, instance, clock), indent=2) + "\n")
         if clock is not None and (args.csv or args.ics_dir):
-            agendas = presentation_agendas(instance, result, clock)
+            agendas = meeting_agendas(instance, schedule.placements, clock)
             if args.csv:
                 args.csv.write_text(agendas_csv(agendas), encoding="utf-8", newline="")
             if args.ics_dir:
-                _write_ics(args.ics_dir, agendas, clock, "Presentations")
+                _write_ics(args.ics_dir, agendas, clock, "Meetings")
         return 0
-    except SchedulingError as error:
-        print(f"kbridge-schedule: {error}", file=sys.stderr)
-        return 1
+    instance = presentations_from_json(data, args.instance)
+    options = PresentationOptions(
+        time_limit=args.time_limit,
+        workers=args.workers,
+        idle_weight=args.idle_weight,
+        require_consecutive=args.consecutive,
+    )
+    result = solve_presentations(instance, options)
+    payload = presentation_schedule_to_json(result, instance, clock)
+    _write(args.out, json.dumps(payload, indent=2) + "\n")
+    if clock is not None and (args.csv or args.ics_dir):
+        agendas = presentation_agendas(instance, result, clock)
+        if args.csv:
+            args.csv.write_text(agendas_csv(agendas), encoding="utf-8", newline="")
+        if args.ics_dir:
+            _write_ics(args.ics_dir, agendas, clock, "Presentations")
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
