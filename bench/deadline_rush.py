@@ -50,7 +50,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import string
 import subprocess
@@ -66,10 +65,20 @@ from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-HOST = "127.0.0.1"  # the only host this benchmark ever talks to
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _stack import GUNICORN, HOST, PYTHON, ROOT, free_port, pg_admin  # noqa: E402
+from _stack import log as _log  # noqa: E402
+from _stack import run_django as _run_django  # noqa: E402
+
+
+def log(message: str) -> None:
+    _log("rush", message)
+
+
+def run_django(env: dict[str, str], *argv: str, what: str) -> None:
+    _run_django(env, *argv, what=what, prefix="rush")
+
+
 MARKER_LEN = 32
 SUCCESS, ERROR = 25, 40  # django.contrib.messages levels
 
@@ -80,34 +89,6 @@ VERSION_RE = re.compile(r'name="version" value="(\d+)"')
 
 
 # --- Set-up -----------------------------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"[rush {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def pg_admin(args, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(host=args.pg_host, port=args.pg_port, user=args.pg_user,
-                         dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def run_django(env: dict[str, str], *argv: str, what: str) -> None:
-    started = time.perf_counter()
-    done = subprocess.run([str(PYTHON), *argv], env=env, cwd=ROOT, capture_output=True,
-                          text=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        raise SystemExit(f"{what} failed")
-    log(f"{what} in {time.perf_counter() - started:.1f}s")
 
 
 def session_cpu_seconds(session_id: int) -> float:

@@ -32,7 +32,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,12 +39,22 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-HOST = "127.0.0.1"
-
 # name, who (operator/partner), url template (filled from the seed), kind
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _stack import GUNICORN, HOST, ROOT, free_port, pg_admin  # noqa: E402
+from _stack import log as _log  # noqa: E402
+from _stack import run_django as _run_django  # noqa: E402
+
+
+def log(message: str) -> None:
+    _log("pages", message)
+
+
+def run_django(env: dict[str, str], *argv: str, what: str) -> None:
+    _run_django(env, *argv, what=what, prefix="pages")
+
+
 PAGES = [
     ("healthz (baseline)", "operator", "/healthz", "page"),
     ("public call list", "operator", "/", "page"),
@@ -66,31 +75,16 @@ PAGES = [
 ]
 
 
-def log(message: str) -> None:
-    print(f"[pages] {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
-def pg_admin(args, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(host=args.pg_host, port=args.pg_port, user=args.pg_user,
-                         dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
-def run_django(env: dict[str, str], *argv: str, what: str) -> None:
-    started = time.monotonic()
-    done = subprocess.run([str(PYTHON), *argv], env=env, cwd=ROOT, capture_output=True,
-                          text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{what} failed:\n{done.stdout}\n{done.stderr}")
-    log(f"{what}: {time.monotonic() - started:.1f}s")
+
+
+
+
 
 
 class Stack:

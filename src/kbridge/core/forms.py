@@ -20,7 +20,7 @@ for one that does not inherit the mixin or that has no page exercising it.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils.functional import lazy
 from django.utils.html import format_html
@@ -129,7 +129,7 @@ def _tighten_integer_bounds(field: forms.IntegerField, model, name: str) -> None
     thousands separators."""
     try:
         model_field = model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - a form field with no model field: nothing to tighten
+    except FieldDoesNotExist:  # a form-only field: nothing to tighten
         return
     lows = [v.limit_value for v in model_field.validators
             if isinstance(v, MinValueValidator) and not callable(v.limit_value)]
