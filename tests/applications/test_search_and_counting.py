@@ -62,7 +62,8 @@ def searchable(complete_draft, personas):
 
 @pytest.mark.parametrize("typed", [
     "5568681529", "556-86-81529", "５５６-８６-８１５２９", "５５６８６８１５２９", "556 86 81529",
-    "8681529", "neurochips", "NEUROCHIPS LABS", "ｎｅｕｒｏｃｈｉｐｓ", "ＮｅｕｒｏＣｈｉｐｓ", "뉴로칩스", "뉴로",
+    "8681529", "556", "568681", "6868152", "86-815", "6 86 81", "81529", "１５２９",
+    "neurochips", "NEUROCHIPS LABS", "ｎｅｕｒｏｃｈｉｐｓ", "ＮｅｕｒｏＣｈｉｐｓ", "뉴로칩스", "뉴로",
 ])
 def test_the_operator_search_finds_typed_variants(typed, searchable, personas, client_for):
     client = client_for(personas.operator)
@@ -71,7 +72,8 @@ def test_the_operator_search_finds_typed_variants(typed, searchable, personas, c
     assert f'href="/manage/applications/{searchable.pk}/"' in html, (typed, connection.vendor)
 
 
-@pytest.mark.parametrize("typed", ["5568681528", "없는회사", "neurochipz"])
+@pytest.mark.parametrize("typed", ["5568681528", "없는회사", "neurochipz", "55686815290",
+                                   "5586", "15299"])
 def test_the_operator_search_does_not_find_others(typed, searchable, personas, client_for):
     client = client_for(personas.operator)
     url = f"/manage/calls/{searchable.call_id}/applications/"

@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from kbridge.core.exports import csv_response, xlsx_response
 from kbridge.engine.tabular import neutralise
@@ -60,7 +61,7 @@ def test_any_text_reads_back_from_xlsx_as_the_neutralised_text(texts):
             assert read.value is None
             continue
         assert read.data_type == "s"
-        assert read.value == expected
+        assert unescape(read.value) == expected
 
 
 def test_csv_response_streams_utf8_with_bom():
@@ -74,3 +75,36 @@ def test_csv_response_streams_utf8_with_bom():
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows == [["id", "name"], ["1", "'" + HYPERLINK], ["2", "뉴로칩스"]]
+
+
+def test_xlsx_streams_its_first_bytes_before_the_rows_are_read():
+    """The first chunk leaves before the caller's iterator has given up a single data row,
+    so a 10,000-row export starts downloading at once (issue 10, item 7)."""
+    read = []
+
+    def rows():
+        yield ["id", "name"]
+        for i in range(1000):
+            read.append(i)
+            yield [i, f"기업 {i}"]
+
+    response = xlsx_response(rows(), filename="t.xlsx", sheet_title="t")
+    assert isinstance(response, StreamingHttpResponse)
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert first.startswith(b"PK") and read == []
+    data = first + b"".join(chunks)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.max_row == 1001 and sheet.cell(row=1001, column=2).value == "기업 999"
+
+
+def test_xlsx_keeps_text_that_looks_like_an_escaped_character():
+    """SpreadsheetML reads ``_xHHHH_`` in text as the character U+HHHH (ECMA-376 Part 1,
+    22.9.2.19 ST_Xstring), so Excel would show "_x0041_" as "A": the underscore is escaped
+    as ``_x005F_``, as XlsxWriter does. openpyxl does not decode; ``unescape`` does what
+    Excel does."""
+    sheet = _sheet([["_x0041_", "a_x000D_b", "x & <y> \"z\""], [True, False, None]])
+    assert [c.value for c in sheet[1]] == ["_x005F_x0041_", "a_x005F_x000D_b",
+                                           "x & <y> \"z\""]
+    assert [unescape(c.value) for c in sheet[1]] == ["_x0041_", "a_x000D_b", "x & <y> \"z\""]
+    assert [c.value for c in sheet[2]][:2] == [True, False]

@@ -4,8 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -405,18 +403,17 @@ def manage_list(request, call_id: int):
 
 
 def _manage_list_context(request, call, applications, filters, extension_form=None) -> dict:
-    page = Paginator(applications, 50).get_page(request.GET.get("page"))
-    findings = selectors.findings_for(list(page))
-    rows = [(a, findings[a.pk]) for a in page]
-    counts = {row["status"]: row["n"] for row in Application.objects.filter(call=call)
-              .values("status").annotate(n=Count("id"))}
-    per_track = (Application.objects.filter(call=call).exclude(status="withdrawn")
-                 .values("track__name_ko", "track__partner__organisation__name_en")
-                 .annotate(n=Count("id")).order_by("track__position"))
+    by_status, by_track, total = selectors.call_counts(call)
+    unfiltered = not (filters["q"] or filters["status"] or filters["track"])
+    page, page_applications = selectors.application_page(
+        applications, request.GET.get("page"), count=total if unfiltered else None)
+    findings = selectors.findings_for(page_applications)
+    rows = [(a, findings[a.pk]) for a in page_applications]
+    tracks = list(call.tracks.select_related("partner__organisation").order_by("position"))
     return {
-        "call": call, "page": page, "rows": rows, "filters": filters, "counts": counts,
-        "per_track": per_track, "statuses": Application.Status.choices,
-        "tracks": call.tracks.select_related("partner__organisation"),
+        "call": call, "page": page, "rows": rows, "filters": filters, "counts": by_status,
+        "per_track": [(t, by_track.get(t.pk, 0)) for t in tracks],
+        "statuses": Application.Status.choices, "tracks": tracks,
         "extension_form": extension_form or ExtensionForm(call=call),
         "extensions": call.extensions.select_related("applicant", "granted_by"),
     }
