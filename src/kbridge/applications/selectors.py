@@ -138,6 +138,18 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
+#: The columns the operator's list shows or its eligibility column reads (no draft answers).
+_LIST_FIELDS = (
+    "id", "status", "submitted_at", "applicant", "call", "track",
+    "declares_government_support", "government_support_detail", "declares_no_tax_arrears",
+    "applicant__name_ko", "applicant__name_en", "call__deadline_at",
+    "track__name_ko", "track__name_en", "track__max_company_age_years",
+    "track__pre_founders_allowed", "track__exclude_duplicate_funding", "track__partner",
+    "track__partner__organisation", "track__partner__organisation__name_ko",
+    "track__partner__organisation__name_en",
+)
+
+
 def application_page(applications: QuerySet[Application], number: object, *,
                      per_page: int = 50, count: int | None = None
                      ) -> tuple[Page, list[Application]]:
@@ -146,15 +158,23 @@ def application_page(applications: QuerySet[Application], number: object, *,
 
     Two steps, so the cost stays flat at 10,000 applications (docs/benchmarks.md): the order
     is taken on the ids alone (a narrow sort, then ``LIMIT``), then only the page's rows are
-    read in full. Sorting the full joined rows and cutting 50 of them took ~120 ms.
-    ``count``, when the caller knows how many ``applications`` there are, saves a query.
+    read, with only the columns the list shows (:data:`_LIST_FIELDS`). Sorting the full joined rows and cutting 50 of them took ~120 ms.
+    ``count``, when the caller knows how many ``applications`` there are (the unfiltered
+    list), lets the ids be read with ``LIMIT``; without it (a search or a filter) all matching
+    ids are read once, which also counts them.
     """
     ids = applications.values_list("pk", flat=True)
-    paginator = (Paginator(ids, per_page) if count is None
-                 else _CountedPaginator(ids, per_page, count=count))
+    if count is None:
+        # A filtered list: one query for every matching id in order (its length is the
+        # count), instead of a COUNT and a LIMIT that would both scan and match again.
+        paginator = Paginator(list(ids), per_page)
+    else:
+        paginator = _CountedPaginator(ids, per_page, count=count)
     page = paginator.get_page(number)
     ids = list(page)
-    by_id = applications.in_bulk(ids)
+    by_id = (applications.select_related(None)
+             .select_related("applicant", "call", "track__partner__organisation")
+             .only(*_LIST_FIELDS).in_bulk(ids))
     return page, [by_id[pk] for pk in ids]
 
 
