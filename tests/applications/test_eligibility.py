@@ -82,9 +82,9 @@ def test_findings_explain_in_korean_and_english():
 
     old = facts(founded_on=dt.date(2010, 1, 1))
     with translation.override("en"):
-        assert "founded on 2010-01-01" in check(old, rules())[0].message
+        assert "founded on Fri 1 Jan 2010" in check(old, rules())[0].message
     with translation.override("ko"):
-        assert "2010-01-01" in check(old, rules())[0].message
+        assert "2010년 1월 1일(금)" in check(old, rules())[0].message
         assert check(old, rules())[0].message != "" and "founded" not in check(old, rules())[0].message
 
 

@@ -215,7 +215,7 @@ def test_the_application_storage_quota_is_shown_and_refused_past_it(
 
 # --- Profile ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("founded_on", "message"), [
-    ("2099-01-01", "미래"), ("1000-01-01", "1900-01-01"),
+    ("2099-01-01", "미래"), ("1000-01-01", "1900년 1월 1일"),
 ])
 def test_an_implausible_founding_date_is_a_form_error(profile_a, personas, client_for,
                                                       founded_on, message):

@@ -28,7 +28,7 @@ def _nasty_world(application, personas):
     track.name_ko, track.name_en = f"{NASTY} 트랙", f"{NASTY} track"
     track.save()
     partner = track.partner.organisation
-    partner.name_en = f"{NASTY} partner"
+    partner.name_ko, partner.name_en = f"{NASTY} partner", f"{NASTY} partner"
     partner.save()
     call = application.call
     call.title_ko, call.title_en = f"{NASTY} 공고", f"{NASTY} call"

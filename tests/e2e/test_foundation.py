@@ -69,7 +69,7 @@ def test_visitor_switches_to_english_and_sees_the_countdown(page, world):
     expect(countdown).not_to_have_text(first, timeout=5000)
     page.get_by_role("link", name=world.call.title_en).click()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"\d\d \w{3} \d{4} \d\d:\d\d KST")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d KST")).first).to_be_visible()
 
 
 def test_partner_edits_only_its_own_track(page, login, world, personas):

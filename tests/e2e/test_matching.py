@@ -21,7 +21,7 @@ def test_demo_npu_startup_sees_the_ai_chip_track_first(page, transactional_db):
 
     page.get_by_role("link", name="추천 트랙").click()
     first = page.locator("ol.ranked > li").first
-    expect(first.get_by_role("heading")).to_contain_text("OpenAI · 협업 트랙")
+    expect(first.get_by_role("heading")).to_contain_text("오픈AI · 협업 트랙")
     expect(first.locator(".explanation")).to_be_visible()
     expect(first.locator(".explanation .term").first).to_be_visible()
     expect(first.locator("blockquote.pair")).to_be_visible()

@@ -98,7 +98,7 @@ def test_deadline_is_shown_in_kst_in_both_languages(world, client):
     assert "2030년 12월 17일(화) 16:00 KST" in korean
     client.cookies["django_language"] = "en"
     english = client.get(f"/calls/{call.pk}/").content.decode()
-    assert "17 Dec 2030 16:00 KST" in english
+    assert "Tue 17 Dec 2030, 16:00 KST" in english
     assert 'data-deadline="2030-12-17T07:00:00+00:00"' in english
 
 

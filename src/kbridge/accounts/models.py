@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kbridge.core.i18n import localized_text
 from kbridge.core.models import TimeStampedModel
 from kbridge.core.text import validate_single_line
 
@@ -116,7 +117,7 @@ class Organisation(TimeStampedModel):
         ordering = ["name_ko"]
 
     def __str__(self) -> str:
-        return self.name_ko or self.name_en
+        return localized_text(self, "name")
 
     @property
     def audit_tenant_id(self) -> int | None:

@@ -12,14 +12,37 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.kr import brn
+
+from kbridge.core.i18n import format_date
+
+# A short name of each finding for lists (the operator's application list); the code stays
+# for filters, exports and ``data-code`` attributes and is never shown as text.
+FINDING_LABELS = {
+    "pre_founder_not_allowed": gettext_lazy("Pre-founders not admitted"),
+    "brn_missing": gettext_lazy("Business registration number missing"),
+    "brn_invalid": gettext_lazy("Business registration number not valid"),
+    "founding_date_missing": gettext_lazy("Founding date missing"),
+    "company_too_old": gettext_lazy("Company too old for this track"),
+    "founding_date_future": gettext_lazy("Founding date after the deadline"),
+    "government_support_undeclared": gettext_lazy("Government funding not declared"),
+    "duplicate_funding_declared": gettext_lazy("Declared duplicate funding"),
+    "duplicate_funding_selected": gettext_lazy("Already selected elsewhere"),
+    "tax_arrears_not_declared": gettext_lazy("No-tax-arrears declaration missing"),
+}
 
 
 @dataclass(frozen=True)
 class Finding:
     code: str
     message: str
+
+    @property
+    def label(self) -> str:
+        """The translated short name of the finding (the message says what to do)."""
+        return str(FINDING_LABELS.get(self.code, self.message))
 
 
 @dataclass(frozen=True)
@@ -110,8 +133,8 @@ def check(facts: Facts, rules: Rules) -> list[Finding]:
                     "(%(deadline)s) cannot apply to this track; yours was founded on "
                     "%(founded)s.") % {
                         "years": rules.max_company_age_years,
-                        "deadline": rules.deadline_date.isoformat(),
-                        "founded": facts.founded_on.isoformat()}))
+                        "deadline": format_date(rules.deadline_date),
+                        "founded": format_date(facts.founded_on)}))
             elif facts.founded_on > rules.deadline_date:
                 findings.append(Finding("founding_date_future", _(
                     "The founding date lies after the deadline. Check the date.")))

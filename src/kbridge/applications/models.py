@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
+from kbridge.core.i18n import localized_text
 from kbridge.core.models import TimeStampedModel
 from kbridge.core.text import MAX_TEXT_CHARS
 from kbridge.core.validators import (
@@ -92,7 +93,7 @@ class Question(models.Model):
         ordering = ["call", "position", "pk"]
 
     def __str__(self) -> str:
-        return self.label_ko
+        return localized_text(self, "label")
 
 
 class Application(TimeStampedModel):

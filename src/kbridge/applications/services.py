@@ -177,7 +177,7 @@ def start_application(*, track: Track, applicant: Organisation, by: User) -> App
             "Each company may apply to only one track per program; withdraw that application "
             "first if you want to apply here instead.") % {
                 "partner": existing.track.partner.organisation.name_en,
-                "track": existing.track.name_ko})
+                "track": existing.track})
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -599,7 +599,7 @@ def save_questions(*, call: Call, formset, by: User) -> None:
                 question.delete()
         except ProtectedError as exc:
             raise ValidationError(_("“%(label)s” already has uploaded files and cannot be "
-                                    "removed.") % {"label": question.label_ko}) from exc
+                                    "removed.") % {"label": question}) from exc
     after = [audit.snapshot(q, fields) for q in selectors.questions_of(call)]
     if before != after:
         audit.record("call.questions_changed", call, before={"questions": before},

@@ -20,7 +20,7 @@ from kbridge.applications.uploads import (
     check_pdf,
     count_files_or_reject,
 )
-from kbridge.core import exports, throttle
+from kbridge.core import audit_display, exports, throttle
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.core.text import clean_query
@@ -453,7 +453,7 @@ def manage_detail(request, pk: int):
     if not request.user.has_perm("applications.manage_call_applications", application.call):
         raise Http404
     submissions = application.submissions.order_by("-number")
-    trail = AuditLog.objects.for_object(application).select_related("actor")
+    trail = audit_display.present(AuditLog.objects.for_object(application))
     return render(request, "applications/manage_detail.html", {
         "application": application, "submissions": submissions, "trail": trail,
         "findings": selectors.eligibility_findings(application),

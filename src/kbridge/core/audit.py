@@ -11,7 +11,9 @@ import decimal
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 from kbridge.core import context
 from kbridge.core.models import AuditLog
@@ -68,6 +70,10 @@ def record(
     ctx = context.current()
     if tenant_id is None:
         tenant_id = getattr(obj, "audit_tenant_id", None)
+    # Names are bilingual and ``str()`` follows the active language: the stored name is
+    # always in the default language, so the log reads the same whoever wrote the row.
+    with translation.override(settings.LANGUAGE_CODE):
+        object_repr = str(obj)[:300]
     actor = actor if actor is not None else ctx.actor
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
@@ -77,7 +83,7 @@ def record(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:300],
+        object_repr=object_repr,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         request_id=ctx.request_id,

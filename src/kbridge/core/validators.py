@@ -15,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kbridge.core.i18n import format_date
+
 #: Instants and dates of programs and calls lie within these years (inclusive).
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
@@ -55,7 +57,7 @@ def validate_founding_date(value: dt.date | None) -> None:
                               code="future_date")
     if value < EARLIEST_FOUNDING:
         raise ValidationError(_("Enter a founding date after %(date)s."), code="too_old",
-                              params={"date": EARLIEST_FOUNDING.isoformat()})
+                              params={"date": format_date(EARLIEST_FOUNDING)})
 
 
 def amount_validators(maximum: int = MAX_AMOUNT_KRW) -> list:

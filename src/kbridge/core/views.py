@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
 from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
-from kbridge.core import selectors, services
+from kbridge.core import audit_display, selectors, services
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.core.text import clean_query
@@ -45,8 +45,15 @@ def audit_log(request):
     if object_type:
         entries = entries.filter(object_type=object_type)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html",
-                  {"page": page, "action": action, "object_type": object_type})
+    object_types = (AuditLog.objects.for_tenants(agency_ids(request.user))
+                    .order_by().values_list("object_type", flat=True).distinct())
+    return render(request, "core/audit_log.html", {
+        "page": page, "entries": audit_display.present(page.object_list),
+        "action": action, "object_type": object_type,
+        "action_choices": audit_display.action_choices(),
+        "object_type_choices": sorted(((t, audit_display.model_label(t)) for t in object_types),
+                                      key=lambda pair: pair[1]),
+    })
 
 
 @require_safe

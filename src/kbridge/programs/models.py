@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
+from kbridge.core.i18n import localized_text
 from kbridge.core.models import TimeStampedModel
 from kbridge.core.validators import (
     MAX_AMOUNT_KRW,
@@ -45,7 +46,7 @@ class Program(TimeStampedModel):
         ordering = ["-year", "name_ko"]
 
     def __str__(self) -> str:
-        return self.name_ko
+        return localized_text(self, "name")
 
     @property
     def audit_tenant_id(self) -> int:
@@ -79,7 +80,7 @@ class Partner(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation.name_en or self.organisation.name_ko} · {self.sub_program_ko}"
+        return f"{self.organisation} · {localized_text(self, 'sub_program')}"
 
     @property
     def audit_tenant_id(self) -> int:
@@ -138,7 +139,7 @@ class Call(TimeStampedModel):
         ordering = ["deadline_at"]
 
     def __str__(self) -> str:
-        return self.title_ko
+        return localized_text(self, "title")
 
     @property
     def audit_tenant_id(self) -> int:
@@ -202,7 +203,7 @@ class Track(TimeStampedModel):
         ordering = ["call", "partner_id", "position", "pk"]
 
     def __str__(self) -> str:
-        return self.name_ko
+        return localized_text(self, "name")
 
     @property
     def audit_tenant_id(self) -> int:
@@ -251,4 +252,4 @@ class SupportItem(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.description_ko}"
+        return f"{self.get_kind_display()}: {localized_text(self, 'description')}"

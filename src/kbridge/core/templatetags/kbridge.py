@@ -1,33 +1,42 @@
-"""Template helpers: KST formatting and bilingual fields."""
+"""Template helpers: dates in KST, bilingual fields, keyword lists and code labels.
+
+Dates and bilingual fields are written by ``kbridge.core.i18n`` so templates and Python
+messages use one style per language (docs/decisions.md, "Labels, languages and dates")."""
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from django import template
+from django import forms, template
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from kbridge.core import i18n
+from kbridge.core.i18n import KST
 
 register = template.Library()
-KST = ZoneInfo("Asia/Seoul")
 
 
 @register.filter
 def kst(value: dt.datetime | None, fmt: str = "DATETIME") -> str:
-    """Format an aware datetime in Korea Standard Time with an explicit "KST" suffix."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value, KST)
-    if get_language() == "en":
-        text = local.strftime("%d %b %Y %H:%M") if fmt == "DATETIME" else local.strftime("%d %b %Y")
-    else:
-        weekday = "월화수목금토일"[local.weekday()]
-        if fmt == "DATETIME":
-            text = f"{local.year}년 {local.month}월 {local.day}일({weekday}) {local:%H:%M}"
-        else:
-            text = f"{local.year}년 {local.month}월 {local.day}일({weekday})"
-    return f"{text} KST" if fmt == "DATETIME" else text
+    """An aware datetime in Korea Standard Time: "2026년 12월 15일(화) 16:00 KST" /
+    "Tue 15 Dec 2026, 16:00 KST"; ``|kst:"DATE"`` gives the day only."""
+    if fmt == "DATETIME":
+        return i18n.format_datetime(value)
+    return i18n.format_date(value)
+
+
+@register.filter
+def day(value: dt.date | None) -> str:
+    """A calendar day in the page's language: "2026년 12월 15일(화)" / "Tue 15 Dec 2026"."""
+    return i18n.format_date(value)
+
+
+@register.filter
+def day_range(start: dt.date | None, end: dt.date | None) -> str:
+    return i18n.format_date_range(start, end)
 
 
 @register.filter
@@ -42,12 +51,51 @@ def krw(value: int | None) -> str:
     return f"₩{formats.number_format(value, force_grouping=True)}"
 
 
+def _language_name(lang: str) -> str:
+    return _("in Korean") if lang == "ko" else _("in English")
+
+
+def fallback_html(text: str, lang: str):
+    """Text shown in the other language than the page's: marked with ``lang`` and a visible
+    note saying which language it is in."""
+    return format_html('<span lang="{}">{}</span> <small class="lang-fallback">({})</small>',
+                       lang, text, _language_name(lang))
+
+
 @register.filter
-def localized(obj, field: str) -> str:
-    """``obj.<field>_ko`` or ``obj.<field>_en`` by the active language, falling back to the other."""
-    lang = (get_language() or "ko")[:2]
-    first, second = ("en", "ko") if lang == "en" else ("ko", "en")
-    return getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+def localized(obj, field: str):
+    """``obj.<field>_ko`` or ``obj.<field>_en`` by the page's language. When only the other
+    language is filled in, that text is shown with a visible "(in Korean)"/"(영문)" note."""
+    text, lang, is_fallback = i18n.pick(obj, field)
+    return fallback_html(text, lang) if is_fallback else text
+
+
+@register.filter
+def localized_text(obj, field: str) -> str:
+    """Plain text of a bilingual field, for titles, attributes and truncation (no markup)."""
+    return i18n.localized_text(obj, field)
+
+
+@register.filter
+def fallback_note(obj, field: str):
+    """Only the "(in Korean)" note when ``localized_text`` fell back to the other language."""
+    _text, lang, is_fallback = i18n.pick(obj, field)
+    if not is_fallback:
+        return ""
+    return format_html(' <small class="lang-fallback">({})</small>', _language_name(lang))
+
+
+@register.filter
+def keywords(values) -> list[tuple[str, str]]:
+    """A mixed keyword list as ``(keyword, lang)`` pairs for this page's language."""
+    return i18n.keywords_for_language(values)
+
+
+@register.filter
+def keyword_tags(values):
+    """``<li lang="…">keyword</li>`` for each keyword of a mixed list shown on this page."""
+    return format_html_join("", '<li lang="{}">{}</li>',
+                            ((lang, k) for k, lang in i18n.keywords_for_language(values)))
 
 
 @register.filter
@@ -61,3 +109,51 @@ def kst_time(value: dt.datetime | None) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def yes_no(value) -> str:
+    if value is None:
+        return "—"
+    return _("Yes") if value else _("No")
+
+
+@register.filter
+def answer(value, question):
+    """An application answer as the reader should see it: a choice by its label in the
+    page's language (never its stored value), anything else as typed."""
+    if question is None or getattr(question, "kind", None) != "choice":
+        return value
+    lang = i18n.page_language()
+    other = "ko" if lang == "en" else "en"
+    values = value if isinstance(value, list) else [value]
+    shown = []
+    for v in values:
+        choice = next((c for c in (question.choices or []) if c.get("value") == v), None)
+        if choice is None:
+            shown.append(str(v))
+        elif choice.get(lang):
+            shown.append(conditional_escape(choice[lang]))
+        else:
+            shown.append(fallback_html(choice.get(other) or str(v), other))
+    return mark_safe(", ".join(conditional_escape(s) for s in shown))  # noqa: S308 (escaped)
+
+
+@register.filter
+def shown_value(bound_field) -> str:
+    """A read-only form field's value as a person reads it: yes/no for check boxes, the
+    label of a choice, a list joined with commas; "—" when empty."""
+    value = bound_field.value()
+    field = bound_field.field
+    if isinstance(field, forms.BooleanField) or isinstance(value, bool):
+        return yes_no(bool(value))
+    if value in (None, "", [], ()):
+        return "—"
+    choices = getattr(field, "choices", None)
+    if choices:
+        labels = {str(k): v for k, v in choices if not isinstance(v, list | tuple)}
+        values = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(str(labels.get(str(v), v)) for v in values)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,316 @@
+"""Reading the audit log: translated action names and changes as "field: before → after".
+
+Audit rows store codes and JSON (``application.submitted``, ``{"status": "draft"}``) so they
+stay stable and searchable; this module turns them into sentences in the page's language
+for the audit log page and the application's audit trail. Field names come from the model's
+translated ``verbose_name``; choice values from the field's choices; related objects are
+looked up (in one query per model for a whole page) and named in the page's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kbridge.core import i18n
+
+ACTION_LABELS = {
+    "account.registered": gettext_lazy("Account registered"),
+    "account.email_verified": gettext_lazy("E-mail address verified"),
+    "account.login_limits_lifted": gettext_lazy("Sign-in limits lifted"),
+    "invitation.created": gettext_lazy("Invitation sent"),
+    "invitation.accepted": gettext_lazy("Invitation accepted"),
+    "invitation.revoked": gettext_lazy("Invitation revoked"),
+    "organisation.created": gettext_lazy("Organisation created"),
+    "program.created": gettext_lazy("Program created"),
+    "program.updated": gettext_lazy("Program changed"),
+    "partner.added": gettext_lazy("Partner added"),
+    "partner.updated": gettext_lazy("Partner changed"),
+    "call.created": gettext_lazy("Call created"),
+    "call.updated": gettext_lazy("Call changed"),
+    "call.published": gettext_lazy("Call published"),
+    "call.unpublished": gettext_lazy("Call unpublished"),
+    "call.deadline_extended": gettext_lazy("Deadline extended"),
+    "call.questions_changed": gettext_lazy("Application questions changed"),
+    "track.created": gettext_lazy("Track created"),
+    "track.updated": gettext_lazy("Track changed"),
+    "track.package_changed": gettext_lazy("Support package changed"),
+    "profile.updated": gettext_lazy("Company profile changed"),
+    "application.started": gettext_lazy("Application started"),
+    "application.file_uploaded": gettext_lazy("File uploaded"),
+    "application.submitted": gettext_lazy("Application submitted"),
+    "application.withdrawn": gettext_lazy("Application withdrawn"),
+    "email.resent": gettext_lazy("E-mail sent again"),
+}
+
+# Keys of audit payloads that are not fields of the audited model: their label, and the
+# model whose field (for choices) or rows (for ids) they refer to.
+EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
+    "role": (gettext_lazy("role"), "accounts.membership.role"),
+    "organisation": (gettext_lazy("organisation"), "accounts.organisation"),
+    "applicant": (gettext_lazy("company"), "accounts.organisation"),
+    "user": (gettext_lazy("account"), "accounts.user"),
+    "track": (gettext_lazy("track"), "programs.track"),
+    "question": (gettext_lazy("question"), "applications.question"),
+    "email": (gettext_lazy("e-mail address"), None),
+    "reason": (gettext_lazy("reason"), None),
+    "counters": (gettext_lazy("limits lifted"), None),
+    "receipt": (gettext_lazy("receipt number"), None),
+    "version": (gettext_lazy("version"), None),
+    "answers_sha256": (gettext_lazy("SHA-256 of the answers"), None),
+    "files": (gettext_lazy("files"), None),
+    "file": (gettext_lazy("file"), None),
+    "sha256": (gettext_lazy("SHA-256"), None),
+    "size": (gettext_lazy("size (bytes)"), None),
+    "pages": (gettext_lazy("pages"), None),
+    "replaced": (gettext_lazy("replaced file"), None),
+    "deadline_at": (gettext_lazy("deadline"), None),
+    "questions": (gettext_lazy("questions"), None),
+    "added_standard_questions": (gettext_lazy("standard questions added"),
+                                 "applications.question"),
+    "support_items": (gettext_lazy("support package"), None),
+    "attempts": (gettext_lazy("attempts"), None),
+    "recipients": (gettext_lazy("recipients"), None),
+}
+# Bookkeeping columns that say nothing to a reader.
+HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",
+               "editor_since", "last_login"}
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Models whose fields other models' payloads borrow (a profile change lists the company's
+# name and description next to the profile's own fields).
+_ALSO_LOOK_IN = ("accounts.organisation",)
+
+
+@dataclass
+class Change:
+    label: str
+    before: str | None  # None: the value was only recorded once (created, submitted …)
+    after: str
+
+
+@dataclass
+class Entry:
+    log: Any
+    action_label: str
+    object_type_label: str
+    object_label: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """``(code, label)`` of every known action, sorted by label, for the filter form."""
+    return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()),
+                  key=lambda pair: pair[1])
+
+
+def _model(label: str | None):
+    if not label:
+        return None
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def model_label(object_type: str) -> str:
+    model = _model(object_type)
+    return capfirst(str(model._meta.verbose_name)) if model is not None else object_type
+
+
+def _field(model, name: str) -> models.Field | None:
+    for candidate in [model, *(_model(m) for m in _ALSO_LOOK_IN)]:
+        if candidate is None:
+            continue
+        try:
+            return candidate._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def _choice_field(ref: str | None) -> models.Field | None:
+    """``"accounts.membership.role"`` → that model field (for its choices)."""
+    if not ref or ref.count(".") != 2:
+        return None
+    app_model, name = ref.rsplit(".", 1)
+    model = _model(app_model)
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
+
+
+class _Names:
+    """Names of related objects, fetched once per model for a whole page of entries."""
+
+    def __init__(self) -> None:
+        self.wanted: dict[str, set[str]] = defaultdict(set)
+        self.found: dict[tuple[str, str], str] = {}
+
+    def want(self, model_label_: str, pk: Any) -> None:
+        if pk not in (None, "", [], {}) and not isinstance(pk, list | dict | bool):
+            self.wanted[model_label_].add(str(pk))
+
+    def fetch(self) -> None:
+        for label, pks in self.wanted.items():
+            model = _model(label)
+            if model is None:
+                continue
+            ids = [pk for pk in pks if pk.isdigit()] if model._meta.pk.get_internal_type() in {
+                "AutoField", "BigAutoField", "IntegerField", "BigIntegerField"} else list(pks)
+            for obj in model._default_manager.filter(pk__in=ids):
+                self.found[(label, str(obj.pk))] = str(obj)
+
+    def name(self, model_label_: str, pk: Any) -> str:
+        return self.found.get((model_label_, str(pk)), f"#{pk}")
+
+
+def _label_of(model, key: str) -> str | None:
+    f = _field(model, key) if model is not None else None
+    if f is not None and isinstance(f.verbose_name, Promise):
+        return capfirst(str(f.verbose_name))
+    if key in EXTRA_KEYS:
+        return capfirst(str(EXTRA_KEYS[key][0]))
+    if key.endswith(("_ko", "_en")):
+        return None
+    return None
+
+
+class _Formatter:
+    def __init__(self, names: _Names) -> None:
+        self.names = names
+
+    def related_label(self, model, key: str) -> str | None:
+        """The model label of the rows a key points to, if it holds ids."""
+        f = _field(model, key) if model is not None else None
+        if f is not None and f.is_relation and f.related_model is not None:
+            return f.related_model._meta.label_lower
+        extra = EXTRA_KEYS.get(key)
+        if extra and extra[1] and extra[1].count(".") == 1:
+            return extra[1]
+        return None
+
+    def collect(self, model, key: str, value: Any) -> None:
+        target = self.related_label(model, key)
+        if target is None:
+            return
+        for v in value if isinstance(value, list) else [value]:
+            self.names.want(target, v)
+
+    def value(self, model, key: str, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        target = self.related_label(model, key)
+        if target is not None and not isinstance(value, dict):
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(self.names.name(target, v) for v in values)
+        f = _field(model, key) if model is not None else None
+        if f is None and key in EXTRA_KEYS:
+            f = _choice_field(EXTRA_KEYS[key][1])
+        if f is not None and f.choices and not isinstance(value, list | dict):
+            return str(dict(f.flatchoices).get(value, value))
+        if isinstance(value, list):
+            return ", ".join(self.value(model, key, v) for v in value)
+        if isinstance(value, dict):
+            return self.mapping(value)
+        if isinstance(value, str):
+            return self.text(value)
+        return str(value)
+
+    def text(self, value: str) -> str:
+        if _ISO_DATETIME.match(value):
+            try:
+                return i18n.format_datetime(dt.datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        if _ISO_DATE.match(value):
+            try:
+                return i18n.format_date(dt.date.fromisoformat(value))
+            except ValueError:
+                return value
+        if _SHA256.match(value):
+            return f"{value[:12]}…"
+        return value
+
+    def mapping(self, value: dict) -> str:
+        """A nested record (a question, a file, a support item) named in a few words."""
+        for field_name in ("label", "description"):
+            if f"{field_name}_ko" in value or f"{field_name}_en" in value:
+                text = i18n.pick(_Record(value), field_name)[0]
+                kind = value.get("kind")
+                if kind and field_name == "description":
+                    item = _model("programs.supportitem")
+                    kind_field = _field(item, "kind") if item is not None else None
+                    if kind_field is not None:
+                        kind = dict(kind_field.flatchoices).get(kind, kind)
+                    return f"{kind}: {text}"
+                return text
+        for key in ("name", "file", "email"):
+            if key in value:
+                return str(value[key])
+        return "; ".join(f"{_label_of(None, k) or k}: {self.value(None, k, v)}"
+                         for k, v in value.items())
+
+
+class _Record:
+    def __init__(self, data: dict) -> None:
+        self.__dict__.update({k: v for k, v in data.items() if isinstance(k, str)})
+
+
+def present(logs) -> list[Entry]:
+    """Entries ready to show, for a page of ``AuditLog`` rows."""
+    logs = list(logs)
+    names = _Names()
+    fmt = _Formatter(names)
+    for log in logs:
+        model = _model(log.object_type)
+        if model is not None:
+            names.want(log.object_type, log.object_id)
+        for payload in (log.before, log.after):
+            if isinstance(payload, dict):
+                for key, value in payload.items():
+                    fmt.collect(model, key, value)
+    names.fetch()
+    entries = []
+    for log in logs:
+        model = _model(log.object_type)
+        entry = Entry(
+            log=log, action_label=action_label(log.action),
+            object_type_label=model_label(log.object_type),
+            object_label=names.found.get((log.object_type, str(log.object_id)),
+                                         log.object_repr),
+        )
+        before = log.before if isinstance(log.before, dict) else None
+        after = log.after if isinstance(log.after, dict) else {}
+        keys = list(after) + [k for k in (before or {}) if k not in after]
+        for key in keys:
+            if key in HIDDEN_KEYS:
+                continue
+            label = _label_of(model, key)
+            if label is None:
+                continue
+            new = fmt.value(model, key, after.get(key))
+            old = fmt.value(model, key, before.get(key)) if before is not None else None
+            entry.changes.append(Change(label, old, new))
+        entries.append(entry)
+    return entries
