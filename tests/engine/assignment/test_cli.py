@@ -140,6 +140,15 @@ SCORES = "p1,r1,0.5\np1,r2,0.4\np2,r1,0.3\np2,r2,0.2\n"
     ("--scores", "scores.csv", "p1,r1,0.5\np1,r2,nan\n", "scores.csv, line 2: score 'nan' is not a finite number"),
     ("--scores", "scores.csv", "p1,r1,0.5\np1,r2,0,4\n", "scores.csv, line 2: 4 columns, expected 3"),
     ("--scores", "scores.csv", 'p1,r1,0.5\n"p1,r2,0.4\n', "scores.csv, line 2: broken CSV"),
+    # a mistyped number in the first row is an error, not a header to skip (the pair was lost)
+    ("--scores", "scores.csv", "p1,r1,O.5\np1,r2,0.4\n",
+     "scores.csv, line 1: 'O.5' is not a number (a header row names its columns in words)"),
+    ("--constraints", "c.csv", "p1,r1,-l\n", "c.csv, line 1: '-l' is not a number"),
+    ("--max_papers", "m.csv", "r1,2x\n", "m.csv, line 1: '2x' is not a number"),
+    ("--scores", "scores.csv", "p1,r1,0.5\np1,r2,1e308\n",
+     "scores.csv, line 2: score '1e308' is outside ±1,000,000"),
+    ("--scores", "scores.csv", "p1,r1,-1e20\np1,r2,0.4\n",
+     "scores.csv, line 1: score '-1e20' is outside ±1,000,000"),
 ])
 def test_malformed_input_exits_1_naming_file_and_line(tmp_path: Path, option, name, content, message):
     (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")

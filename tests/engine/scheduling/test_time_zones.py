@@ -278,3 +278,46 @@ def test_no_meeting_crosses_a_local_day_boundary(data):
     assert not crossing
     for p in schedule.placements:
         assert len(local_days(p.slot, meetings[p.meeting_id].length)) == 1, (p, data)
+
+
+def _paris_item(item_id: str, start: datetime, end: datetime, **extra):
+    from kbridge.engine.scheduling.export import AgendaItem
+
+    fields = {"owner": "acme", "item_id": item_id, "start": start, "end": end, "place": "t1",
+              "with_ids": ("s1",), "with_names": ("S1",), "title": "Meeting"}
+    fields.update(extra)
+    return AgendaItem(**fields)
+
+
+def test_calendar_times_inside_a_daylight_saving_change_name_the_right_instant():
+    """Paris turns its clocks back at 03:00 on 2026-10-25: 02:00-03:00 happens twice. A TZID
+    time in that hour is read as its first occurrence (RFC 5545, 3.3.5), so such times are
+    written in UTC; the other meetings keep their local time."""
+    hour = timedelta(hours=1)
+    first_two = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 02:00+02:00
+    instants = [first_two + i * hour for i in range(4)]    # 02:00+02, 02:00+01, 03:00+01, …
+    items = [_paris_item(f"m{i}", s.astimezone(PARIS), (s + hour).astimezone(PARIS))
+             for i, s in enumerate(instants)]
+    assert items[0].start.hour == items[1].start.hour == 2  # the same wall-clock hour twice
+    data = agenda_ics(items, calendar_name="x", stamp=first_two)
+    events = Calendar.from_ical(data).walk("VEVENT")
+    read = {str(e["uid"]).split("-")[0]: (e.decoded("dtstart"), e.decoded("dtend"))
+            for e in events}
+    for i, start in enumerate(instants):
+        assert read[f"m{i}"] == (start, start + hour), i
+    # the spring change: 02:30 on 2026-03-29 does not exist in Paris
+    gap = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    [event] = Calendar.from_ical(agenda_ics(
+        [_paris_item("g", gap.astimezone(PARIS), (gap + hour).astimezone(PARIS))],
+        calendar_name="x", stamp=gap)).walk("VEVENT")
+    assert event.decoded("dtstart") == gap
+
+
+def test_calendar_text_carries_no_control_characters():
+    start = datetime(2026, 6, 10, 16, 30, tzinfo=PARIS)
+    data = agenda_ics([_paris_item("m", start, start + timedelta(hours=1),
+                                   title="A\x00B\x07C\x1bD", place="T\x01\x0c1")],
+                      calendar_name="n\x00ame", stamp=start)
+    assert not any(b < 0x20 and b not in (0x0d, 0x0a, 0x09) for b in data)
+    [event] = Calendar.from_ical(data).walk("VEVENT")
+    assert (str(event["summary"]), str(event["location"])) == ("ABCD", "T1")

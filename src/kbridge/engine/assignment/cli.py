@@ -4,7 +4,7 @@ Why the same formats: a programme can run openreview-matcher and K-Bridge on the
 compare, or switch tools without re-exporting data.
 
 Inputs (UTF-8, a byte-order mark is fine; no header needed: a first row whose number column is
-not a number is read as a header; blank lines are skipped):
+a name in letters is read as a header; blank lines are skipped):
   --scores FILE...        paper,reviewer,score           (several files are summed with --weights)
   --constraints FILE      paper,reviewer,-1|0|1          (-1 conflict, 1 forced, 0 nothing)
   --max_papers FILE       reviewer,max
@@ -13,7 +13,7 @@ not a number is read as a header; blank lines are skipped):
 The applications and evaluators are those of the --scores files (a missing pair scores 0); with
 --evaluators, exactly the evaluators listed there; with --panels, exactly the applications there.
 Refused with exit status 1 and "FILE, line N: what is wrong": a row with the wrong number of
-columns, a value that is not a (finite) number, an empty id, an id with white space around it or
+columns, a value that is not a (finite) number, a score beyond ±1,000,000, an empty id, an id with white space around it or
 an invisible character, an id no --scores file (or --evaluators/--panels) knows, the same pair or
 id twice in one file, an unknown --evaluators column or yes/no value.
 Outputs:
@@ -43,16 +43,25 @@ from .solve import solve
 
 TRUE = {"1", "true", "yes", "y", "t"}
 FALSE = {"", "0", "false", "no", "n", "f"}
+#: Scores beyond this lose the precision the solvers need (costs are scaled to 64-bit integers).
+MAX_ABS_SCORE = 1e6
 EVALUATOR_COLUMNS = ("reviewer", "market_expert", "woman", "affiliation", "min", "max")
 
 
 def _table(path: str, columns: int, value_col: int | None, what: str) -> list[Row]:
-    """Rows of exactly ``columns`` cells; a first row whose ``value_col`` is no number is a header."""
+    """Rows of exactly ``columns`` cells. The first row is a header when its ``value_col`` is
+    a name made of letters (``score``, ``max_papers``); a first row whose value is a mistyped
+    number (``O.5``, ``-l``, ``2x``) is refused with its line, not skipped as a header."""
     rows = read_csv(path)
     if rows and value_col is not None and len(rows[0].cells) > value_col:
+        value = rows[0].cells[value_col]
         try:
-            float(rows[0].cells[value_col])
+            float(value)
         except ValueError:
+            if not value.strip().replace("_", " ").replace(" ", "").isalpha():
+                raise InputError(path, rows[0].line,
+                                 f"{value.strip()!r} is not a number (a header row names its "
+                                 "columns in words)") from None
             rows = rows[1:]
     for row in rows:
         if len(row.cells) != columns:
@@ -161,7 +170,11 @@ def build_problem(args: argparse.Namespace) -> AssignmentProblem:
     for path, rows in score_tables:
         parsed = []
         for line, paper, reviewer, value in _pairs(path, rows, known_apps, known_revs):
-            parsed.append((paper, reviewer, parse_finite(path, line, value, "score")))
+            score = parse_finite(path, line, value, "score")
+            if abs(score) > MAX_ABS_SCORE:
+                raise InputError(path, line, f"score {value.strip()!r} is outside "
+                                             f"±{MAX_ABS_SCORE:,.0f}")
+            parsed.append((paper, reviewer, score))
             if known_apps is None:
                 papers.add(paper)
             if known_revs is None:

@@ -233,7 +233,9 @@ def agenda_ics(
     """One person's agenda as an iCalendar file (RFC 5545) in the items' time zone.
 
     Items in an IANA zone (``Asia/Seoul``, ``Europe/Paris``) get that VTIMEZONE; items in a bare
-    UTC offset, which has no VTIMEZONE, are written in UTC so every calendar reads them right.
+    UTC offset, which has no VTIMEZONE, and times that a daylight-saving change makes
+    ambiguous or impossible are written in UTC, so every calendar reads them right. Text
+    passes :func:`kbridge.engine.tabular.clean_text` (no control characters).
 
     UIDs are ``<item>-<owner>@<uid_domain>`` so re-exports update events instead of duplicating
     them. ``stamp`` (DTSTAMP) defaults to now in UTC; pass one for reproducible files.
@@ -242,7 +244,7 @@ def agenda_ics(
     calendar.add("prodid", "-//K-Bridge//Scheduling//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", calendar_name)
+    calendar.add("x-wr-calname", tabular.clean_text(calendar_name))
     stamp = stamp or datetime.now(UTC)
     for a in items:
         event = Event()
@@ -250,13 +252,26 @@ def agenda_ics(
         event.add("dtstamp", stamp)
         event.add("dtstart", _ics_time(a.start))
         event.add("dtend", _ics_time(a.end))
-        event.add("summary", a.title)
-        event.add("location", a.place)
+        # Control characters are not allowed in iCalendar text (RFC 5545, 3.3.11).
+        event.add("summary", tabular.clean_text(a.title))
+        event.add("location", tabular.clean_text(a.place))
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def _ics_time(value: datetime) -> datetime:
-    """``value`` itself when its zone has an IANA name, else the same instant in UTC."""
-    return value if isinstance(value.tzinfo, ZoneInfo) else value.astimezone(UTC)
+    """``value`` itself when its zone has an IANA name and the local time is unambiguous,
+    else the same instant in UTC.
+
+    A local time inside a daylight-saving change (02:30 on the night Paris turns its clocks
+    back happens twice; 02:30 on the night they go forward never happens) cannot be written
+    with a TZID: RFC 5545, 3.3.5, reads such a time as its first occurrence, which moves a
+    meeting by an hour. UTC names the instant exactly.
+    """
+    if not isinstance(value.tzinfo, ZoneInfo):
+        return value.astimezone(UTC)
+    other_fold = value.replace(fold=1 - value.fold)
+    if other_fold.utcoffset() != value.utcoffset():
+        return value.astimezone(UTC)
+    return value
