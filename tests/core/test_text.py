@@ -33,7 +33,8 @@ def test_cleaning_twice_changes_nothing(text):
     assert clean_text(clean_text(text)) == clean_text(text)
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
+                                      blacklist_characters="\u200b\u2060\ufeff"),
                max_size=200))
 def test_ordinary_text_is_kept_apart_from_normalisation(text):
     assert clean_text(text) == unicodedata.normalize("NFC", text)
@@ -46,6 +47,8 @@ def test_ordinary_text_is_kept_apart_from_normalisation(text):
     ("\x1b[31mred\x7f", "[31mred"),
     ("\u1100\u1161\u11a8", "각"),  # decomposed Hangul (macOS) composed
     ("lone \ud800 surrogate", "lone \ufffd surrogate"),
+    ("ABCDE\u200bF\u2060G\ufeffH", "ABCDEFGH"),  # zero-width characters that hide differences
+    ("👩\u200d💻 \u200c", "👩\u200d💻 \u200c"),      # joiners stay: emoji sequences need them
 ])
 def test_examples(given_text, expected):
     assert clean_text(given_text) == expected
@@ -93,3 +96,13 @@ def test_the_form_layer_states_limits_and_refuses_past_them():
     assert form["about"].field.widget.attrs["data-maxlength"] == 50_000
     assert "maxlength" not in form["about"].field.widget.attrs  # browsers would cut a paste
     assert form.data["about"] == "x" * 50_001  # shown again in full
+
+
+def test_single_line_fields_store_full_width_ascii_as_ascii():
+    """A name typed with a Korean IME in full-width forms is stored as the ASCII a search
+    (NFKC) looks for; multi-line answers keep their typography."""
+    form = _Form(data={"name": "ＮｅｕｒｏＣｈｉｐｓ（주）", "about": "（참고）～",
+                       "keywords": "", "password": ""})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["name"] == "NeuroChips(주)"
+    assert form.cleaned_data["about"] == "（참고）～"

@@ -32,6 +32,7 @@ from kbridge.core.text import (
     MAX_TEXT_CHARS,
     clean_json,
     clean_text,
+    fold_width,
     validate_single_line,
 )
 
@@ -103,9 +104,15 @@ class CleanInputMixin:
     def _cleaned_data_source(self, data):
         keep = {self.add_prefix(name) for name, field in self.fields.items()
                 if _is_password(field)}
+        single_line = {self.add_prefix(name) for name, field in self.fields.items()
+                       if isinstance(field, forms.CharField) and not _is_multiline(field)
+                       and not _is_password(field)}
 
         def clean(key, value):
-            return value if key in keep or not isinstance(value, str) else clean_text(value)
+            if key in keep or not isinstance(value, str):
+                return value
+            value = clean_text(value)
+            return fold_width(value) if key in single_line else value
 
         if hasattr(data, "lists"):  # QueryDict / MultiValueDict: every value of every key
             cleaned = data.copy()  # a mutable copy of the same class

@@ -14,7 +14,14 @@ The rules, in order:
    PARAGRAPH SEPARATOR (U+2029);
 3. every other control character (Unicode category Cc: C0, DEL and C1) except TAB and LF is
    removed; NUL in particular, which PostgreSQL refuses in text and JSON;
-4. the text is normalised to NFC (macOS and some IMEs send decomposed Hangul).
+4. invisible zero-width characters that only hide differences are removed: ZERO WIDTH SPACE
+   (U+200B), WORD JOINER (U+2060) and ZERO WIDTH NO-BREAK SPACE (U+FEFF, a byte-order mark
+   pasted mid-text); the joiners U+200C/U+200D stay (emoji sequences and some scripts need them);
+5. the text is normalised to NFC (macOS and some IMEs send decomposed Hangul).
+
+Single-line fields (names, titles, numbers) also fold full-width ASCII forms to ASCII
+(:func:`fold_width`: ``ＡＢＣ（주）`` → ``ABC(주)``, ideographic space → space), as a Korean IME
+types them, so that what is stored matches what a search (NFKC) looks for.
 
 Cleaning never shortens text for length: limits are refused with a message (see
 :data:`MAX_TEXT_CHARS`), never cut. Single-line fields additionally refuse line breaks
@@ -39,6 +46,7 @@ __all__ = [
     "clean_query",
     "clean_text",
     "count_chars",
+    "fold_width",
     "header_line",
     "normalize_query",
     "validate_single_line",
@@ -55,6 +63,9 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
 # Cc except TAB (\x09) and LF (\x0a); NEL (\x85) was turned into LF before this runs.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
+#: Full-width ASCII forms U+FF01-U+FF5E and the ideographic space, to their ASCII twins.
+_WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def clean_text(value: str) -> str:
@@ -64,7 +75,14 @@ def clean_text(value: str) -> str:
     text = _SURROGATES.sub("\ufffd", value)
     text = _LINE_BREAKS.sub("\n", text)
     text = _CONTROLS.sub("", text)
+    text = _ZERO_WIDTH.sub("", text)
     return unicodedata.normalize("NFC", text)
+
+
+def fold_width(value: str) -> str:
+    """``value`` with full-width ASCII forms (``Ａ``, ``１``, ``（``) and the ideographic space
+    as their ASCII twins; Hangul, CJK and other text unchanged."""
+    return value.translate(_WIDTH_FOLD) if value else value
 
 
 def clean_json(value: Any) -> Any:
