@@ -196,11 +196,16 @@ class Case:
     first: Callable[[Ctx], str | None] | None = None
 
 
-def _published_never(ctx):
+def _no_public_call(ctx):
     """The public list starts empty: the world's open call goes back to draft."""
     from kbridge.programs.models import Call
 
     Call.objects.filter(pk=ctx.world.call.pk).update(status=Call.Status.DRAFT)
+
+
+def _first_open_call(ctx):
+    _no_public_call(ctx)
+    return ctx.add_call(ctx.world.program)
 
 
 def _upcoming(ctx):
@@ -216,7 +221,7 @@ def _closed(ctx):
 
 
 def _open_call_with_tracks(ctx):
-    _published_never(ctx)
+    _no_public_call(ctx)
     return ctx.add_track(ctx.empty_call)
 
 
@@ -367,11 +372,9 @@ def _applications(ctx):
 CASES = [
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
-         lambda c: c.add_call(c.world.program), first=lambda c: (
-             _published_never(c), c.add_call(c.world.program))[1]),
+         lambda c: c.add_call(c.world.program), first=_first_open_call),
     Case("public call list: open calls, signed in", "public:call_list", "startup_a",
-         lambda c: "/", lambda c: c.add_call(c.world.program), first=lambda c: (
-             _published_never(c), c.add_call(c.world.program))[1]),
+         lambda c: "/", lambda c: c.add_call(c.world.program), first=_first_open_call),
     Case("public call list: upcoming calls", "public:call_list", "anonymous", lambda c: "/", _upcoming),
     Case("public call list: closed calls", "public:call_list", "anonymous", lambda c: "/", _closed),
     Case("public call list: tracks of a call", "public:call_list", "anonymous", lambda c: "/",
@@ -457,7 +460,7 @@ CASES = [
     # Matching (lexical ranking: no vectors are cached in tests)
     Case("recommendations: open tracks", "matching:recommendations", "startup_a",
          lambda c: "/startup/recommendations/", _open_track,
-         first=lambda c: (_published_never(c), _open_track(c))[1]),
+         first=lambda c: _no_public_call(c) or _open_track(c)),
     Case("track applicants", "matching:track_applicants", "operator",
          lambda c: f"/manage/tracks/{c.world.track_a.pk}/applicants/", _applicant),
     Case("discover startups", "matching:discover", "operator",
