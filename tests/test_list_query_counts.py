@@ -294,8 +294,9 @@ def _audit_entry(ctx):
     from kbridge.core import audit
 
     action = _name("application.noted")
-    audit.record(action, ctx.submitted, actor=UserFactory(), after={"note": action})
-    return action
+    after, shown = _related_ids(ctx)
+    audit.record(action, ctx.submitted, actor=UserFactory(), after=after)
+    return shown
 
 
 def _question(ctx):
@@ -316,8 +317,18 @@ def _audit_row(ctx):
     from kbridge.core import audit
 
     action = _name("program.noted")
-    audit.record(action, ctx.world.program, actor=UserFactory())
-    return action
+    after, shown = _related_ids(ctx)
+    audit.record(action, ctx.world.program, actor=UserFactory(), after=after)
+    return shown
+
+
+def _related_ids(ctx) -> tuple[dict, str]:
+    """An audit payload naming rows of other tables by id, and the company's name, which the
+    page looks up and shows."""
+    startup = ctx.add_startup()
+    return {"applicant": startup.pk, "organisation": startup.pk,
+            "user": UserFactory().pk, "track": TrackFactory(call=ctx.empty_call).pk,
+            "status": "submitted", "role": "startup_member"}, startup.name_ko
 
 
 def _delivery(ctx, status="failed"):
