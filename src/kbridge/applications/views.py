@@ -452,7 +452,7 @@ def manage_detail(request, pk: int):
     application = _application_for(request, pk)
     if not request.user.has_perm("applications.manage_call_applications", application.call):
         raise Http404
-    submissions = application.submissions.order_by("-number")
+    submissions = application.submissions.select_related("submitted_by").order_by("-number")
     trail = audit_display.present(AuditLog.objects.for_object(application))
     return render(request, "applications/manage_detail.html", {
         "application": application, "submissions": submissions, "trail": trail,

@@ -1,0 +1,577 @@
+"""Every page that lists things costs the same number of SQL queries with 1 item as with 3
+(issue 10, item 7): no page runs a query per row.
+
+Each case names a persona, the page's URL and a function that adds one more item of what the
+page lists (and returns a text the page must then show, so the item is really on the page).
+The test adds one item, requests the page once (a session's first request also touches the
+session), counts the queries of a second request, adds two more items and counts again.
+Where the shared world already holds one item of the kind, ``first`` says so and the world's
+item is the "1".
+
+``test_every_url_name_is_a_list_page_with_a_case_or_declared_not_one`` fails when a URL name
+appears that is neither covered here nor declared "not a list page" below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver
+from django.utils import timezone
+
+from tests.factories import (
+    ApplicationFactory,
+    CallFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PartnerFactory,
+    ProgramFactory,
+    QuestionFactory,
+    StartupProfileFactory,
+    SupportItemFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+_serial = itertools.count(1)
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{next(_serial):04d}"
+
+
+class Ctx:
+    """The world, the personas, and the containers the cases fill (made on first use)."""
+
+    def __init__(self, world, personas):
+        self.world, self.personas = world, personas
+        self._made: dict[str, object] = {}
+
+    def once(self, key: str, make: Callable[[], object]):
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    # --- containers ---------------------------------------------------------------------------
+
+    @property
+    def empty_call(self):
+        """A published, open call of the world's program with no tracks yet."""
+        return self.once("empty_call", lambda: CallFactory(
+            program=self.world.program, title_ko="빈 공고", title_en="Empty call"))
+
+    @property
+    def empty_program(self):
+        """A program of KISED's with no partners and no calls."""
+        return self.once("empty_program", lambda: ProgramFactory(
+            operator=self.personas.operator_org, year=2027))
+
+    @property
+    def empty_program_partner(self):
+        return self.once("empty_program_partner", lambda: self.add_partner(self.empty_program))
+
+    @property
+    def empty_program_call(self):
+        return self.once("empty_program_call", lambda: CallFactory(program=self.empty_program))
+
+    @property
+    def bare_track(self):
+        """A track of partner A without support items."""
+        return self.once("bare_track", lambda: TrackFactory(call=self.empty_call,
+                                                            partner=self.world.partner_a))
+
+    @property
+    def profile_a(self):
+        return self.once("profile_a", lambda: StartupProfileFactory(
+            organisation=self.personas.startup_a_org, representative=self.personas.startup_a))
+
+    @property
+    def draft(self):
+        """Startup A's draft application to partner A's track."""
+        def make():
+            self.profile_a  # noqa: B018 (made for its side effect)
+            return ApplicationFactory(track=self.world.track_a,
+                                      applicant=self.personas.startup_a_org,
+                                      created_by=self.personas.startup_a)
+        return self.once("draft", make)
+
+    @property
+    def submitted(self):
+        """Startup A's submitted application with the standard questions and its files."""
+        from kbridge.applications import services
+        from tests.applications.conftest import complete_answers
+
+        def make():
+            questions = services.add_standard_questions(call=self.world.call,
+                                                        by=self.personas.operator)
+            application = self.draft
+            services.save_draft(application=application, by=self.personas.startup_a,
+                                answers=complete_answers(questions), declarations={},
+                                base_version=application.version)
+            for q in questions:
+                if q.kind == "file":
+                    self.attach(application, q)
+            application.refresh_from_db()
+            services.submit_application(application=application, by=self.personas.startup_a,
+                                        draft_version=application.version)
+            application.refresh_from_db()
+            return application
+        return self.once("submitted", make)
+
+    # --- makers ---------------------------------------------------------------------------------
+
+    def add_partner(self, program):
+        name = _name("파트너")
+        org = OrganisationFactory(kind="partner", name_ko=name, name_en=name,
+                                  agency=self.personas.operator_org)
+        return PartnerFactory(program=program, organisation=org, sub_program_ko=f"{name} 프로그램",
+                              sub_program_en=f"{name} program")
+
+    def add_track(self, call, partner=None) -> str:
+        name = _name("트랙")
+        track = TrackFactory(call=call, partner=partner or self.world.partner_a,
+                             name_ko=name, name_en=name)
+        SupportItemFactory(track=track, description_ko=f"{name} 크레딧",
+                           description_en=f"{name} credits")
+        return name
+
+    def add_call(self, program, **dates) -> str:
+        title = _name("공고")
+        call = CallFactory(program=program, title_ko=title, title_en=title, **dates)
+        partner = (self.world.partner_a if program == self.world.program
+                   else self.empty_program_partner)
+        self.add_track(call, partner)
+        return title
+
+    def add_startup(self, *, discoverable=False, name=None):
+        name = name or _name("스타트업")
+        org = OrganisationFactory(kind="startup", name_ko=name, name_en=name)
+        StartupProfileFactory(organisation=org, representative=UserFactory(),
+                              discoverable=discoverable,
+                              technology_keywords=["NPU", "edge AI", name])
+        return org
+
+    def add_application(self, *, track=None, status="submitted", name=None) -> str:
+        org = self.add_startup(name=name)
+        track = track or (self.world.track_a if next(_serial) % 2 else self.world.track_b)
+        ApplicationFactory(track=track, applicant=org, status=status,
+                           submitted_at=timezone.now() if status != "draft" else None)
+        return org.name_ko
+
+    def attach(self, application, question):
+        from kbridge.applications import services
+        from kbridge.applications.uploads import CheckedPDF
+        from tests.applications.conftest import make_pdf
+
+        data = make_pdf(2)
+        name = f"{_name('file')}.pdf"
+        services.attach_file(application=application, question=question,
+                             by=self.personas.startup_a,
+                             checked=CheckedPDF(data=data, size=len(data), pages=2,
+                                                sha256=hashlib.sha256(data).hexdigest(),
+                                                original_name=name))
+        return name
+
+
+# --- the cases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    url_name: str
+    persona: str  # a name of tests.conftest.PERSONA_NAMES
+    url: Callable[[Ctx], str]
+    add: Callable[[Ctx], str | None]
+    # Makes the page list its first item when that is not one ``add`` (the world's own item).
+    first: Callable[[Ctx], str | None] | None = None
+
+
+def _no_public_call(ctx):
+    """The public list starts empty: the world's open call goes back to draft."""
+    from kbridge.programs.models import Call
+
+    Call.objects.filter(pk=ctx.world.call.pk).update(status=Call.Status.DRAFT)
+
+
+def _first_open_call(ctx):
+    _no_public_call(ctx)
+    return ctx.add_call(ctx.world.program)
+
+
+def _upcoming(ctx):
+    now = timezone.now()
+    return ctx.add_call(ctx.world.program, opens_at=now + dt.timedelta(days=3),
+                        deadline_at=now + dt.timedelta(days=20))
+
+
+def _closed(ctx):
+    now = timezone.now()
+    return ctx.add_call(ctx.world.program, opens_at=now - dt.timedelta(days=30),
+                        deadline_at=now - dt.timedelta(days=3))
+
+
+def _open_call_with_tracks(ctx):
+    _no_public_call(ctx)
+    return ctx.add_track(ctx.empty_call)
+
+
+def _invitation(ctx):
+    from kbridge.accounts import services
+
+    email = f"{_name('staff')}@openai.example"
+    services.invite(organisation=ctx.personas.partner_a_org, email=email, role="partner",
+                    by=ctx.personas.operator)
+    return email
+
+
+def _member(ctx):
+    name = _name("팀원")
+    MembershipFactory(organisation=ctx.personas.startup_a_org, role="startup_member",
+                      user=UserFactory(full_name=name))
+    return name
+
+
+def _member_invitation(ctx):
+    from kbridge.accounts import services
+
+    email = f"{_name('member')}@neurochips.example"
+    services.invite_startup_member(organisation=ctx.personas.startup_a_org, email=email,
+                                   by=ctx.personas.startup_a)
+    return email
+
+
+def _my_application(ctx):
+    """Another application of startup A, each to a track of a program of its own."""
+    ctx.profile_a  # noqa: B018
+    call = CallFactory(program=ProgramFactory(operator=ctx.personas.operator_org))
+    partner = PartnerFactory(program=call.program, organisation=ctx.personas.partner_a_org)
+    name = ctx.add_track(call, partner)
+    from kbridge.programs.models import Track
+
+    ApplicationFactory(track=Track.objects.get(name_ko=name), applicant=ctx.personas.startup_a_org,
+                       created_by=ctx.personas.startup_a)
+    return name
+
+
+def _extension(ctx):
+    from kbridge.applications import services
+
+    reason = _name("연장사유")
+    services.grant_extension(call=ctx.world.call, by=ctx.personas.operator,
+                             deadline_at=ctx.world.call.deadline_at + dt.timedelta(days=1),
+                             reason=reason, applicant=ctx.add_startup())
+    return None  # the reason is not shown on the list; the applicant's name is
+
+
+def _resubmission(ctx):
+    """One more submitted version of the submitted application (one more receipt)."""
+    from kbridge.applications import services
+
+    application = ctx.submitted
+    application.refresh_from_db()
+    answers = dict(application.answers)
+    text_pk = next(k for k, v in answers.items() if isinstance(v, str) and "NPU" in v)
+    answers[text_pk] = f"{answers[text_pk]} {_name('v')}"
+    version = services.save_draft(application=application, by=ctx.personas.startup_a,
+                                  answers=answers, declarations={},
+                                  base_version=application.version)
+    submission = services.submit_application(application=application,
+                                             by=ctx.personas.startup_a, draft_version=version)
+    return submission.receipt_number
+
+
+def _audit_entry(ctx):
+    from kbridge.core import audit
+
+    action = _name("application.noted")
+    after, shown = _related_ids(ctx)
+    audit.record(action, ctx.submitted, actor=UserFactory(), after=after)
+    return shown
+
+
+def _question(ctx):
+    ctx.draft  # noqa: B018
+    label = _name("질문")
+    QuestionFactory(call=ctx.world.call, label_ko=label, label_en=label)
+    return label
+
+
+def _edit_attachment(ctx):
+    label = _name("첨부질문")
+    question = QuestionFactory(call=ctx.world.call, kind="file", label_ko=label, label_en=label,
+                               max_length=None)
+    return ctx.attach(ctx.draft, question)
+
+
+def _audit_row(ctx):
+    from kbridge.core import audit
+
+    action = _name("program.noted")
+    after, shown = _related_ids(ctx)
+    audit.record(action, ctx.world.program, actor=UserFactory(), after=after)
+    return shown
+
+
+def _related_ids(ctx) -> tuple[dict, str]:
+    """An audit payload naming rows of other tables by id, and the company's name, which the
+    page looks up and shows."""
+    startup = ctx.add_startup()
+    return {"applicant": startup.pk, "organisation": startup.pk,
+            "user": UserFactory().pk, "track": TrackFactory(call=ctx.empty_call).pk,
+            "status": "submitted", "role": "startup_member"}, startup.name_ko
+
+
+def _delivery(ctx, status="failed"):
+    from django.core.mail import EmailMessage
+
+    from kbridge.core.mail import queue_email
+    from kbridge.core.models import EmailDelivery
+
+    subject = _name("접수증")
+    delivery = queue_email(EmailMessage(subject, "본문", "no-reply@kbridge.example",
+                                        [f"{_name('to')}@example.kr"]),
+                           organisation=ctx.personas.operator_org)
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status=status, last_error="550 busy")
+    return subject
+
+
+def _support_item(ctx):
+    description = _name("지원")
+    SupportItemFactory(track=ctx.bare_track, description_ko=description, description_en=description)
+    return description
+
+
+def _agency_partner(ctx):
+    """A partner company KISED manages that the world's program does not have yet."""
+    name = _name("협력사")
+    OrganisationFactory(kind="partner", name_ko=name, name_en=name,
+                        agency=ctx.personas.operator_org)
+    return name
+
+
+def _partner_b_track(ctx):
+    return ctx.add_track(ctx.empty_call, ctx.world.partner_b)
+
+
+def _open_track(ctx):
+    ctx.profile_a  # noqa: B018
+    return ctx.add_track(ctx.empty_call)
+
+
+def _applicant(ctx):
+    return ctx.add_application(track=ctx.world.track_a)
+
+
+def _discoverable(ctx):
+    return ctx.add_startup(discoverable=True).name_ko
+
+
+def _applications(ctx):
+    return f"/manage/calls/{ctx.world.call.pk}/applications/"
+
+
+CASES = [
+    # Public
+    Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
+         lambda c: c.add_call(c.world.program), first=_first_open_call),
+    Case("public call list: open calls, signed in", "public:call_list", "startup_a",
+         lambda c: "/", lambda c: c.add_call(c.world.program), first=_first_open_call),
+    Case("public call list: upcoming calls", "public:call_list", "anonymous", lambda c: "/", _upcoming),
+    Case("public call list: closed calls", "public:call_list", "anonymous", lambda c: "/", _closed),
+    Case("public call list: tracks of a call", "public:call_list", "anonymous", lambda c: "/",
+         lambda c: c.add_track(c.empty_call), first=_open_call_with_tracks),
+    Case("public call detail: tracks", "public:call_detail", "anonymous",
+         lambda c: f"/calls/{c.empty_call.pk}/", lambda c: c.add_track(c.empty_call)),
+    Case("public call detail: tracks, representative", "public:call_detail", "startup_a",
+         lambda c: f"/calls/{c.empty_call.pk}/", lambda c: c.add_track(c.empty_call)),
+    # Home and audit
+    # The dashboard shows links only; it reads the user's memberships for its role checks.
+    Case("dashboard: the user's memberships", "dashboard", "startup_a", lambda c: "/dashboard/",
+         lambda c: MembershipFactory(user=c.personas.startup_a, role="startup_member",
+                                     organisation=c.add_startup()) and None,
+         first=lambda c: None),
+    Case("audit log", "audit_log", "operator", lambda c: "/audit/", _audit_row,
+         first=lambda c: _audit_row(c)),
+    Case("e-mail deliveries: undelivered", "core:delivery_list", "operator",
+         lambda c: "/manage/deliveries/", _delivery),
+    Case("e-mail deliveries: all", "core:delivery_list", "operator",
+         lambda c: "/manage/deliveries/?show=all", lambda c: _delivery(c, "sent")),
+    # Accounts
+    Case("invitations", "accounts:invitations", "operator", lambda c: "/accounts/invitations/",
+         _invitation),
+    # Operator console (programs)
+    Case("program list", "programs:program_list", "operator_b", lambda c: "/manage/programs/",
+         lambda c: ProgramFactory(operator=c.personas.operator_b_org,
+                                  name_ko=(n := _name("프로그램")), name_en=n).name_ko),
+    Case("program detail: partners", "programs:program_detail", "operator",
+         lambda c: f"/manage/programs/{c.empty_program.pk}/",
+         lambda c: c.add_partner(c.empty_program).organisation.name_ko),
+    Case("program detail: calls", "programs:program_detail", "operator",
+         lambda c: f"/manage/programs/{c.empty_program.pk}/",
+         lambda c: c.add_call(c.empty_program)),
+    Case("add a partner: the agency's partner companies", "programs:partner_add", "operator",
+         lambda c: f"/manage/programs/{c.world.program.pk}/partners/add/", _agency_partner),
+    Case("new track: the program's partners", "programs:track_create", "operator",
+         lambda c: f"/manage/programs/calls/{c.empty_program_call.pk}/tracks/new/",
+         lambda c: c.add_partner(c.empty_program).organisation.name_en),
+    Case("track edit: support items", "programs:track_edit", "operator",
+         lambda c: f"/manage/programs/tracks/{c.bare_track.pk}/edit/",
+         _support_item),
+    Case("call console: tracks", "programs:call_manage", "operator",
+         lambda c: f"/manage/programs/calls/{c.empty_call.pk}/",
+         lambda c: c.add_track(c.empty_call, c.world.partner_b)),
+    Case("partner console: tracks", "programs:partner_home", "partner_b",
+         lambda c: "/manage/programs/partner/", _partner_b_track,
+         first=lambda c: c.world.track_b.name_ko),
+    # Startup side (applications)
+    Case("my applications", "applications:mine", "startup_a", lambda c: "/applications/",
+         _my_application),
+    Case("members: people", "applications:members", "startup_a",
+         lambda c: "/startup/members/", _member, first=lambda c: None),
+    Case("members: pending invitations", "applications:members", "startup_a",
+         lambda c: "/startup/members/", _member_invitation),
+    Case("application edit: questions", "applications:edit", "startup_a",
+         lambda c: f"/applications/{c.draft.pk}/", _question),
+    Case("application edit: attachments", "applications:edit", "startup_a",
+         lambda c: f"/applications/{c.draft.pk}/", _edit_attachment),
+    # Operator console (applications)
+    Case("operator application list", "applications:manage_list", "operator", _applications,
+         lambda c: c.add_application()),
+    Case("operator application list: drafts too", "applications:manage_list", "operator",
+         _applications, lambda c: c.add_application(status="draft")),
+    Case("operator application list: search", "applications:manage_list", "operator",
+         lambda c: _applications(c) + "?q=큐카운트",
+         lambda c: c.add_application(name=_name("큐카운트"))),
+    Case("operator application list: status filter", "applications:manage_list", "operator",
+         lambda c: _applications(c) + "?status=submitted", lambda c: c.add_application()),
+    Case("operator application list: track filter", "applications:manage_list", "operator",
+         lambda c: _applications(c) + f"?track={c.world.track_b.pk}",
+         lambda c: c.add_application(track=c.world.track_b)),
+    Case("questions editor", "applications:questions", "operator",
+         lambda c: f"/manage/calls/{c.world.call.pk}/questions/",
+         lambda c: QuestionFactory(call=c.world.call, label_ko=(n := _name("질문")),
+                                   label_en=n).label_ko),
+    Case("operator application list: deadline extensions", "applications:manage_list",
+         "operator", _applications, _extension),
+    Case("operator application detail: submissions", "applications:manage_detail", "operator",
+         lambda c: f"/manage/applications/{c.submitted.pk}/", _resubmission,
+         first=lambda c: c.submitted.submissions.get().receipt_number),
+    Case("operator application detail: audit trail", "applications:manage_detail", "operator",
+         lambda c: f"/manage/applications/{c.submitted.pk}/", _audit_entry),
+    # Matching (lexical ranking: no vectors are cached in tests)
+    Case("recommendations: open tracks", "matching:recommendations", "startup_a",
+         lambda c: "/startup/recommendations/", _open_track,
+         first=lambda c: _no_public_call(c) or _open_track(c)),
+    Case("track applicants", "matching:track_applicants", "operator",
+         lambda c: f"/manage/tracks/{c.world.track_a.pk}/applicants/", _applicant),
+    Case("discover startups", "matching:discover", "operator",
+         lambda c: "/manage/discover/?q=NPU", _discoverable),
+]
+
+
+@pytest.fixture
+def ctx(world, personas):
+    return Ctx(world, personas)
+
+
+#: The throttle clears ended windows on the first hit of a new one (``core.throttle.hit``):
+#: it depends on the clock, not on what the page lists, so it is not counted.
+_HOUSEKEEPING = 'DELETE FROM "core_throttlecounter"'
+
+
+def _queries(client, url) -> tuple[int, str, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    sql = [q["sql"] for q in captured.captured_queries
+           if not q["sql"].startswith(_HOUSEKEEPING)]
+    return len(sql), response.content.decode(), sql
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_list_page_queries_do_not_grow_with_its_items(case, ctx, personas, client_for):
+    client = client_for(personas.by_name(case.persona))
+    shown = [(case.first or case.add)(ctx)]
+    url = case.url(ctx)
+    client.get(url)  # the first request of a session also touches the session
+    one, _html, one_sql = _queries(client, url)
+    shown += [case.add(ctx), case.add(ctx)]
+    three, html, three_sql = _queries(client, case.url(ctx))
+    for text in filter(None, shown):
+        assert text in html, f"{text!r} is not on {url}"
+    assert three == one, _difference(one_sql, three_sql)
+
+
+def _difference(one_sql: list[str], three_sql: list[str]) -> str:
+    """The queries that the page ran more often with 3 items, literals left out."""
+    def shape(sql):
+        return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+    extra = Counter(map(shape, three_sql)) - Counter(map(shape, one_sql))
+    return "queries added by 2 more items:\n" + "\n".join(
+        f"{n} × {sql[:400]}" for sql, n in extra.items())
+
+
+# --- every URL name is a list page with a case here, or declared not one -------------------------
+
+LIST_PAGES = {c.url_name for c in CASES}
+
+#: URL names that list nothing (forms, actions, single objects, files), each with why.
+NOT_LIST_PAGES = {
+    "healthz": "a JSON liveness answer",
+    "javascript-catalog": "Django's translation catalogue",
+    "set_language": "Django's language switch (a POST action)",
+    "accounts:login": "a form", "accounts:logout": "an action",
+    "accounts:signup": "two links", "accounts:signup_startup": "a form",
+    "accounts:signup_evaluator": "a form", "accounts:resend_verification": "an action",
+    "accounts:verify_email": "an action", "accounts:invitation_revoke": "an action",
+    "accounts:accept_invitation": "a form about one invitation",
+    "accounts:password_reset": "a form", "accounts:password_reset_done": "a message",
+    "accounts:password_reset_confirm": "a form", "accounts:password_reset_complete": "a message",
+    "programs:program_create": "a form", "programs:program_edit": "a form",
+    "programs:partner_edit": "a form", "programs:call_create": "a form",
+    "programs:call_edit": "a form", "programs:call_publish": "an action",
+
+    "applications:profile": "a form", "applications:start": "an action",
+    "applications:autosave": "an action", "applications:upload": "an action",
+    "applications:download": "a file", "applications:submit": "an action",
+    "applications:withdraw": "an action",
+    "applications:receipt": "one submission's receipt (its files come from its JSON)",
+    "applications:questions_standard": "an action",
+    "applications:grant_extension": "an action (an invalid form shows manage_list again)",
+    "core:delivery_resend": "an action",
+}
+
+#: Django's admin: superusers only, its own pages.
+UNLISTED_NAMESPACES = ("admin",)
+
+
+def _url_names(resolver=None, namespace="") -> set[str]:
+    resolver = resolver or get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        if hasattr(pattern, "url_patterns"):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern, inner)
+        elif pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_name_is_a_list_page_with_a_case_or_declared_not_one():
+    names = {n for n in _url_names() if not n.startswith(tuple(f"{ns}:" for ns in
+                                                               UNLISTED_NAMESPACES))}
+    assert LIST_PAGES & set(NOT_LIST_PAGES) == set()
+    assert names - LIST_PAGES - set(NOT_LIST_PAGES) == set(), (
+        "a new page: add a case to CASES if it lists things, else say why in NOT_LIST_PAGES")
+    assert set(NOT_LIST_PAGES) - names == set(), "a page in NOT_LIST_PAGES no longer exists"
