@@ -1,4 +1,4 @@
-"""CSV and XLSX downloads: the web side of the one export module (docs/decisions.md, "Exports").
+"""CSV and XLSX downloads (and one person's JSON data export): the web side of the one export module (docs/decisions.md, "Exports").
 
 Every cell goes through :func:`kbridge.engine.tabular.cell` (formula neutralisation, characters
 a workbook cannot hold, numbers kept numeric); this module only turns rows into HTTP responses.
