@@ -73,6 +73,11 @@ MATRIX = [
     ("/accounts/signup/evaluator/", EVERYONE, EVERYONE),
     ("/accounts/verify/resend/", POST_ONLY, expect(REDIRECT)),
     ("/accounts/verify/not-a-token/", expect(BAD, anonymous=BAD), READ_ONLY),
+    # My data (issue 11): every signed-in person reads, downloads and may delete their own
+    # account; an empty deletion form comes back with its errors.
+    ("/accounts/my-data/", expect(OK=SIGNED_IN), READ_ONLY),
+    ("/accounts/my-data/export/", expect(OK=SIGNED_IN), READ_ONLY),
+    ("/accounts/my-data/delete/", POST_ONLY, expect(OK=SIGNED_IN)),
     ("/accounts/invitations/", expect(OK=OPERATORS | {"partner_admin"}),
      expect(OK=OPERATORS | {"partner_admin"})),
     # A pending invitation into OpenAI's staff (managed by KISED): KISED's operator and

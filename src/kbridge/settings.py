@@ -205,6 +205,7 @@ KBRIDGE_THROTTLE_RATES = {
     "member-invitation": "20/h",         # startup member invitations per representative
     "signup": "20/h",                    # completed sign-ups per client address (both kinds)
     "search": "60/10m",                  # startup searches per user
+    "account-deletion": "5/h",           # account-deletion attempts (password checks) per user
 }
 # THROTTLE_RATES="login-address=300/h,signup=50/h" overrides some of them; checked at start-up.
 for _item in env_list("THROTTLE_RATES", []):

@@ -18,7 +18,8 @@ LINK = re.compile(r"https?://[^\s]+")
 def _signup_startup(client, **overrides):
     data = {"email": "ceo@neuron.example", "full_name": "김민준",
             "company_name_ko": "뉴런칩스", "company_name_en": "Neuron Chips",
-            "password1": "npu-for-every-edge-2026", "password2": "npu-for-every-edge-2026"}
+            "password1": "npu-for-every-edge-2026", "password2": "npu-for-every-edge-2026",
+            "privacy_consent": "on"}
     data.update(overrides)
     return client.post("/accounts/signup/startup/", data)
 
@@ -63,7 +64,7 @@ def test_evaluator_signup_joins_an_existing_affiliation(personas, client):
     response = client.post("/accounts/signup/evaluator/", {
         "email": "prof2@kaist.example", "full_name": "박서연", "affiliation_name": "카이스트",
         "affiliation_type": "university", "password1": "expertise-matters-77",
-        "password2": "expertise-matters-77"})
+        "password2": "expertise-matters-77", "privacy_consent": "on"})
     assert response.status_code == 302
     membership = User.objects.get(email="prof2@kaist.example").memberships.get()
     assert membership.role == Membership.Role.EVALUATOR
@@ -92,7 +93,7 @@ def test_invitation_flow_for_partner_staff(personas, client, run_tasks,
     run_tasks()
     link = LINK.search(mail.outbox[0].body).group(0).replace("http://127.0.0.1:8000", "")
     response = client.post(link, {"full_name": "Sam Partner", "password1": "alliance-of-korea-1",
-                                  "password2": "alliance-of-korea-1"})
+                                  "password2": "alliance-of-korea-1", "privacy_consent": "on"})
     assert response.status_code == 302
     user = User.objects.get(email="new@openai.example")
     assert user.memberships.get().organisation == personas.partner_a_org

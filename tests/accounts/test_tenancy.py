@@ -110,7 +110,8 @@ def test_audit_rows_name_their_agency(world, personas):
     program_services.update_track(track=world.track_a, by=personas.operator,
                                  quota=world.track_a.quota + 1)
     services.register_startup(email="new@startup.example", password="a-long-passphrase-1",
-                              full_name="대표", company_name_ko="새기업", company_name_en="")
+                              full_name="대표", company_name_ko="새기업", company_name_en="",
+                              privacy_consent="2026-11-privacy-v1")
     assert AuditLog.objects.get(action="track.updated").tenant_id == personas.operator_org.pk
     # Accounts belong to no agency: only superusers read them, in the admin.
     assert AuditLog.objects.get(action="account.registered").tenant_id is None
@@ -154,7 +155,7 @@ def test_invited_partner_admin_gets_the_partner_console(world, personas, client)
     invitation = services.invite(organisation=personas.partner_b_org, email="lead@nvidia.example",
                                  role=Role.PARTNER_ADMIN, by=personas.operator)
     user = services.accept_invitation(invitation=invitation, full_name="Lead",
-                                      password=PASSWORD)
+                                      password=PASSWORD, privacy_consent="2026-11-privacy-v1")
     client.force_login(user)
     assert client.get("/manage/programs/partner/").status_code == 200
     assert client.get(f"/manage/programs/tracks/{world.track_b.pk}/edit/").status_code == 200

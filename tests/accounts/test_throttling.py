@@ -292,7 +292,8 @@ def test_signups_are_limited_per_address(db, rates, path, extra):
     rates(signup=2)
     responses = [Client().post(path, {
         "email": f"person{i}@example.kr", "full_name": "김민준", "password1": "npu-for-every-edge-2026",
-        "password2": "npu-for-every-edge-2026", **extra}, REMOTE_ADDR=ATTACKER) for i in range(3)]
+        "password2": "npu-for-every-edge-2026", "privacy_consent": "on", **extra},
+        REMOTE_ADDR=ATTACKER) for i in range(3)]
     assert [r.status_code for r in responses] == [302, 302, 429]
     _assert_refused(responses[-1])
     assert 'value="person2@example.kr"' in responses[-1].content.decode()
@@ -300,7 +301,8 @@ def test_signups_are_limited_per_address(db, rates, path, extra):
     # Another address signs up.
     assert Client().post(path, {
         "email": "other@example.kr", "full_name": "박서연", "password1": "npu-for-every-edge-2026",
-        "password2": "npu-for-every-edge-2026", **extra}, REMOTE_ADDR=OWNER).status_code == 302
+        "password2": "npu-for-every-edge-2026", "privacy_consent": "on", **extra},
+        REMOTE_ADDR=OWNER).status_code == 302
 
 
 def test_startup_search_is_limited_per_user(personas, client, rates):

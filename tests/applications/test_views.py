@@ -444,7 +444,7 @@ def test_representative_invites_a_member_who_can_edit_but_not_submit(
     link = re.search(r"http://127.0.0.1:8000(\S+)", mail.outbox[-1].body).group(1)
     client.logout()
     client.post(link, {"full_name": "이서윤", "password1": "npu-compiler-team-9",
-                       "password2": "npu-compiler-team-9"})
+                       "password2": "npu-compiler-team-9", "privacy_consent": "on"})
     member = User.objects.get(email="coo@neurochips.example")
     assert member.memberships.get().role == "startup_member"
     assert client.get(f"/applications/{draft.pk}/").status_code == 200

@@ -79,6 +79,7 @@ PAGES = [
     ("partner_a", "/manage/programs/tracks/{track}/edit/"), ("evaluator", "/dashboard/"),
     ("startup_a", "/dashboard/"), ("startup_a", "/manage/programs/"),
     ("startup_a", "/startup/profile/"), ("startup_a", "/startup/members/"),
+    ("startup_a", "/accounts/my-data/"), ("evaluator", "/accounts/my-data/"),
     ("startup_a", "/applications/"), ("startup_a", "/calls/{call}/"),
     ("startup_a", "/applications/{application}/"),
     ("startup_a", "/applications/{application}/receipts/1/"),

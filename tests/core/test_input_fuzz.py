@@ -148,7 +148,7 @@ def _draft_stored(ctx, name):
 def _signup(extra):
     def data(ctx):
         return {"email": "", "full_name": "", "password1": "a-long-enough-pass-42",
-                "password2": "a-long-enough-pass-42", **extra}
+                "password2": "a-long-enough-pass-42", "privacy_consent": "on", **extra}
     return data
 
 
@@ -248,8 +248,14 @@ SCENARIOS: dict[str, Scenario] = {
         None, lambda c: f"/accounts/invitation/{c.invitation_token}/",
         # The passwords differ: the form always comes back, so the link stays usable.
         lambda c: {"full_name": "", "password1": "a-long-enough-pass-42",
-                   "password2": "another-long-pass-43"}, ["full_name", "password1"],
+                   "password2": "another-long-pass-43", "privacy_consent": "on"},
+        ["full_name", "password1"],
         no_echo={"password1"}),
+    "DeleteAccountForm": Scenario(
+        # A wrong password: the form comes back (never echoing the password) and nothing is
+        # deleted.
+        "startup_b", lambda c: "/accounts/my-data/delete/",
+        lambda c: {"password": "", "confirm": "on"}, ["password"], no_echo={"password"}),
     "MemberInvitationForm": Scenario(
         "startup_a", lambda c: "/startup/members/", lambda c: {"email": ""}, ["email"]),
     "ResetPasswordForm": Scenario(

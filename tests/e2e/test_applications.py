@@ -37,8 +37,16 @@ def test_founder_applies_from_sign_up_to_receipt(page, world, personas, tmp_path
     page.get_by_label("기업명(영문)").fill("Edge NPU")
     page.locator("#id_password1").fill("low-power-npu-2026!")
     page.locator("#id_password2").fill("low-power-npu-2026!")
+    page.get_by_label("개인정보 수집·이용에 동의합니다").check()
     page.get_by_role("button", name="계정 만들기").click()
     expect(page.get_by_text("환영합니다")).to_be_visible()
+    # Applying needs a verified address (issue 11): open the link from the e-mail.
+    from kbridge.accounts.models import User
+    from kbridge.accounts.services import verification_token
+
+    founder = User.objects.get(email="ceo@edge-npu.example")
+    page.goto(f"/accounts/verify/{verification_token(founder)}/")
+    expect(page.get_by_text("이메일 주소가 인증되었습니다")).to_be_visible()
 
     page.get_by_role("link", name="기업 정보").click()
     page.get_by_label("사업자등록번호").fill("2208162517")

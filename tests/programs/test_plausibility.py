@@ -113,7 +113,7 @@ def test_a_company_name_with_a_line_break_is_refused(client, db):
     response = client.post("/accounts/signup/startup/", {
         "email": "ceo@newco.example", "full_name": "대표", "company_name_ko": "새회사\r\nBcc: x@y",
         "company_name_en": "", "password1": "a-long-enough-pass-42",
-        "password2": "a-long-enough-pass-42"})
+        "password2": "a-long-enough-pass-42", "privacy_consent": "on"})
     assert response.status_code == 200
     assert "company_name_ko" in response.context["form"].errors
     assert "새회사\nBcc: x@y" in response.content.decode()

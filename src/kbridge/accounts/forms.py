@@ -63,7 +63,23 @@ class _PasswordMixin(BaseForm):
         return cleaned
 
 
-class StartupSignupForm(_PasswordMixin):
+class _NewAccountForm(_PasswordMixin):
+    """A form that creates an account: a password and the required consent (PIPA Art. 15).
+
+    The notice itself (``accounts.consent``) is shown above the checkbox by
+    ``accounts/_consent.html``; an unticked box keeps everything else that was typed.
+    """
+
+    privacy_consent = forms.BooleanField(
+        label=_("I have read the notice above and agree to the collection and use of my "
+                "personal data (required)."),
+        error_messages={"required": _(
+            "Tick the box to agree to the collection and use of your personal data. Without "
+            "this consent we cannot create your account.")},
+    )
+
+
+class StartupSignupForm(_NewAccountForm):
     email = forms.EmailField(label=_("E-mail address"),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     full_name = forms.CharField(label=_("Your name (the company representative)"), max_length=120,
@@ -75,7 +91,7 @@ class StartupSignupForm(_PasswordMixin):
                    "password2"]
 
 
-class EvaluatorSignupForm(_PasswordMixin):
+class EvaluatorSignupForm(_NewAccountForm):
     email = forms.EmailField(label=_("E-mail address"),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     full_name = forms.CharField(label=_("Your name"), max_length=120,
@@ -125,13 +141,34 @@ class InvitationForm(BaseForm):
         return cleaned
 
 
-class AcceptInvitationForm(_PasswordMixin):
+class AcceptInvitationForm(_NewAccountForm):
     full_name = forms.CharField(label=_("Your name"), max_length=120)
     field_order = ["full_name", "password1", "password2"]
 
 
 class MemberInvitationForm(BaseForm):
     email = forms.EmailField(label=_("E-mail address"))
+
+
+class DeleteAccountForm(BaseForm):
+    """Confirm an account deletion with the password (a left-open session is not enough)."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted at once and cannot be restored."),
+        error_messages={"required": _("Tick the box to confirm the deletion.")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self._user.check_password(password):
+            raise ValidationError(_("The password is not correct."))
+        return password
 
 
 class ResetPasswordForm(CleanInputMixin, PasswordResetForm):

@@ -45,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person deleted their account: the row stays (submissions and the audit log
+    # point at it) but holds no personal data any more (accounts.services.delete_account).
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -57,6 +60,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
+        if self.deleted_at is not None:
+            return str(_("deleted user"))
         return self.full_name or self.email
 
     @property
@@ -225,3 +230,29 @@ class Invitation(TimeStampedModel):
             token_hash=_hash_token(token)
         ).first()
 
+
+
+class Consent(models.Model):
+    """One person's consent to one versioned notice (``accounts.consent.CONSENT_TEXTS``).
+
+    Rows are evidence and are never edited: the version names the exact text the person saw,
+    ``given_at`` is stored in UTC. They stay when the account is deleted (the user row is
+    anonymised, not removed), so the agency can still show what was agreed and when.
+    """
+
+    class Purpose(models.TextChoices):
+        PRIVACY = "privacy", _("Collection and use of personal data (required)")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    text_version = models.CharField(_("notice version"), max_length=40)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    ip_address = models.CharField(_("IP address"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.purpose} · {self.text_version}"

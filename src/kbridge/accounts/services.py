@@ -1,4 +1,5 @@
-"""State changes of accounts: registration, e-mail verification, invitations.
+"""State changes of accounts: registration with consent, e-mail verification, invitations,
+the personal-data export and account deletion.
 
 Each function validates, writes in one transaction, records the audit log and sends mail
 through the task queue (mail leaves only after the commit).
@@ -18,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kbridge.accounts import tenancy
-from kbridge.accounts.models import Invitation, Membership, Organisation, User
+from kbridge.accounts import consent as consent_texts
+from kbridge.accounts import personal_data, tenancy
+from kbridge.accounts.models import Consent, Invitation, Membership, Organisation, User
 from kbridge.core import audit
 from kbridge.core.mail import queue_email
 
@@ -46,24 +48,51 @@ def email_in_use(email: str) -> bool:
     return User.objects.filter(email__iexact=email.strip()).exists()
 
 
-def _new_user(*, email: str, password: str, full_name: str, language: str) -> User:
+def _new_user(*, email: str, password: str, full_name: str, language: str,
+              privacy_consent: str, ip_address: str = "") -> User:
+    """Create an account; only with the current required consent (PIPA Article 15)."""
+    if privacy_consent != consent_texts.CURRENT[consent_texts.PRIVACY]:
+        raise ValidationError(_("Agree to the collection and use of your personal data to "
+                                "create an account."), code="consent_required")
     if email_in_use(email):
         raise ValidationError(_("An account with this e-mail address already exists."))
-    return User.objects.create_user(
+    user = User.objects.create_user(
         email=email, password=password, full_name=full_name, preferred_language=language
     )
+    record_consent(user=user, version=privacy_consent, ip_address=ip_address)
+    return user
+
+
+def record_consent(*, user: User, version: str, ip_address: str = "") -> Consent:
+    """Store that ``user`` agreed to the notice ``version`` now (UTC).
+
+    Raises ValidationError for a version that does not exist. Side effects: audit
+    ``consent.given`` with the purpose and version.
+    """
+    text = consent_texts.CONSENT_TEXTS.get(version)
+    if text is None:
+        raise ValidationError(_("This consent notice does not exist."))
+    given = Consent.objects.create(user=user, purpose=text.purpose, text_version=version,
+                                   given_at=timezone.now(), ip_address=ip_address[:64])
+    audit.record("consent.given", user,
+                 after={"purpose": text.purpose, "version": version}, actor=user)
+    return given
 
 
 @transaction.atomic
 def register_startup(
     *, email: str, password: str, full_name: str, company_name_ko: str, company_name_en: str,
-    language: str = "ko",
+    privacy_consent: str, language: str = "ko", ip_address: str = "",
 ) -> User:
     """Create a founder's account, the startup and the representative membership.
 
-    Side effects: audit ``account.registered``; verification e-mail queued on commit.
+    ``privacy_consent`` is the version of the required consent notice the person agreed to;
+    anything but the current version is refused.
+    Side effects: audit ``consent.given`` and ``account.registered``; verification e-mail
+    queued on commit.
     """
-    user = _new_user(email=email, password=password, full_name=full_name, language=language)
+    user = _new_user(email=email, password=password, full_name=full_name, language=language,
+                     privacy_consent=privacy_consent, ip_address=ip_address)
     startup = Organisation.objects.create(
         kind=Organisation.Kind.STARTUP, name_ko=company_name_ko, name_en=company_name_en
     )
@@ -79,13 +108,16 @@ def register_startup(
 @transaction.atomic
 def register_evaluator(
     *, email: str, password: str, full_name: str, affiliation_name: str, affiliation_type: str,
-    language: str = "ko",
+    privacy_consent: str, language: str = "ko", ip_address: str = "",
 ) -> User:
     """Create an external expert's account attached to their affiliation.
 
-    Side effects: audit ``account.registered``; verification e-mail queued on commit.
+    ``privacy_consent``: as for :func:`register_startup`.
+    Side effects: audit ``consent.given`` and ``account.registered``; verification e-mail
+    queued on commit.
     """
-    user = _new_user(email=email, password=password, full_name=full_name, language=language)
+    user = _new_user(email=email, password=password, full_name=full_name, language=language,
+                     privacy_consent=privacy_consent, ip_address=ip_address)
     affiliation = Organisation.objects.filter(
         kind=Organisation.Kind.AFFILIATION, name_ko__iexact=affiliation_name.strip()
     ).first()
@@ -197,19 +229,22 @@ def invite_startup_member(*, organisation: Organisation, email: str, by: User) -
 @transaction.atomic
 def accept_invitation(
     *, invitation: Invitation, user: User | None = None, full_name: str = "",
-    password: str = "", language: str = "ko",
+    password: str = "", language: str = "ko", privacy_consent: str = "", ip_address: str = "",
 ) -> User:
     """Join the inviting organisation, creating the account when the person has none.
 
-    Side effects: audit ``invitation.accepted``. The address is verified by the act of
-    opening the link sent to it.
+    Creating an account needs ``privacy_consent`` (as for :func:`register_startup`); a person
+    who already has an account gave it when they signed up.
+    Side effects: audit ``invitation.accepted`` (and ``consent.given`` for a new account).
+    The address is verified by the act of opening the link sent to it.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= timezone.now():
         raise ValidationError(_("This invitation is no longer valid."))
     if user is None:
         user = _new_user(email=invitation.email, password=password, full_name=full_name,
-                         language=language)
+                         language=language, privacy_consent=privacy_consent,
+                         ip_address=ip_address)
     elif user.email.lower() != invitation.email.lower():
         raise ValidationError(_("This invitation was sent to another e-mail address."))
     if user.email_verified_at is None:
@@ -258,3 +293,101 @@ def lift_login_limits(*, user: User, reason: str) -> int:
                  after={"reason": reason, "counters": removed},
                  actor=user if reason == "password_reset" else None)
     return removed
+
+
+# --- Personal data: export and deletion (docs/decisions.md, "Personal data") -----------------
+
+EXPORT_FORMAT = "kbridge-personal-data/1"
+
+
+def _iso(value) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value else None
+
+
+def export_personal_data(user: User) -> dict:
+    """Everything K-Bridge holds about ``user`` as one JSON-ready document.
+
+    The account, memberships, consents (with the exact notice versions), invitations sent to
+    the address, the person's own audit trail (what they did, not the before/after values,
+    which can name other people), and each registered app's section (applications with
+    answers and the list of attached files). Nothing about any other account. Reads only.
+    """
+    memberships = (Membership.objects.filter(user=user).select_related("organisation")
+                   .order_by("created_at"))
+    invitations = Invitation.objects.filter(email__iexact=user.email).select_related(
+        "organisation").order_by("created_at")
+    from kbridge.core.models import AuditLog
+
+    trail = AuditLog.objects.filter(actor_id=user.pk).order_by("created_at", "id")
+    document = {
+        "format": EXPORT_FORMAT,
+        "exported_at": _iso(timezone.now()),
+        "account": {
+            "id": user.pk, "email": user.email, "full_name": user.full_name,
+            "preferred_language": user.preferred_language,
+            "email_verified_at": _iso(user.email_verified_at),
+            "date_joined": _iso(user.date_joined), "last_login": _iso(user.last_login),
+        },
+        "memberships": [
+            {"organisation": m.organisation.name_ko, "organisation_en": m.organisation.name_en,
+             "organisation_kind": m.organisation.kind, "role": m.role,
+             "since": _iso(m.created_at)}
+            for m in memberships],
+        "consents": [
+            {"purpose": c.purpose, "text_version": c.text_version, "given_at": _iso(c.given_at),
+             "ip_address": c.ip_address}
+            for c in Consent.objects.filter(user=user).order_by("given_at", "id")],
+        "invitations_received": [
+            {"organisation": i.organisation.name_ko, "role": i.role,
+             "sent_at": _iso(i.created_at), "accepted_at": _iso(i.accepted_at),
+             "revoked_at": _iso(i.revoked_at), "expires_at": _iso(i.expires_at)}
+            for i in invitations],
+        "activity": [
+            {"time": _iso(row.created_at), "action": row.action,
+             "object_type": row.object_type, "object_id": row.object_id}
+            for row in trail.iterator()],
+    }
+    for section in personal_data.sections():
+        document.update(section.export(user))
+    return document
+
+
+@transaction.atomic
+def delete_account(*, user: User) -> dict:
+    """Delete ``user``'s account now, keeping what the program must keep.
+
+    Deleted: the account's personal fields (e-mail, name, password, login and verification
+    times; the row itself stays, anonymised, because submissions and the audit log point at
+    it), its memberships, invitations still pending for its address, the IP addresses of its
+    consents, and what each registered app's ``erase`` removes (drafts never submitted).
+    Kept: submitted applications with their receipts, the consent rows (version and time),
+    and the audit log, which is append-only. Signing in is impossible afterwards.
+    Side effects: audit ``account.deleted`` with counts of what was removed and kept.
+    Returns that summary.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.deleted_at is not None:
+        return {}
+    summary: dict = {}
+    for section in personal_data.sections():
+        if section.erase is not None:
+            summary[section.name] = section.erase(user)
+    pending = Invitation.objects.pending().filter(email__iexact=user.email)
+    summary["invitations_deleted"] = pending.count()
+    pending.delete()
+    summary["memberships_deleted"] = Membership.objects.filter(user=user).delete()[0]
+    summary["consents_kept"] = Consent.objects.filter(user=user).update(ip_address="")
+    user.email = f"deleted-{user.pk}@deleted.invalid"
+    user.full_name = ""
+    user.set_unusable_password()
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.email_verified_at = None
+    user.last_login = None
+    user.deleted_at = timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    audit.record("account.deleted", user, after=summary, actor=user)
+    return summary

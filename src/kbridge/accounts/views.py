@@ -4,19 +4,22 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from kbridge.accounts import services, tenancy
+from kbridge.accounts import consent, services, tenancy
 from kbridge.accounts.forms import (
     AcceptInvitationForm,
+    DeleteAccountForm,
     EvaluatorSignupForm,
     InvitationForm,
     LoginForm,
@@ -25,7 +28,7 @@ from kbridge.accounts.forms import (
     StartupSignupForm,
 )
 from kbridge.accounts.models import Invitation, Organisation
-from kbridge.core import throttle
+from kbridge.core import exports, throttle
 from kbridge.core.permissions import require_login, require_perm
 
 
@@ -51,6 +54,13 @@ def signup(request):
     return render(request, "accounts/signup.html")
 
 
+def _consent_given(request) -> dict:
+    """What the view passes to a service that creates an account from a valid form: the
+    version of the notice shown on the page and the client's address."""
+    return {"privacy_consent": consent.CURRENT[consent.PRIVACY],
+            "ip_address": throttle.client_address(request)}
+
+
 def _signup(request, form_class, service, fields, title):
     form = form_class(request.POST or None)
     refused = None
@@ -61,7 +71,7 @@ def _signup(request, form_class, service, fields, title):
         try:
             user = service(email=form.cleaned_data["email"],
                            password=form.cleaned_data["password1"],
-                           language=_language(), **data)
+                           language=_language(), **_consent_given(request), **data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -70,7 +80,8 @@ def _signup(request, form_class, service, fields, title):
                              % {"email": user.email})
             return redirect("dashboard")
     return throttle.mark_refused(
-        render(request, "accounts/signup_form.html", {"form": form, "title": title}), refused)
+        render(request, "accounts/signup_form.html",
+               {"form": form, "title": title, "notice": consent.current().notice()}), refused)
 
 
 def signup_startup(request):
@@ -106,7 +117,51 @@ def resend_verification(request):
         services.send_verification_email(request.user)
         messages.success(request, _("We sent a new verification link to %(email)s.")
                          % {"email": request.user.email})
-    return redirect("dashboard")
+    # Back to the page the button was on (the application waiting to be submitted).
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("dashboard")
+    return redirect(target)
+
+
+# --- My data: access and deletion (PIPA Articles 35 and 36) ------------------------------------
+
+
+@require_safe
+@require_login
+def my_data(request):
+    return render(request, "accounts/my_data.html", _my_data_context(request))
+
+
+def _my_data_context(request, form=None) -> dict:
+    return {"form": form or DeleteAccountForm(user=request.user),
+            "consents": request.user.consents.all(),
+            "notice": consent.current().notice()}
+
+
+@require_safe
+@require_login
+def my_data_export(request):
+    data = services.export_personal_data(request.user)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return exports.json_response(data, filename=f"kbridge-my-data-{stamp}.json")
+
+
+@require_login
+@require_POST
+def delete_account(request):
+    verdict = throttle.hit("account-deletion", str(request.user.pk))
+    if not verdict.allowed:
+        return throttle.refused_response(request, verdict)
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, "accounts/my_data.html", _my_data_context(request, form))
+    services.delete_account(user=request.user)
+    logout(request)
+    messages.success(request, _("Your account is deleted. Submitted applications and the audit "
+                                "log are kept as the notice explained."))
+    return redirect("public:call_list")
 
 
 @require_perm("accounts.invite")
@@ -164,6 +219,7 @@ def accept_invitation(request, token: str):
                 user = services.accept_invitation(
                     invitation=invitation, full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password1"], language=_language(),
+                    **_consent_given(request),
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except ValidationError as exc:
@@ -176,7 +232,7 @@ def accept_invitation(request, token: str):
                              % {"organisation": invitation.organisation})
             return redirect("dashboard")
     return render(request, "accounts/invitation_accept.html",
-                  {"invitation": invitation, "form": form})
+                  {"invitation": invitation, "form": form, "notice": consent.current().notice()})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import rules
 
 from kbridge.accounts.models import Membership, Organisation
+from kbridge.accounts.rules import is_verified
 from kbridge.accounts.selectors import organisation_ids
 from kbridge.programs.rules import is_program_operator
 
@@ -35,7 +36,12 @@ def is_application_operator(user, application) -> bool:
 
 rules.add_perm("applications.view_application", is_startup_member_of | is_application_operator)
 rules.add_perm("applications.change_application", is_startup_member_of)
-rules.add_perm("applications.submit_application", is_startup_representative_of)
+# Acting for the company (withdrawing, and reaching the submit action at all) is the
+# representative's; starting and submitting also need a verified e-mail address, so receipts
+# and results reach a mailbox the person controls (services refuse it too).
+rules.add_perm("applications.act_for_applicant", is_startup_representative_of)
+rules.add_perm("applications.start_application", is_startup_representative_of & is_verified)
+rules.add_perm("applications.submit_application", is_startup_representative_of & is_verified)
 rules.add_perm("applications.view_profile", is_startup_member_of)
 rules.add_perm("applications.change_profile", is_startup_representative_of)
 rules.add_perm("applications.manage_call_applications", is_program_operator)

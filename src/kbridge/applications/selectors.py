@@ -284,3 +284,80 @@ def applications_for_export(applications: QuerySet[Application], *, chunk_size: 
         findings = findings_for(chunk)
         for application in chunk:
             yield application, findings[application.pk]
+
+
+# --- Personal data (accounts.personal_data section "applications") ----------------------------
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    return value.isoformat()
+
+
+def personal_data_of(user) -> dict:
+    """The companies ``user`` belongs to, their profiles and applications, as JSON-ready data.
+
+    The same applications the person may open in the portal (their startups'), with answers
+    keyed by the question's label, the list of attached files (never the bytes) and the
+    submitted versions. Colleagues appear only as "by you: yes/no".
+    """
+    startup_ids = Membership.objects.filter(
+        user=user, organisation__kind=Organisation.Kind.STARTUP,
+        role__in=[Membership.Role.STARTUP_REPRESENTATIVE, Membership.Role.STARTUP_MEMBER],
+    ).values_list("organisation_id", flat=True)
+    profiles = StartupProfile.objects.filter(organisation_id__in=startup_ids).select_related(
+        "organisation")
+    applications = (Application.objects.filter(applicant_id__in=startup_ids)
+                    .select_related("applicant", "call", "track", "program")
+                    .prefetch_related("attachments", "submissions")
+                    .order_by("created_at", "pk"))
+    labels: dict[int, dict[str, str]] = {}
+    result = {"company_profiles": [], "applications": []}
+    for profile in profiles:
+        result["company_profiles"].append({
+            "company": profile.organisation.name_ko,
+            "company_en": profile.organisation.name_en,
+            "business_registration_number": profile.business_registration_number,
+            "founded_on": _iso(profile.founded_on), "is_pre_founder": profile.is_pre_founder,
+            "technology_keywords": profile.technology_keywords, "team_size": profile.team_size,
+            "revenue_krw": profile.revenue_krw, "investment_krw": profile.investment_krw,
+            "patents": profile.patents, "discoverable": profile.discoverable,
+            "representative_is_you": profile.representative_id == user.pk,
+        })
+    for application in applications:
+        if application.call_id not in labels:
+            labels[application.call_id] = {
+                str(q.pk): q.label_ko for q in Question.objects.filter(call=application.call)}
+        names = labels[application.call_id]
+        result["applications"].append({
+            "id": application.pk,
+            "company": application.applicant.name_ko,
+            "program": application.program.name_ko,
+            "call": application.call.title_ko,
+            "track": application.track.name_ko,
+            "status": application.status,
+            "started_at": _iso(application.created_at),
+            "started_by_you": application.created_by_id == user.pk,
+            "saved_at": _iso(application.saved_at),
+            "submitted_at": _iso(application.submitted_at),
+            "withdrawn_at": _iso(application.withdrawn_at),
+            "answers": [{"question": names.get(qid, qid), "answer": value}
+                        for qid, value in application.answers.items()],
+            "declares_government_support": application.declares_government_support,
+            "government_support_detail": application.government_support_detail,
+            "declares_no_tax_arrears": application.declares_no_tax_arrears,
+            "attachments": [
+                {"file_name": a.original_name, "size_bytes": a.size, "pages": a.pages,
+                 "sha256": a.sha256, "uploaded_at": _iso(a.uploaded_at),
+                 "current": a.is_current, "uploaded_by_you": a.uploaded_by_id == user.pk}
+                for a in application.attachments.all()],
+            "submissions": [
+                {"receipt_number": s.receipt_number, "version": s.number,
+                 "submitted_at": _iso(s.submitted_at), "answers_sha256": s.answers_sha256,
+                 "submitted_by_you": s.submitted_by_id == user.pk}
+                for s in sorted(application.submissions.all(), key=lambda s: s.number)],
+        })
+    return result

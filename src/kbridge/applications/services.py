@@ -72,6 +72,20 @@ class SubmissionClosed(Exception):
         self.deadline = deadline
 
 
+class EmailNotVerified(ValidationError):
+    """The person has not verified their e-mail address yet (start and submit need it)."""
+
+    def __init__(self):
+        super().__init__(_("Verify your e-mail address first: open the link we sent to your "
+                           "address. You can have the link sent again from this page. Your "
+                           "draft is kept."), code="email_not_verified")
+
+
+def _ensure_verified(user: User) -> None:
+    if user.email_verified_at is None:
+        raise EmailNotVerified()
+
+
 class SubmissionInvalid(Exception):
     """The draft is not complete or not eligible; ``errors`` maps field name to messages."""
 
@@ -156,8 +170,10 @@ def _ensure_open(call: Call, applicant_id: int | None, now=None) -> None:
 def start_application(*, track: Track, applicant: Organisation, by: User) -> Application:
     """Open a draft for ``applicant`` on ``track``. One live application per program.
 
+    Raises EmailNotVerified before the person has verified their e-mail address.
     Side effects: audit ``application.started``.
     """
+    _ensure_verified(by)
     if not Membership.objects.filter(user=by, organisation=applicant,
                                      role=Membership.Role.STARTUP_REPRESENTATIVE).exists():
         raise ValidationError(_("Only the company's representative can apply, with their own "
@@ -448,7 +464,8 @@ def submit_application(*, application: Application, by: User, draft_version: int
     """Submit the draft as it stands at ``draft_version``.
 
     Idempotent: submitting the same draft version again returns the same submission.
-    Raises SubmissionClosed after the (possibly extended) deadline, DraftConflict if the
+    Raises EmailNotVerified before ``by`` has verified their e-mail address (the receipt and
+    every later decision go to it), SubmissionClosed after the (possibly extended) deadline, DraftConflict if the
     draft changed since the page was loaded, SubmissionInvalid with every problem listed.
     Side effects: audit ``application.submitted``; the receipt is e-mailed after commit.
     """
@@ -466,6 +483,7 @@ def submit_application(*, application: Application, by: User, draft_version: int
 @transaction.atomic
 def _submit(*, application: Application, by: User, draft_version: int, now=None) -> Submission:
     now = now or timezone.now()
+    _ensure_verified(by)
     application = (Application.objects.select_for_update()
                    .select_related("call__program", "track", "applicant").get(pk=application.pk))
     existing = application.submissions.filter(draft_version=draft_version).first()
@@ -640,3 +658,39 @@ def add_standard_questions(*, call: Call, by: User) -> list[Question]:
     audit.record("call.questions_changed", call, before=None,
                  after={"added_standard_questions": [q.pk for q in created]}, actor=by)
     return created
+
+
+# --- Personal data (accounts.personal_data section "applications") ----------------------------
+
+
+def erase_personal_data(user: User) -> dict[str, int]:
+    """Called by ``accounts.services.delete_account`` in its transaction.
+
+    Deletes the applications never submitted (drafts, and withdrawals of drafts) of startups
+    whose only member is ``user``, with their file rows; the bytes are purged by the
+    ``purge_replaced_file`` task after the commit. Applications with a submission stay: the
+    agency keeps them. A company with other members keeps its drafts (they are the company's
+    work, and its colleagues go on with them).
+    Side effects: audit ``application.deleted`` per deleted draft.
+    """
+    startup_ids = list(Membership.objects.filter(
+        user=user, organisation__kind=Organisation.Kind.STARTUP).values_list(
+        "organisation_id", flat=True))
+    shared = set(Membership.objects.filter(organisation_id__in=startup_ids).exclude(
+        user=user).values_list("organisation_id", flat=True))
+    own = [pk for pk in startup_ids if pk not in shared]
+    drafts = (Application.objects.filter(applicant_id__in=own, submissions__isnull=True)
+              .select_related("program"))
+    deleted = 0
+    for application in drafts:
+        stored = list(application.attachments.values_list("stored_name", flat=True))
+        audit.record("application.deleted", application,
+                     before={"status": application.status, "files": len(stored)},
+                     after={"reason": "account_deleted"}, actor=user)
+        application.delete()
+        for name in stored:
+            purge_replaced_file.enqueue(name)
+        deleted += 1
+    kept = Application.objects.filter(applicant_id__in=startup_ids,
+                                      submissions__isnull=False).distinct().count()
+    return {"drafts_deleted": deleted, "submitted_applications_kept": kept}

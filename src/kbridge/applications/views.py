@@ -172,6 +172,9 @@ def _edit_context(request, application, form=None, errors=None, conflict=False):
         "is_open": timezone.now() < deadline, "conflict": conflict,
         "latest_submission": application.submissions.order_by("-number").first(),
         "may_submit": request.user.has_perm("applications.submit_application", application),
+        "needs_verification": (
+            request.user.email_verified_at is None
+            and request.user.has_perm("applications.act_for_applicant", application)),
         "max_upload_mb": settings.KBRIDGE_UPLOAD_MAX_BYTES // (1024 * 1024),
         "storage_used": selectors.stored_bytes(application),
         "storage_quota": settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES,
@@ -307,7 +310,9 @@ def download(request, pk: int, attachment_id: int):
 @require_login
 @require_POST
 def submit(request, pk: int):
-    application = _application_for(request, pk, "applications.submit_application")
+    # The representative reaches the action; the service refuses an unverified address
+    # (EmailNotVerified, shown on the page with the draft saved).
+    application = _application_for(request, pk, "applications.act_for_applicant")
     questions = selectors.questions_of(application.call)
     form = DraftForm(request.POST, questions=questions)
     try:
@@ -342,7 +347,7 @@ def submit(request, pk: int):
 @require_login
 @require_POST
 def withdraw(request, pk: int):
-    application = _application_for(request, pk, "applications.submit_application")
+    application = _application_for(request, pk, "applications.act_for_applicant")
     try:
         services.withdraw_application(application=application, by=request.user,
                                       reason=request.POST.get("reason", ""))

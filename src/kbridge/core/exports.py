@@ -1,4 +1,4 @@
-"""CSV and XLSX downloads: the web side of the one export module (docs/decisions.md, "Exports").
+"""CSV and XLSX downloads (and one person's JSON data export): the web side of the one export module (docs/decisions.md, "Exports").
 
 Every cell goes through :func:`kbridge.engine.tabular.cell` (formula neutralisation, characters
 a workbook cannot hold, numbers kept numeric); this module only turns rows into HTTP responses.
@@ -16,22 +16,25 @@ stays flat however many rows there are.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from django.http import StreamingHttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from kbridge.engine import tabular
 
-__all__ = ["CSV_CONTENT_TYPE", "XLSX_CONTENT_TYPE", "csv_response", "xlsx_chunks",
-           "xlsx_response"]
+__all__ = ["CSV_CONTENT_TYPE", "JSON_CONTENT_TYPE", "XLSX_CONTENT_TYPE", "csv_response",
+           "json_response", "xlsx_chunks", "xlsx_response"]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Integers beyond this lose digits as Excel numbers (15 significant digits): written as text.
 _EXACT_IN_EXCEL = 10**15
@@ -89,6 +92,18 @@ def csv_response(rows: Iterable[Sequence[object]], *, filename: str) -> Streamin
         (line.encode("utf-8") for line in tabular.csv_lines(rows)),
         content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def json_response(data: object, *, filename: str) -> HttpResponse:
+    """A JSON download of ``data`` (UTF-8, Korean kept readable, indented, keys in the order
+    given). Not a spreadsheet, so no formula neutralisation: nothing opens JSON as formulas.
+    Private and never cached: downloads of this kind hold one person's data."""
+    body = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+    response = HttpResponse(body.encode("utf-8"), content_type=JSON_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
