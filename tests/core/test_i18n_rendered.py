@@ -152,7 +152,8 @@ def coded_world(world, personas, submitted, ids):  # noqa: F811 (the matrix's fi
 def _pages():
     pages = []
     for url, get, _post in MATRIX:
-        if "export=" in url or "/download/" in url or url == "/healthz":
+        if ("export=" in url or "/download/" in url or url == "/healthz"
+                or url.endswith("/my-data/export/")):
             continue  # files and JSON, not pages
         persona = next((p for p in PREFERENCE if get.get(p) == OK), None)
         if persona is not None:
