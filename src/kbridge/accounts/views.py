@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts import services, tenancy
 from kbridge.accounts.forms import (
@@ -26,6 +26,7 @@ from kbridge.accounts.forms import (
 )
 from kbridge.accounts.models import Invitation, Organisation
 from kbridge.core import throttle
+from kbridge.core.language import post_only, to
 from kbridge.core.permissions import require_login, require_perm
 
 
@@ -97,7 +98,7 @@ def verify_email(request, token: str):
 
 
 @login_required
-@require_POST
+@post_only(back=to("dashboard"))
 def resend_verification(request):
     if request.user.email_verified_at is None:
         verdict = throttle.hit("verification-resend", str(request.user.pk))
@@ -130,8 +131,17 @@ def invitation_list(request):
                                         {"form": form, "invitations": invitations}), refused)
 
 
+def _invitations_page(request, pk: int) -> str:
+    """The list the revocation returns to, for the language switch (core/language.py)."""
+    kind = tenancy.invitations_visible_to(request.user).filter(pk=pk).values_list(
+        "organisation__kind", flat=True).first()
+    if kind == Organisation.Kind.STARTUP:
+        return reverse("applications:members")
+    return reverse("accounts:invitations")
+
+
 @require_login
-@require_POST
+@post_only(back=_invitations_page)
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(tenancy.invitations_visible_to(request.user), pk=pk)
     try:

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.applications import selectors, services
@@ -22,6 +23,7 @@ from kbridge.applications.uploads import (
 )
 from kbridge.core import exports, throttle
 from kbridge.core.models import AuditLog
+from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.core.text import clean_query
 from kbridge.programs.models import Call, Track
@@ -103,8 +105,16 @@ def my_applications(request):
                   {"applications": applications})
 
 
+def _track_call_page(request, track_id: int) -> str:
+    """The call page the application was started from, for the language switch."""
+    call_id = Track.objects.filter(pk=track_id).values_list("call_id", flat=True).first()
+    if call_id is None:
+        return reverse("public:call_list")
+    return reverse("public:call_detail", kwargs={"pk": call_id})
+
+
 @require_login
-@require_POST
+@post_only(back=_track_call_page)
 def start(request, track_id: int):
     track = get_object_or_404(Track.objects.select_related("call__program"), pk=track_id)
     if not request.user.has_perm("programs.view_call", track.call):
@@ -245,14 +255,14 @@ def _declarations(application) -> tuple:
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:edit", "pk"))
 def autosave(request, pk: int):
     application = _application_for(request, pk, "applications.change_application")
     return _save(request, application, htmx=True)
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:edit", "pk"))
 def upload(request, pk: int, question_id: int):
     application = _application_for(request, pk, "applications.change_application")
     question = get_object_or_404(Question, pk=question_id, call=application.call,
@@ -305,7 +315,7 @@ def download(request, pk: int, attachment_id: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:edit", "pk"))
 def submit(request, pk: int):
     application = _application_for(request, pk, "applications.submit_application")
     questions = selectors.questions_of(application.call)
@@ -340,7 +350,7 @@ def submit(request, pk: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:mine"))
 def withdraw(request, pk: int):
     application = _application_for(request, pk, "applications.submit_application")
     try:
@@ -463,7 +473,7 @@ def manage_detail(request, pk: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:manage_list", "call_id"))
 def grant_extension(request, call_id: int):
     call = _call_for_operator(request, call_id)
     form = ExtensionForm(request.POST, call=call)
@@ -501,7 +511,7 @@ def questions_edit(request, call_id: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:questions", "call_id"))
 def questions_standard(request, call_id: int):
     call = _call_for_operator(request, call_id)
     services.add_standard_questions(call=call, by=request.user)
