@@ -69,7 +69,7 @@ def test_the_switch_after_a_post_only_url_answers_get(url, post, ids, personas, 
     assert checked, "no persona reached a page of this URL"
 
 
-def test_a_refused_submission_switches_to_the_edit_page(draft, personas, client):
+def test_a_refused_submission_switches_to_the_edit_page(draft, personas, client):  # noqa: F811
     client.force_login(personas.startup_a)
     response = client.post(f"/applications/{draft.pk}/submit/",
                            {"version": draft.version, "declarations_present": "1"})
@@ -96,7 +96,7 @@ def test_a_form_page_shown_again_switches_to_itself(personas, client):
 
 
 def test_a_post_to_a_page_that_does_not_exist_for_you_switches_to_the_calls(
-        draft, personas, client):
+        draft, personas, client):  # noqa: F811
     client.force_login(personas.startup_b)
     response = client.post(f"/applications/{draft.pk}/submit/", {})
     assert response.status_code == 404

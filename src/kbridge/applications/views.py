@@ -22,8 +22,8 @@ from kbridge.applications.uploads import (
     count_files_or_reject,
 )
 from kbridge.core import exports, throttle
-from kbridge.core.models import AuditLog
 from kbridge.core.language import post_only, to
+from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.core.text import clean_query
 from kbridge.programs.models import Call, Track

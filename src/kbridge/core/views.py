@@ -13,8 +13,8 @@ from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
 from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
 from kbridge.core import selectors, services
-from kbridge.core.models import AuditLog
 from kbridge.core.language import post_only, to
+from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.core.text import clean_query
 
