@@ -148,7 +148,10 @@
 
   function startDraftSync(form) {
     draft.form = form;
-    function typed() { draft.dirty = true; }
+    function typed(event) {
+      /* A field changed; the "change" flushDraft sends to the form itself is not typing. */
+      if (event.target !== form) { draft.dirty = true; }
+    }
     form.addEventListener("input", typed);
     form.addEventListener("change", typed);
     document.body.addEventListener("htmx:confirm", function (event) {
