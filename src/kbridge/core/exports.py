@@ -16,8 +16,8 @@ stays flat however many rows there are.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
