@@ -78,7 +78,10 @@
     document.addEventListener("submit", function (event) {
       if (tracked(event.target)) { unsaved = false; }
     });
-    document.body.addEventListener("htmx:afterSettle", function () {
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      /* Only an autosave's answer says whether the typing is saved (not an upload's). */
+      var target = event.detail && event.detail.target;
+      if (target && target.id && target.id !== "save-status") { return; }
       var status = document.getElementById("save-status");
       if (status) { unsaved = status.classList.contains("save-status-error"); }
     });
