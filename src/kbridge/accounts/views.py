@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts import consent, services, tenancy
 from kbridge.accounts.forms import (
@@ -29,6 +29,7 @@ from kbridge.accounts.forms import (
 )
 from kbridge.accounts.models import Invitation, Organisation
 from kbridge.core import exports, throttle
+from kbridge.core.language import post_only, to
 from kbridge.core.permissions import require_login, require_perm
 
 
@@ -108,7 +109,7 @@ def verify_email(request, token: str):
 
 
 @login_required
-@require_POST
+@post_only(back=to("dashboard"))
 def resend_verification(request):
     if request.user.email_verified_at is None:
         verdict = throttle.hit("verification-resend", str(request.user.pk))
@@ -149,7 +150,7 @@ def my_data_export(request):
 
 
 @require_login
-@require_POST
+@post_only(back=to("accounts:my_data"))
 def delete_account(request):
     verdict = throttle.hit("account-deletion", str(request.user.pk))
     if not verdict.allowed:
@@ -185,8 +186,17 @@ def invitation_list(request):
                                         {"form": form, "invitations": invitations}), refused)
 
 
+def _invitations_page(request, pk: int) -> str:
+    """The list the revocation returns to, for the language switch (core/language.py)."""
+    kind = tenancy.invitations_visible_to(request.user).filter(pk=pk).values_list(
+        "organisation__kind", flat=True).first()
+    if kind == Organisation.Kind.STARTUP:
+        return reverse("applications:members")
+    return reverse("accounts:invitations")
+
+
 @require_login
-@require_POST
+@post_only(back=_invitations_page)
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(tenancy.invitations_visible_to(request.user), pk=pk)
     try:

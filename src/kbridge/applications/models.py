@@ -32,7 +32,7 @@ class StartupProfile(TimeStampedModel):
         _("pre-founder (not yet incorporated)"), default=False)
     business_registration_number = models.CharField(
         _("business registration number"), max_length=12, blank=True,
-        help_text=_("10 digits, e.g. 123-45-67890. Pre-founders leave it empty."))
+        help_text=_("10 digits, e.g. 123-45-67891. Pre-founders leave it empty."))
     founded_on = models.DateField(_("founding date"), null=True, blank=True,
                                   validators=[validate_founding_date])
     representative = models.ForeignKey(

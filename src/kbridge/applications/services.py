@@ -403,9 +403,23 @@ def purge_stored_file(*, stored_name: str) -> bool:
 
 def validate_for_submission(application: Application) -> dict[str, list[str]]:
     """Every reason the draft cannot be submitted yet, keyed by form field name."""
+    errors = answer_problems(application)
+    findings = selectors.eligibility_findings(application)
+    if findings:
+        errors["eligibility"] = [f.message for f in findings]
+    return errors
+
+
+def answer_problems(application: Application, *, questions: list[Question] | None = None,
+                    files: dict | None = None) -> dict[str, list[str]]:
+    """The reasons in the stored answers and files (not eligibility) that the draft cannot be
+    submitted yet, keyed by form field name; the edit page's checklist shows them too."""
     errors: dict[str, list[str]] = {}
-    files = selectors.current_attachments(application)
-    for q in selectors.questions_of(application.call):
+    if files is None:
+        files = selectors.current_attachments(application)
+    if questions is None:
+        questions = selectors.questions_of(application.call)
+    for q in questions:
         name = f"q_{q.pk}"
         if q.kind == Question.Kind.FILE:
             if q.required and q.pk not in files:
@@ -438,9 +452,6 @@ def validate_for_submission(application: Application) -> dict[str, list[str]]:
                     _("Enter a number of at most %(max)s.") % {"max": f"{MAX_AMOUNT_KRW:,}"})
         if q.kind == Question.Kind.CHOICE and value not in {c["value"] for c in q.choices}:
             errors.setdefault(name, []).append(_("Choose one of the options."))
-    findings = selectors.eligibility_findings(application)
-    if findings:
-        errors["eligibility"] = [f.message for f in findings]
     return errors
 
 

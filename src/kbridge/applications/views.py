@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.applications import selectors, services
@@ -21,6 +22,7 @@ from kbridge.applications.uploads import (
     count_files_or_reject,
 )
 from kbridge.core import audit_display, exports, throttle
+from kbridge.core.language import post_only, to
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.core.text import clean_query
@@ -103,8 +105,16 @@ def my_applications(request):
                   {"applications": applications})
 
 
+def _track_call_page(request, track_id: int) -> str:
+    """The call page the application was started from, for the language switch."""
+    call_id = Track.objects.filter(pk=track_id).values_list("call_id", flat=True).first()
+    if call_id is None:
+        return reverse("public:call_list")
+    return reverse("public:call_detail", kwargs={"pk": call_id})
+
+
 @require_login
-@require_POST
+@post_only(back=_track_call_page)
 def start(request, track_id: int):
     track = get_object_or_404(Track.objects.select_related("call__program"), pk=track_id)
     if not request.user.has_perm("programs.view_call", track.call):
@@ -157,6 +167,73 @@ def _error_summary(errors: dict[str, list[str]], questions) -> list[dict[str, st
     return entries
 
 
+# Eligibility findings the checklist links to the company profile (the profile decides them).
+_PROFILE_FINDINGS = {"pre_founder_not_allowed", "brn_missing", "brn_invalid",
+                     "founding_date_missing", "company_too_old", "founding_date_future"}
+
+
+def _checklist(application, questions, files, findings) -> dict:
+    """What still stands between the draft and a submission, as the checklist above the
+    submit button shows it (issue 11, item 5): every required answer (shown while its field
+    is empty, which app.js re-checks as the person types), the stored answers' other problems
+    (while the field still holds the value that has them), required PDFs not uploaded, and
+    the eligibility findings (the declarations on this page re-checked live). The same rules
+    as ``services.validate_for_submission``, which decides at submission."""
+    problems = services.answer_problems(application, questions=questions, files=files)
+    required = _("This answer is required.")
+    entries = []
+    for q in questions:
+        name, label = f"q_{q.pk}", question_label(q)
+        found = problems.get(name, [])
+        if q.kind == Question.Kind.FILE:
+            entries.extend({"label": label, "message": m, "anchor": f"#slot-{q.pk}",
+                            "kind": "file", "missing": True} for m in found)
+            continue
+        if q.required:
+            entries.append({"label": label, "message": required, "anchor": f"#id_{name}",
+                            "kind": "required", "field": f"id_{name}",
+                            "missing": required in found})
+        value = application.answers.get(str(q.pk))
+        entries.extend({"label": label, "message": m, "anchor": f"#id_{name}",
+                        "kind": "answer", "field": f"id_{name}",
+                        "value": "" if value is None else str(value), "missing": True}
+                       for m in found if m != required)
+    codes = {f.code for f in findings}
+    # The declarations on this page: always listed (hidden once answered) so that app.js can
+    # show them again when the person undoes an answer.
+    if application.track.exclude_duplicate_funding:
+        entries.append({"label": DraftForm.base_fields["declares_government_support"].label,
+                        "message": required, "anchor": "#id_declares_government_support",
+                        "kind": "required", "field": "id_declares_government_support",
+                        "missing": "government_support_undeclared" in codes})
+    entries.append({"label": DraftForm.base_fields["declares_no_tax_arrears"].label,
+                    "message": _("Tick this box."), "anchor": "#id_declares_no_tax_arrears",
+                    "kind": "checked", "field": "id_declares_no_tax_arrears",
+                    "missing": "tax_arrears_not_declared" in codes})
+    for finding in findings:
+        if finding.code in {"government_support_undeclared", "tax_arrears_not_declared"}:
+            continue
+        entry = {"label": _("Eligibility"), "message": finding.message, "missing": True,
+                 "anchor": "#eligibility", "kind": "finding"}
+        if finding.code in _PROFILE_FINDINGS:
+            entry["anchor"] = reverse("applications:profile")
+        elif finding.code == "duplicate_funding_declared":
+            entry.update(anchor="#id_declares_government_support", kind="answer",
+                         field="id_declares_government_support", value="yes")
+        entries.append(entry)
+    return {"entries": entries, "missing": sum(1 for e in entries if e["missing"])}
+
+
+def _checklist_context(application) -> dict:
+    """The checklist and the eligibility findings (for out-of-band swaps after an upload or
+    a declaration)."""
+    questions = selectors.questions_of(application.call)
+    files = selectors.current_attachments(application)
+    findings = selectors.eligibility_findings(application)
+    return {"checklist": _checklist(application, questions, files, findings),
+            "findings": findings}
+
+
 def _edit_context(request, application, form=None, errors=None, conflict=False):
     questions = selectors.questions_of(application.call)
     if form is None:
@@ -164,9 +241,11 @@ def _edit_context(request, application, form=None, errors=None, conflict=False):
     files = selectors.current_attachments(application)
     file_slots = [(q, files.get(q.pk)) for q in questions if q.kind == Question.Kind.FILE]
     deadline = selectors.effective_deadline(application.call, application.applicant_id)
+    findings = selectors.eligibility_findings(application)
     return {
         "application": application, "form": form, "file_slots": file_slots,
-        "findings": selectors.eligibility_findings(application),
+        "findings": findings,
+        "checklist": _checklist(application, questions, files, findings),
         "submission_errors": _error_summary(errors or {}, questions),
         "deadline": deadline, "now": timezone.now(),
         "is_open": timezone.now() < deadline, "conflict": conflict,
@@ -214,11 +293,12 @@ def _save(request, application, *, htmx: bool):
         # Only the declarations on this page change eligibility; typing answers does not, so
         # most autosaves skip the check (submission always runs it in full).
         recheck = not conflict and _declarations(application) != declared
-        return render(request, "applications/_save_status.html", {
-            "application": application, "conflict": conflict, "oob": True,
-            "recheck": recheck,
-            "findings": selectors.eligibility_findings(application) if recheck else None,
-        })  # 200 even on conflict: HTMX swaps only successful responses
+        context = {"application": application, "conflict": conflict, "oob": True,
+                   "recheck": recheck}
+        if recheck:  # the eligibility section and the checklist follow the declarations
+            context.update(_checklist_context(application))
+        # 200 even on conflict: HTMX swaps only successful responses
+        return render(request, "applications/_save_status.html", context)
     application.refresh_from_db()
     if conflict:
         # Keep what was typed on screen; the person decides what to keep.
@@ -248,14 +328,14 @@ def _declarations(application) -> tuple:
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:edit", "pk"))
 def autosave(request, pk: int):
     application = _application_for(request, pk, "applications.change_application")
     return _save(request, application, htmx=True)
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:edit", "pk"))
 def upload(request, pk: int, question_id: int):
     application = _application_for(request, pk, "applications.change_application")
     question = get_object_or_404(Question, pk=question_id, call=application.call,
@@ -287,10 +367,22 @@ def upload(request, pk: int, question_id: int):
         except ValidationError as exc:
             rejection = UploadRejected("invalid", " ".join(exc.messages), {})
     if rejection is not None:
-        messages.error(request, rejection.message)
+        level, text = "error", rejection.message
     else:
-        messages.success(request, _("“%(name)s” uploaded (%(pages)s pages).") % {
-            "name": checked.original_name, "pages": checked.pages})
+        level, text = "success", _("“%(name)s” uploaded (%(pages)s pages).") % {
+            "name": checked.original_name, "pages": checked.pages}
+    if request.htmx:
+        # Only this file card, the storage line, the draft's version and the checklist: the
+        # draft's fields on the page may hold newer text than the server (issue 11, item 7).
+        application.refresh_from_db()
+        return render(request, "applications/_upload_result.html", {
+            "application": application, "question": question,
+            "attachment": selectors.current_attachments(application).get(question.pk),
+            "upload_message": {"level": level, "text": text}, "oob": True,
+            "storage_used": selectors.stored_bytes(application),
+            "storage_quota": settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES,
+            **_checklist_context(application)})
+    getattr(messages, level)(request, text)
     return redirect(f"{application.get_absolute_url()}#slot-{question.pk}")
 
 
@@ -308,7 +400,7 @@ def download(request, pk: int, attachment_id: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:edit", "pk"))
 def submit(request, pk: int):
     # The representative reaches the action; the service refuses an unverified address
     # (EmailNotVerified, shown on the page with the draft saved).
@@ -345,7 +437,7 @@ def submit(request, pk: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:mine"))
 def withdraw(request, pk: int):
     application = _application_for(request, pk, "applications.act_for_applicant")
     try:
@@ -468,7 +560,7 @@ def manage_detail(request, pk: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:manage_list", "call_id"))
 def grant_extension(request, call_id: int):
     call = _call_for_operator(request, call_id)
     form = ExtensionForm(request.POST, call=call)
@@ -506,7 +598,7 @@ def questions_edit(request, call_id: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("applications:questions", "call_id"))
 def questions_standard(request, call_id: int):
     call = _call_for_operator(request, call_id)
     services.add_standard_questions(call=call, by=request.user)

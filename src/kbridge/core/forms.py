@@ -8,9 +8,11 @@
 * refuses line breaks in single-line text fields;
 * gives every text field a limit: its own ``max_length``, otherwise
   :data:`~kbridge.core.text.MAX_LINE_CHARS` on one line and
-  :data:`~kbridge.core.text.MAX_TEXT_CHARS` in a text area. Text areas say their limit in
-  the help text and carry ``data-maxlength`` for the live character counter (app.js) rather
-  than ``maxlength``, which browsers enforce by silently cutting pasted text;
+  :data:`~kbridge.core.text.MAX_TEXT_CHARS` in a text area. Every text field (one line or
+  several) says its limit in the help text and carries ``data-maxlength`` for the live
+  character counter (app.js) rather than ``maxlength``, which browsers enforce by silently
+  cutting pasted text (a 2,000-character company name became 200 without a word, issue 11);
+  a value over the limit gets our own message with both counts, never Django's stock one;
 * cleans the strings inside list and dict values (JSON fields, keyword lists).
 
 ``tests/core/test_input_fuzz.py`` enumerates every form class of ``kbridge.*.forms`` and fails
@@ -20,7 +22,7 @@ for one that does not inherit the mixin or that has no page exercising it.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils.functional import lazy
 from django.utils.html import format_html
@@ -32,11 +34,13 @@ from kbridge.core.text import (
     MAX_TEXT_CHARS,
     clean_json,
     clean_text,
+    count_chars,
     fold_width,
     validate_single_line,
 )
 
-__all__ = ["BaseForm", "BaseModelForm", "CleanInputMixin", "KeywordsField", "limit_help"]
+__all__ = ["BaseForm", "BaseModelForm", "CleanInputMixin", "KeywordsField", "LengthLimitValidator",
+           "limit_help"]
 
 
 def limit_help(help_text, limit: int):
@@ -55,6 +59,32 @@ def _is_multiline(field: forms.Field) -> bool:
     return isinstance(field.widget, forms.Textarea) or getattr(field, "multiline", False)
 
 
+class LengthLimitValidator(MaxLengthValidator):
+    """A text limit with our own message: the limit, the count and how much to cut, with
+    thousands separators, counted as people count (:func:`~kbridge.core.text.count_chars`)."""
+
+    message = _("Keep this to %(limit)s characters or fewer: it has %(count)s, "
+                "%(over)s too many.")
+
+    def clean(self, value):
+        return count_chars(value)
+
+    def __call__(self, value):
+        count = self.clean(value)
+        if count > self.limit_value:
+            raise ValidationError(self.message, code=self.code, params={
+                "limit": f"{self.limit_value:,}", "count": f"{count:,}",
+                "over": f"{count - self.limit_value:,}", "limit_value": self.limit_value,
+                "show_value": count, "value": value})
+
+
+def _is_typed_text(widget: forms.Widget) -> bool:
+    if isinstance(widget, forms.Textarea):
+        return True
+    return isinstance(widget, forms.widgets.Input) and not widget.is_hidden and \
+        widget.input_type in ("text", "email", "url", "search", "tel")
+
+
 def _limit_field(field: forms.Field) -> None:
     if getattr(field, "_input_limited", False):
         return
@@ -68,13 +98,13 @@ def _limit_field(field: forms.Field) -> None:
         field.validators.append(validate_single_line)
     if field.max_length is None:
         field.max_length = MAX_TEXT_CHARS if multiline else MAX_LINE_CHARS
-        field.validators.append(MaxLengthValidator(field.max_length))
-        if not multiline and not field.widget.is_hidden:
-            field.widget.attrs.setdefault("maxlength", str(field.max_length))
-    if multiline:
-        field.widget.attrs.pop("maxlength", None)
-        shown = int(field.widget.attrs.setdefault("data-maxlength", field.max_length))
-        field.help_text = limit_help(field.help_text, shown)
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(LengthLimitValidator(field.max_length))
+    field.widget.attrs.pop("maxlength", None)
+    if not _is_typed_text(field.widget):
+        return  # hidden inputs, choices, dates: nothing to count
+    shown = int(field.widget.attrs.setdefault("data-maxlength", field.max_length))
+    field.help_text = limit_help(field.help_text, shown)
 
 
 class CleanInputMixin:

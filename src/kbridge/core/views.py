@@ -7,12 +7,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
 from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
 from kbridge.core import audit_display, selectors, services
+from kbridge.core.language import post_only, to
 from kbridge.core.models import AuditLog
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.core.text import clean_query
@@ -76,7 +77,7 @@ def delivery_list(request):
 
 
 @require_login
-@require_POST
+@post_only(back=to("core:delivery_list"))
 def delivery_resend(request, pk: int):
     delivery = get_object_or_404_for(request.user, "core.resend_delivery",
                                      selectors.deliveries_for(request.user), pk=pk)

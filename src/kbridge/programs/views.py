@@ -6,10 +6,11 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role, organisation_ids
+from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.programs import selectors, services
 from kbridge.programs.forms import (
@@ -165,7 +166,7 @@ def call_edit(request, pk: int):
 
 
 @require_login
-@require_POST
+@post_only(back=to("programs:call_manage", "pk"))
 def call_publish(request, pk: int):
     call = get_object_or_404_for(request.user, "programs.manage_program",
                                  Call.objects.select_related("program"), pk=pk)

@@ -32,7 +32,7 @@
     tick();
   }
 
-  /* Live character counter under every text area that has a limit (data-maxlength): the
+  /* Live character counter under every text field that has a limit (data-maxlength): the
      limit is shown before it bites, and nothing is cut (no maxlength attribute, which makes
      browsers drop pasted text silently). Counts as the server does (core/text.py count_chars):
      code points after NFC, a line break once (CR LF, CR, NEL, U+2028/9 are one LF). */
@@ -78,7 +78,10 @@
     document.addEventListener("submit", function (event) {
       if (tracked(event.target)) { unsaved = false; }
     });
-    document.body.addEventListener("htmx:afterSettle", function () {
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      /* Only an autosave's answer says whether the typing is saved (not an upload's). */
+      var target = event.detail && event.detail.target;
+      if (target && target.id && target.id !== "save-status") { return; }
       var status = document.getElementById("save-status");
       if (status) { unsaved = status.classList.contains("save-status-error"); }
     });
@@ -89,9 +92,129 @@
     });
   }
 
+  /* The checklist above the submit button (issue 11, item 5). The server lists every item
+     (applications/_checklist.html); items tied to a field follow what is on screen:
+     "required" while the field is blank, "checked" while the box is unticked, "answer" while
+     the field still holds the value the server found a problem with. Files and eligibility
+     follow the server (an upload or a declaration swaps the list in again). */
+  function checklistItemMissing(item) {
+    var field = item.dataset.checkField && document.getElementById(item.dataset.checkField);
+    var kind = item.dataset.checkKind;
+    if (field && kind === "required") { return !field.value.trim(); }
+    if (field && kind === "checked") { return !field.checked; }
+    if (field && kind === "answer") { return field.value === item.dataset.checkValue; }
+    return item.dataset.checkMissing === "1";
+  }
+
+  function updateChecklist() {
+    var box = document.querySelector("[data-checklist]");
+    if (!box) { return; }
+    var missing = 0;
+    box.querySelectorAll("li[data-check-kind]").forEach(function (item) {
+      var isMissing = checklistItemMissing(item);
+      item.hidden = !isMissing;
+      if (isMissing) { missing += 1; }
+    });
+    var count = box.querySelector("[data-checklist-count]");
+    if (count) { count.textContent = missing.toLocaleString(); }
+    box.querySelector("[data-checklist-todo]").hidden = missing === 0;
+    box.querySelector("[data-checklist-done]").hidden = missing !== 0;
+  }
+
+  /* Uploads never bring back older text (issue 11, item 7). An upload swaps only its own
+     file card (and the storage line, the draft's version and the checklist, out of band),
+     never the draft's fields. Before the file goes, the draft's pending autosave is sent and
+     awaited, so the server holds what was typed; while a file goes, autosaves wait for it
+     (both change the draft's version). */
+  var draft = { form: null, dirty: false, inFlight: 0, waiters: [], upload: null, sending: null };
+
+  function draftIdle() { return draft.inFlight === 0 && !draft.dirty; }
+
+  function wakeDraftWaiters() {
+    if (!draftIdle()) { return; }
+    var waiters = draft.waiters;
+    draft.waiters = [];
+    waiters.forEach(function (resolve) { resolve(); });
+  }
+
+  function flushDraft() {
+    return new Promise(function (resolve) {
+      if (!draft.form) { resolve(); return; }
+      if (draft.dirty) { window.htmx.trigger(draft.form, "change"); }
+      if (draftIdle()) { resolve(); return; }
+      draft.waiters.push(resolve);
+      window.setTimeout(resolve, 20000);  /* a dead network must not hold the upload for ever */
+    });
+  }
+
+  function fromDraft(event) { return draft.form && event.detail && event.detail.elt === draft.form; }
+
+  function startDraftSync(form) {
+    draft.form = form;
+    function typed(event) {
+      /* A field changed; the "change" flushDraft sends to the form itself is not typing. */
+      if (event.target !== form) { draft.dirty = true; }
+    }
+    form.addEventListener("input", typed);
+    form.addEventListener("change", typed);
+    document.body.addEventListener("htmx:confirm", function (event) {
+      if (fromDraft(event) && draft.sending) {
+        event.preventDefault();
+        draft.sending.then(function () { event.detail.issueRequest(true); });
+      }
+    });
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      if (fromDraft(event)) { draft.dirty = false; }  /* the values are collected now */
+    });
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (fromDraft(event)) { draft.inFlight += 1; }
+    });
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (!fromDraft(event)) { return; }
+      draft.inFlight = Math.max(0, draft.inFlight - 1);
+      wakeDraftWaiters();
+    });
+  }
+
+  function startUploads() {
+    document.body.addEventListener("htmx:confirm", function (event) {
+      var form = event.detail && event.detail.elt;
+      if (!form || !form.matches || !form.matches("[data-upload-form]")) { return; }
+      event.preventDefault();
+      if (!form.reportValidity()) { return; }  /* no file chosen: the browser says so */
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      var previous = draft.upload || Promise.resolve();
+      var upload = previous.then(flushDraft).then(function () {
+        var sending = Promise.resolve(event.detail.issueRequest(true)).catch(function () {});
+        draft.sending = sending;
+        return sending;
+      }).then(function () {
+        draft.sending = null;
+        if (button && document.body.contains(button)) { button.disabled = false; }
+        if (draft.upload === upload) { draft.upload = null; }
+      });
+      draft.upload = upload;
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var slot = event.detail && event.detail.target;
+      if (!slot || !slot.id || slot.id.indexOf("slot-") !== 0) { return; }
+      var fresh = document.getElementById(slot.id);
+      var message = fresh && fresh.querySelector("[data-upload-message]");
+      if (message) { message.focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-countdown]").forEach(startCountdown);
-    document.querySelectorAll("textarea[data-maxlength]").forEach(startCounter);
+    document.querySelectorAll("textarea[data-maxlength], input[data-maxlength]").forEach(startCounter);
     startUnsavedGuard();
+    var draftForm = document.getElementById("draft-form");
+    if (draftForm && window.htmx) { startDraftSync(draftForm); }
+    if (window.htmx) { startUploads(); }
+    updateChecklist();
+    document.addEventListener("input", updateChecklist);
+    document.addEventListener("change", updateChecklist);
+    document.body.addEventListener("htmx:afterSettle", updateChecklist);
   });
 })();
