@@ -270,7 +270,7 @@ class MoneyField(forms.IntegerField):
 
     widget = MoneyInput
     default_error_messages = {
-        "invalid": _("Enter an amount in won, such as 350,000,000 or 3억 5천만."),
+        "invalid": _("Enter an amount in won, such as 350,000,000."),
         "negative": _("Enter an amount of 0 won or more, without a minus sign."),
         "decimal": _("Enter a whole number of won, without decimals."),
     }
