@@ -87,6 +87,7 @@ def test_typed_amounts_are_read(typed, value):
     ("5만 3억", "invalid"),
     ("3억 2억", "invalid"),
     ("1e9", "invalid"),
+    ("350.000.000", "invalid"),  # a dot is a decimal point, never a separator
     ("٣٥٠", "invalid"),  # other scripts' digits are not read as amounts
 ])
 def test_other_input_is_refused_with_a_reason(typed, code):
