@@ -57,7 +57,8 @@ lint: install-test
 
 check-deploy: install
 	KBRIDGE_ENV=production SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
-	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-kbridge.example} $(PY) -m django check --deploy --fail-level WARNING --settings kbridge.settings
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-kbridge.example} SITE_URL=$${SITE_URL:-https://kbridge.example} \
+	$(PY) -m django check --deploy --fail-level WARNING --settings kbridge.settings
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache

@@ -241,6 +241,19 @@ def test_amounts_beyond_any_database_are_form_errors(profile_a, personas, client
                                                     "team_size"}
 
 
+def test_profile_amounts_are_typed_as_people_write_them(profile_a, personas, client_for):
+    client = client_for(personas.startup_a)
+    response = client.post("/startup/profile/", {
+        "name_ko": "뉴로칩스", "founded_on": "2022-03-02",
+        "business_registration_number": profile_a.business_registration_number,
+        "revenue_krw": "３억５천만원", "investment_krw": "₩1,500,000,000", "team_size": "5"})
+    assert response.status_code == 302
+    profile = StartupProfile.objects.get()
+    assert (profile.revenue_krw, profile.investment_krw) == (350_000_000, 1_500_000_000)
+    page = client.get("/startup/profile/").content.decode()
+    assert 'value="350,000,000"' in page and 'value="1,500,000,000"' in page
+
+
 def test_the_withdrawal_reason_is_cleaned(draft, personas, client_for):
     client_for(personas.startup_a).post(f"/applications/{draft.pk}/withdraw/",
                                         {"reason": "다른 트랙\x00에 지원"})

@@ -45,3 +45,31 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     counts = (User.objects.count(), Track.objects.count())
     call_command("seed_demo")
     assert (User.objects.count(), Track.objects.count()) == counts
+
+
+PLACEHOLDERS = ("(을)", "(를)", "(이)", "(가)", "(은)", "(는)", "(과)", "(와)", "(으)")
+
+
+def test_the_demo_texts_have_no_particle_placeholders(db):
+    """Every Korean sentence the demo builds picks its particles (core/josa.py): no
+    "NPU을(를)" or "노바모션는" in any text the seed writes."""
+    from django.apps import apps
+    from django.db import models
+
+    from kbridge.core.josa import josa
+
+    call_command("seed_demo", startups=30)
+    found = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("kbridge."):
+            continue
+        fields = [f.name for f in model._meta.concrete_fields
+                  if isinstance(f, models.CharField | models.TextField | models.JSONField)]
+        for row in model.objects.values_list("pk", *fields):
+            text = " ".join(str(value) for value in row[1:])
+            found += [f"{model.__name__} {row[0]}: {p}" for p in PLACEHOLDERS if p in text]
+    assert found == []
+    subjects = [org.description_ko.split(" ", 1)[0]
+                for org in Organisation.objects.filter(kind="startup")]
+    assert all(s == josa(s[:-1], "은") for s in subjects)
+    assert {s[-1] for s in subjects} == {"은", "는"}  # 딥실리콘은, 뉴로칩스는

@@ -155,3 +155,48 @@ def test_operator_cannot_create_a_program_for_another_agency(personas, client_fo
         "budget_krw": "1"})
     assert response.status_code == 200
     assert not Program.objects.exists()
+
+
+def _program_data(personas, budget):
+    return {"operator": personas.operator_org.pk, "year": "2027",
+            "name_ko": "2027 글로벌 기업 협업 프로그램",
+            "name_en": "2027 Global Company Collaboration Program",
+            "budget_krw": budget, "one_application_per_program": "on"}
+
+
+def test_money_is_typed_with_separators_and_shown_formatted_in_both_languages(
+        world, personas, client_for):
+    from kbridge.programs.models import Program
+
+    client = client_for(personas.operator)
+    response = client.post("/manage/programs/new/", _program_data(personas, "₩350,000,000"))
+    program = Program.objects.get(year=2027)
+    assert response.status_code == 302 and program.budget_krw == 350_000_000
+    response = client.post(f"/manage/programs/calls/{world.call.pk}/tracks/new/", {
+        "partner": world.partner_a.pk, "name_ko": "공동개발 트랙", "name_en": "Co-development track",
+        "quota": "1", "funding_cap_krw": "1억 5천만", "position": "1",
+        "package-TOTAL_FORMS": "0", "package-INITIAL_FORMS": "0"})
+    assert response.status_code == 302
+    assert Track.objects.get(name_en="Co-development track").funding_cap_krw == 150_000_000
+
+    korean = client.get(f"/manage/programs/{program.pk}/").content.decode()
+    assert "3억 5,000만 원 (₩350,000,000)" in korean
+    assert "1억 5,000만 원 (₩150,000,000)" in client.get(
+        f"/calls/{world.call.pk}/").content.decode()
+    edit = client.get(f"/manage/programs/{program.pk}/edit/").content.decode()
+    assert 'value="350,000,000"' in edit and 'inputmode="numeric"' in edit
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/manage/programs/{program.pk}/").content.decode()
+    assert "₩350,000,000" in english and "억" not in english
+    assert "350000000" not in english and "350000000" not in korean
+
+
+def test_a_refused_amount_keeps_what_was_typed(personas, client_for):
+    from kbridge.programs.models import Program
+
+    client = client_for(personas.operator)
+    html = client.post("/manage/programs/new/",
+                       _program_data(personas, "-3억")).content.decode()
+    assert 'value="-3억"' in html
+    assert "0원 이상의 금액을 마이너스(-) 기호 없이 입력해 주세요." in html
+    assert not Program.objects.filter(year=2027).exists()

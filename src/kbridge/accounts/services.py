@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kbridge.accounts import consent as consent_texts
 from kbridge.accounts import personal_data, tenancy
 from kbridge.accounts.models import Consent, Invitation, Membership, Organisation, User
-from kbridge.core import audit
+from kbridge.core import audit, site
 from kbridge.core.mail import queue_email
 
 VERIFY_SALT = "kbridge.accounts.verify-email"
@@ -139,7 +139,7 @@ def verification_token(user: User) -> str:
 
 
 def send_verification_email(user: User) -> None:
-    link = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
+    link = site.absolute(reverse("accounts:verify_email", args=[verification_token(user)]))
     _send("verify", to=user.email, language=user.preferred_language,
           context={"user": user, "link": link})
 
@@ -193,7 +193,7 @@ def _create_invitation(*, organisation: Organisation, email: str, role: str,
     )
     audit.record("invitation.created", invitation,
                  after={"email": email, "organisation": organisation.pk, "role": role}, actor=by)
-    link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
+    link = site.absolute(reverse("accounts:accept_invitation", args=[token]))
     context = {"invitation": invitation, "link": link, "inviter": by}
     # The invitee's language when they have an account; otherwise Korean first, then English
     # (a Korean-first product inviting people whose language it does not know yet).

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -31,6 +30,7 @@ from kbridge.accounts.models import Invitation, Organisation
 from kbridge.core import exports, throttle
 from kbridge.core.language import post_only, to
 from kbridge.core.permissions import require_login, require_perm
+from kbridge.core.site import site_url
 
 
 class LoginView(auth_views.LoginView):
@@ -268,8 +268,9 @@ class PasswordResetView(auth_views.PasswordResetView):
             return throttle.mark_refused(self.form_invalid(form), refused)
         # Links are built from SITE_URL, never from the request's Host header: ALLOWED_HOSTS
         # checks the host name but not the port, so a forged Host could point a real user's
-        # reset link elsewhere (the same base URL as every other e-mail).
-        site = urlsplit(settings.SITE_URL)
+        # reset link elsewhere (the same base URL as every other e-mail; only in development
+        # with no SITE_URL is it the address served, core/site.py).
+        site = urlsplit(site_url())
         form.save(domain_override=site.netloc, use_https=site.scheme == "https",
                   token_generator=self.token_generator, from_email=self.from_email,
                   email_template_name=self.email_template_name,

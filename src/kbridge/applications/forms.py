@@ -16,7 +16,7 @@ from kbridge.applications.models import (
     StartupProfile,
     Submission,
 )
-from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField
+from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField, MoneyField
 from kbridge.programs.forms import DateInput, DateTimeLocalInput
 
 
@@ -37,6 +37,7 @@ class ProfileForm(BaseModelForm):
                   "technology_keywords", "team_size", "revenue_krw", "investment_krw",
                   "patents", "discoverable"]
         widgets = {"founded_on": DateInput()}
+        field_classes = {"revenue_krw": MoneyField, "investment_krw": MoneyField}
 
     field_order = ["name_ko", "name_en", "is_pre_founder", "business_registration_number",
                    "founded_on", "sector", "technology_keywords", "description_ko",

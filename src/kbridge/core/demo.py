@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kbridge.accounts.models import Membership, Organisation, User
 from kbridge.applications.models import StartupProfile
+from kbridge.core.josa import josa
 from kbridge.programs import services as program_services
 from kbridge.programs.models import Program
 
@@ -303,7 +304,8 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
             kind=Organisation.Kind.STARTUP, name_ko=name_ko, name_en=name_en, sector=sector.en,
             keywords=list(rng.sample(sector.keywords, 3)),
             website=f"https://{name_en.lower().replace(' ', '')}.example",
-            description_ko=(f"{name_ko}는 {product_ko}을(를) 개발하는 {sector.ko} 스타트업입니다. "
+            description_ko=(f"{josa(name_ko, '은')} {josa(product_ko, '을')} 개발하는 "
+                            f"{sector.ko} 스타트업입니다. "
                             f"{founded.year}년 설립, 임직원 {team}명."),
             description_en=(f"{name_en} is a {sector.en.lower()} startup building {product_en}. "
                             f"Founded in {founded.year}, {team} people."),

@@ -29,6 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kbridge.core.money import AmountError, parse_krw
 from kbridge.core.text import (
     MAX_LINE_CHARS,
     MAX_TEXT_CHARS,
@@ -40,7 +41,7 @@ from kbridge.core.text import (
 )
 
 __all__ = ["BaseForm", "BaseModelForm", "CleanInputMixin", "KeywordsField", "LengthLimitValidator",
-           "limit_help"]
+           "MoneyField", "MoneyInput", "limit_help"]
 
 
 def limit_help(help_text, limit: int):
@@ -182,11 +183,13 @@ def _tighten_integer_bounds(field: forms.IntegerField, model, name: str) -> None
     if low is not None:
         field.validators.append(MinValueValidator(low, message=_number_message(
             "Enter a number of at least %(limit)s.", low)))
-        field.widget.attrs["min"] = low
+        if isinstance(field.widget, forms.NumberInput):
+            field.widget.attrs["min"] = low
     if high is not None:
         field.validators.append(MaxValueValidator(high, message=_number_message(
             "Enter a number of at most %(limit)s.", high)))
-        field.widget.attrs["max"] = high
+        if isinstance(field.widget, forms.NumberInput):
+            field.widget.attrs["max"] = high
 
 
 def _number_message_now(text: str, limit: int) -> str:
@@ -277,3 +280,49 @@ class KeywordsField(forms.CharField):
                     params={"limit": self.max_keyword_chars,
                             "keyword": word[: self.max_keyword_chars]})
 
+
+
+class MoneyInput(forms.TextInput):
+    """A text input for an amount in won: shows the stored value with thousands separators
+    (``350,000,000``) and asks phones for the numeric keyboard. A value typed in a bound
+    form is shown again exactly as typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off",
+                          "data-money": "", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}"
+        return super().format_value(value)
+
+
+class MoneyField(forms.IntegerField):
+    """An amount in whole won, typed as people write amounts (``kbridge.core.money.parse_krw``:
+    ``350,000,000``, ``₩350,000,000``, full-width digits, ``3억 5천만``, ``3억5000만원``).
+
+    Negative amounts and fractions of a won are refused with their own message; the page
+    shows what was typed again. Use it in a model form through ``Meta.field_classes``."""
+
+    widget = MoneyInput
+    default_error_messages = {
+        "invalid": _("Enter an amount in won, such as 350,000,000."),
+        "negative": _("Enter an amount of 0 won or more, without a minus sign."),
+        "decimal": _("Enter a whole number of won, without decimals."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_krw(str(value))
+        except AmountError as exc:
+            raise forms.ValidationError(self.error_messages[exc.code], code=exc.code) from exc
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        for name in ("min", "max", "step"):  # number-input attributes; this is a text input
+            attrs.pop(name, None)
+        return attrs

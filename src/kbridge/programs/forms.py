@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
 from kbridge.accounts.tenancy import partner_organisations_of_agency
-from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField
+from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField, MoneyField
 from kbridge.programs import selectors
 from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
 
@@ -32,6 +32,7 @@ class ProgramForm(BaseModelForm):
         model = Program
         fields = ["operator", "year", "name_ko", "name_en", "description_ko", "description_en",
                   "budget_krw", "one_application_per_program"]
+        field_classes = {"budget_krw": MoneyField}
 
     def __init__(self, *args, operator_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +108,7 @@ class TrackForm(BaseModelForm):
         fields = ["partner", "name_ko", "name_en", "description_ko", "description_en", "quota",
                   "funding_cap_krw", "interest_keywords", "max_company_age_years",
                   "pre_founders_allowed", "exclude_duplicate_funding", "position"]
+        field_classes = {"funding_cap_krw": MoneyField}
         widgets = {"description_ko": forms.Textarea(attrs={"rows": 5}),
                    "description_en": forms.Textarea(attrs={"rows": 5})}
 

@@ -11,10 +11,12 @@ from django import forms, template
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kbridge.core import i18n
+from kbridge.core import i18n, money
 from kbridge.core.i18n import KST
+from kbridge.core.money import format_krw
 
 register = template.Library()
 
@@ -46,9 +48,41 @@ def isoformat(value: dt.datetime | None) -> str:
 
 @register.filter
 def krw(value: int | None) -> str:
-    if value is None:
+    """``₩350,000,000`` in both languages (docs/decisions.md, "Money (issue 11)")."""
+    if value is None or value == "":
         return ""
-    return f"₩{formats.number_format(value, force_grouping=True)}"
+    return format_krw(int(value))
+
+
+@register.filter
+def krw_words(value: int | None) -> str:
+    """``3억 5,000만 원``: the amount in the 만/억/조 grouping Korean readers count in."""
+    if value is None or value == "":
+        return ""
+    return money.krw_words(int(value))
+
+
+@register.filter
+def won(value: int | None) -> str:
+    """An amount as the active language's readers expect it: Korean pages
+    ``3억 5,000만 원 (₩350,000,000)`` (below 10,000 won just ``9,999원``), English pages
+    ``₩350,000,000``. Every money amount on a page goes through this filter."""
+    if value is None or value == "":
+        return ""
+    value = int(value)
+    if (get_language() or "ko")[:2] != "ko":
+        return format_krw(value)
+    if abs(value) < 10_000:
+        return money.krw_words(value)
+    return f"{money.krw_words(value)} ({format_krw(value)})"
+
+
+@register.filter
+def grouped(value) -> str:
+    """A whole number with thousands separators (``1,200,000,000``); anything else as is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formats.number_format(value, force_grouping=True)
+    return value
 
 
 def _language_name(lang: str) -> str:
