@@ -19,7 +19,7 @@ def _signup(client, host):
     return client.post("/accounts/signup/startup/", {
         "email": "ceo@neuron.example", "full_name": "김민준", "company_name_ko": "뉴런칩스",
         "company_name_en": "Neuron Chips", "password1": "npu-for-every-edge-2026",
-        "password2": "npu-for-every-edge-2026"}, HTTP_HOST=host)
+        "password2": "npu-for-every-edge-2026", "privacy_consent": "on"}, HTTP_HOST=host)
 
 
 def test_demo_verification_links_point_at_the_address_served(

@@ -105,7 +105,8 @@ def test_every_limited_text_input_on_the_profile_page_shows_its_limit(personas, 
     inputs = re.findall(r"<input [^>]*type=\"(?:text|email|url)\"[^>]*>", page)
     assert len(inputs) >= 5
     assert "최대 200자까지 입력할 수 있습니다." in page and "키워드는 최대 30개" in page
-    # Keywords are a list: their help text gives their own limits (count and length each).
+    # Keywords are a list: their help text gives their own limits (count and length each);
+    # money inputs are numbers typed as text (their bound is a value, not a length).
     assert [i for i in inputs if "data-maxlength" not in i
-            and 'name="technology_keywords"' not in i] == []
+            and 'name="technology_keywords"' not in i and "data-money" not in i] == []
     assert [i for i in inputs if re.search(r"\smaxlength=", i)] == []

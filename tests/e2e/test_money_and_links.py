@@ -81,6 +81,7 @@ def test_the_demo_sends_verification_links_to_the_address_it_serves(
     page.get_by_label("기업명(영문)").fill("Edge NPU")
     page.locator("#id_password1").fill("low-power-npu-2026!")
     page.locator("#id_password2").fill("low-power-npu-2026!")
+    page.locator("#id_privacy_consent").check()
     page.get_by_role("button", name="계정 만들기").click()
     page.wait_for_load_state()
     # The confirmation names the address without a particle placeholder.
