@@ -50,3 +50,18 @@ def test_an_ending_that_cannot_be_told_keeps_both_forms():
     assert final_consonant("★") is None
     assert josa("★", "을") == "★을(를)"
     assert josa("★", "으로") == "★(으)로"
+
+
+def test_no_korean_message_leaves_the_particle_to_the_reader():
+    """Translators cannot call code: a message that puts a particle after a placeholder is
+    reworded (``%(email)s 주소로``), never written with ``(으)로``/``을(를)`` (issue 11, item 8)."""
+    from pathlib import Path
+
+    import polib
+
+    po = polib.pofile(str(Path(__file__).parents[2] / "src/kbridge/locale/ko/LC_MESSAGES/django.po"))
+    placeholders = ("(으)로", "을(를)", "를(을)", "이(가)", "가(이)", "은(는)", "는(은)", "와(과)",
+                    "과(와)")
+    left = [e.msgid for e in po if any(p in e.msgstr or any(p in s for s in
+                                       e.msgstr_plural.values()) for p in placeholders)]
+    assert left == []
