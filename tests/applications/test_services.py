@@ -95,6 +95,23 @@ def test_draft_keeps_whatever_was_typed(draft, questions, personas):
     assert draft.saved_at is not None
 
 
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("350,000,000", 350_000_000), ("₩350,000,000", 350_000_000), ("350,000,000원", 350_000_000),
+    ("３５０，０００，０００", 350_000_000), ("3억 5천만", 350_000_000), ("3억5000만원", 350_000_000),
+    ("-5", -5), ("1.5", "1.5"), ("abc", "abc"),
+])
+def test_number_answers_are_read_as_people_write_amounts(typed, stored, draft, questions,
+                                                         personas):
+    """A number question reads amounts the way every money field does (issue 11, item 4);
+    what it cannot read is kept as typed and reported at submission."""
+    number_q = questions[3]
+    services.save_draft(application=draft, by=personas.startup_a,
+                        answers={str(number_q.pk): typed}, declarations={},
+                        base_version=draft.version)
+    draft.refresh_from_db()
+    assert draft.answers[str(number_q.pk)] == stored
+
+
 def test_two_tabs_cannot_overwrite_each_other(draft, questions, personas):
     key = str(questions[0].pk)
     services.save_draft(application=draft, by=personas.startup_a, answers={key: "tab A"},

@@ -64,6 +64,12 @@ def test_bilingual_field_with_a_visible_fallback():
 def test_keywords_in_the_page_language():
     mixed = ["platform developers", "플랫폼 개발", "LLM"]
     assert keywords_for_language(mixed, "en") == [("platform developers", "en"), ("LLM", "en")]
-    assert [k for k, _ in keywords_for_language(mixed, "ko")] == mixed
+    # Korean pages drop the English twins in ordinary words, keep names and acronyms.
+    assert [k for k, _ in keywords_for_language(mixed, "ko")] == ["플랫폼 개발", "LLM"]
+    assert [k for k, _ in keywords_for_language(
+        ["cloud", "클라우드", "generative AI", "생성형 AI", "PyTorch", "Azure OpenAI", "5G"],
+        "ko")] == ["클라우드", "생성형 AI", "PyTorch", "Azure OpenAI", "5G"]
+    # Only English keywords: shown on Korean pages as they are.
+    assert [k for k, _ in keywords_for_language(["cloud", "NPU"], "ko")] == ["cloud", "NPU"]
     # Only Korean keywords: shown as they are, marked Korean.
     assert keywords_for_language(["자율주행"], "en") == [("자율주행", "ko")]

@@ -184,3 +184,27 @@ def test_text_typed_just_before_an_upload_stays_and_is_saved(page, login, draft,
     expect(page.locator("#save-status")).to_contain_text("자동 저장됨")
     page.wait_for_timeout(1500)
     assert Application.objects.get(pk=draft.pk).answers[str(area_q.pk)] == "업로드 뒤에 고친 글"
+
+
+def test_switching_language_after_a_refused_sign_up_keeps_what_was_typed(page, live_server):
+    """The switch lands on a GET page; what was typed comes with it (passwords excepted)."""
+    page.goto("/accounts/signup/startup/")
+    page.locator("#id_email").fill("ceo@lang-switch.example")
+    page.locator("#id_full_name").fill("한지우")
+    page.locator("#id_company_name_ko").fill("랭귀지스위치")
+    page.locator("#id_company_name_en").fill("Language Switch")
+    page.locator("#id_password1").fill("switch-languages-2026!")
+    page.locator("#id_password2").fill("switch-languages-2026!")
+    page.get_by_role("button", name="계정 만들기").click()  # consent left unticked: refused
+    expect(page.locator("#id_privacy_consent")).to_have_attribute("aria-invalid", "true")
+
+    _switch(page, "English")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.url.endswith("/accounts/signup/startup/")
+    expect(page.locator("#id_email")).to_have_value("ceo@lang-switch.example")
+    expect(page.locator("#id_full_name")).to_have_value("한지우")
+    expect(page.locator("#id_company_name_en")).to_have_value("Language Switch")
+    expect(page.locator("#id_password1")).to_have_value("")  # never stored in the browser
+    # only once: a later visit starts empty
+    page.goto("/accounts/signup/startup/")
+    expect(page.locator("#id_email")).to_have_value("")

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from kbridge.applications.models import (
     StartupProfile,
     Submission,
 )
-from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField, MoneyField
+from kbridge.core.forms import BaseForm, BaseModelForm, KeywordsField, MoneyField, MoneyInput
 from kbridge.programs.forms import DateInput, DateTimeLocalInput
 
 
@@ -116,8 +117,14 @@ class DraftForm(BaseForm):
                 field = forms.CharField(widget=forms.Textarea(attrs=attrs), strip=False,
                                         **common)
             elif q.kind == Question.Kind.NUMBER:
-                field = forms.CharField(widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-                                        **common)
+                # A number typed as people write it (services._clean_answer reads it):
+                # no character limit to show, a hint on the forms accepted instead.
+                hint = _("A whole number, with or without separators: 1,200 or 1200; "
+                         "amounts also as ₩350,000,000 or 3억 5천만.")
+                common["help_text"] = (format_html("{} {}", common["help_text"], hint)
+                                       if common["help_text"] else hint)
+                field = forms.CharField(widget=MoneyInput(), **common)
+                field._input_limited = True
             else:
                 lang = (get_language() or "ko")[:2]
                 field = forms.ChoiceField(

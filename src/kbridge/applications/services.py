@@ -43,6 +43,7 @@ from kbridge.applications.models import (
 from kbridge.applications.tasks import purge_replaced_file
 from kbridge.core import audit
 from kbridge.core.mail import queue_email
+from kbridge.core.money import AmountError, parse_krw
 from kbridge.core.text import MAX_LINE_CHARS, MAX_TEXT_CHARS, clean_text, count_chars
 from kbridge.core.validators import MAX_AMOUNT_KRW
 from kbridge.programs.models import Call, Track
@@ -229,6 +230,13 @@ def _clean_answer(question: Question, raw: Any) -> Any:
             try:
                 return int(stripped)
             except ValueError:
+                pass
+        if len(text) <= 40:
+            # As amounts are typed: "₩350,000,000", "350,000,000원", full-width digits,
+            # "3억 5천만" (core.money.parse_krw, the rule of every money field).
+            try:
+                return parse_krw(text)
+            except AmountError:
                 pass
         return text  # kept as typed, reported at submission
     return text
@@ -440,7 +448,8 @@ def answer_problems(application: Application, *, questions: list[Question] | Non
                 % {"max": f"{q.max_length:,}", "n": f"{length:,}"})
         if q.kind == Question.Kind.NUMBER:
             if not isinstance(value, int):
-                errors.setdefault(name, []).append(_("Enter a whole number."))
+                errors.setdefault(name, []).append(
+                    _("Enter a whole number, such as 1,200 or 3억 5천만."))
             elif q.min_value is not None and value < q.min_value:
                 errors.setdefault(name, []).append(
                     _("Enter a number of at least %(min)s.") % {"min": q.min_value})

@@ -57,13 +57,21 @@ def keywords_for_language(keywords: list[str] | tuple[str, ...] | None,
     Keyword lists hold both languages side by side ("platform developers", "플랫폼 개발")
     because matching compares across languages. English pages leave out the Korean ones
     when the list has English keywords too; a list with only Korean keywords is shown as
-    it is (each keyword marked as Korean). Korean pages show every keyword: English
-    technical terms are usual in Korean text."""
+    it is (each keyword marked as Korean). Korean pages, when the list has Korean keywords,
+    leave out the English twins made of ordinary words ("cloud", "generative AI") and keep
+    names and acronyms whose every word starts with a capital or a digit ("NPU", "PyTorch",
+    "Azure OpenAI", "5G"), which Korean text writes in Latin letters too."""
     lang = lang or page_language()
     items = [(k, "ko" if has_hangul(k) else "en") for k in (keywords or []) if str(k).strip()]
     if lang == "en" and any(kl == "en" for _, kl in items):
         items = [(k, kl) for k, kl in items if kl == "en"]
+    elif lang != "en" and any(kl == "ko" for _, kl in items):
+        items = [(k, kl) for k, kl in items if kl == "ko" or _is_name_or_acronym(k)]
     return items
+
+
+def _is_name_or_acronym(keyword: str) -> bool:
+    return all(word[:1].isupper() or word[:1].isdigit() for word in str(keyword).split())
 
 
 def _kst(value: dt.datetime) -> dt.datetime:

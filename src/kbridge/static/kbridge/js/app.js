@@ -92,6 +92,69 @@
     });
   }
 
+  /* The language switch reloads the page in the other language (after a POST, a page that
+     answers GET: core/language.py). What was typed in the page's forms -- not passwords,
+     files or hidden fields -- travels in sessionStorage to the page the switch lands on and is
+     put back there, so switching never loses input (issue 11, item 3). */
+  var CARRY_KEY = "kbridge:carry";
+  var SKIPPED_TYPES = ["password", "file", "hidden", "submit", "button", "reset", "image"];
+
+  function carriedFields() {
+    var fields = [];
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!tracked(form)) { return; }
+      Array.prototype.forEach.call(form.elements, function (el) {
+        var type = (el.type || "").toLowerCase();
+        if (!el.name || el.disabled || SKIPPED_TYPES.indexOf(type) >= 0) { return; }
+        var checkable = type === "checkbox" || type === "radio";
+        fields.push({ name: el.name, value: el.value, checked: checkable ? el.checked : null });
+      });
+    });
+    return fields;
+  }
+
+  function carryTyping(event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("lang-form")) { return; }
+    var fields = carriedFields();
+    if (!fields.length) { return; }
+    var next = form.querySelector('input[name="next"]');
+    var path = next && next.value ? new URL(next.value, window.location.href).pathname
+      : window.location.pathname;
+    try {
+      window.sessionStorage.setItem(CARRY_KEY, JSON.stringify({ path: path, fields: fields }));
+    } catch (e) { return; }
+    unsaved = false;  /* the typing travels with the switch: no "leave page?" prompt */
+  }
+
+  function restoreTyping() {
+    var raw = null;
+    try {
+      raw = window.sessionStorage.getItem(CARRY_KEY);
+      window.sessionStorage.removeItem(CARRY_KEY);
+    } catch (e) { return; }
+    if (!raw) { return; }
+    var data;
+    try { data = JSON.parse(raw); } catch (e) { return; }
+    if (!data || data.path !== window.location.pathname || !Array.isArray(data.fields)) { return; }
+    data.fields.forEach(function (field) {
+      Array.prototype.forEach.call(document.getElementsByName(field.name), function (el) {
+        var type = (el.type || "").toLowerCase();
+        if (!tracked(el.form) || SKIPPED_TYPES.indexOf(type) >= 0) { return; }
+        if (type === "checkbox" || type === "radio") {
+          if (el.value !== field.value || el.checked === field.checked) { return; }
+          el.checked = field.checked;
+        } else {
+          if (el.value === field.value) { return; }
+          el.value = field.value;
+        }
+        unsaved = true;
+        el.dispatchEvent(new Event(type === "checkbox" || type === "radio" || el.tagName === "SELECT"
+          ? "change" : "input", { bubbles: true }));
+      });
+    });
+  }
+
   /* The checklist above the submit button (issue 11, item 5). The server lists every item
      (applications/_checklist.html); items tied to a field follow what is on screen:
      "required" while the field is blank, "checked" while the box is unticked, "answer" while
@@ -209,9 +272,11 @@
     document.querySelectorAll("[data-countdown]").forEach(startCountdown);
     document.querySelectorAll("textarea[data-maxlength], input[data-maxlength]").forEach(startCounter);
     startUnsavedGuard();
+    document.addEventListener("submit", carryTyping);
     var draftForm = document.getElementById("draft-form");
     if (draftForm && window.htmx) { startDraftSync(draftForm); }
     if (window.htmx) { startUploads(); }
+    restoreTyping();
     updateChecklist();
     document.addEventListener("input", updateChecklist);
     document.addEventListener("change", updateChecklist);
