@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-def test_switching_language_after_a_failed_save_asks_first(page, personas, login):
+def test_switching_language_after_a_failed_save_keeps_the_text(page, personas, login):
+    """The language switch no longer has to ask: what was typed travels to the page it lands
+    on (issue 11, item 3); leaving by any other way still asks (below)."""
     login(personas.startup_a)
     page.goto("/startup/profile/")
     page.get_by_label("설명(국문)").fill("온디바이스 NPU를 설계하는 팀입니다.")
@@ -19,16 +21,20 @@ def test_switching_language_after_a_failed_save_asks_first(page, personas, login
     expect(page.locator("#id_founded_on")).to_have_attribute("aria-invalid", "true")
 
     dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert dialogs == []
+    expect(page.get_by_label("Description (Korean)")).to_have_value(
+        "온디바이스 NPU를 설계하는 팀입니다.")
+    expect(page.locator("#id_founded_on")).to_have_value("2099-01-01")
+    assert page.url.endswith("/startup/profile/")
 
-    def stay(dialog):
-        dialogs.append(dialog.type)
-        dialog.dismiss()  # "Stay on this page"
-
-    page.on("dialog", stay)
-    page.get_by_role("button", name="English").click()
+    # Not saved yet: leaving by a link still asks first.
+    page.get_by_role("link", name="Calls").first.click()
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
-    expect(page.get_by_label("설명(국문)")).to_have_value("온디바이스 NPU를 설계하는 팀입니다.")
     assert page.url.endswith("/startup/profile/")
 
 
