@@ -69,6 +69,26 @@ def test_the_receipt_shows_every_field_as_typed(complete_draft, personas, client
                       f"{NASTY} person")
 
 
+def test_the_receipt_speaks_the_readers_units_and_one_time_style(complete_draft, personas):
+    """Pages, sizes and times in the reader's language: "2쪽, 1.2 KB" in Korean, the exact
+    instant as "UTC 2026-11-30 19:49:06" beside KST, never a raw ISO timestamp with
+    microseconds or "bytes, p." in a Korean text (issue 11)."""
+    import re
+
+    from django.utils import translation
+
+    submission = services.submit_application(application=complete_draft, by=personas.startup_a,
+                                             draft_version=complete_draft.version)
+    with translation.override("ko"):
+        korean = services.receipt_text(submission)
+    with translation.override("en"):
+        english = services.receipt_text(submission)
+    assert "쪽" in korean and " p." not in korean and "bytes" not in korean
+    assert re.search(r"\(UTC \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)", korean)
+    assert not re.search(r"T\d\d:\d\d:\d\d\.\d+", korean + english)
+    assert re.search(r"\d+ pages?", english)
+
+
 def test_the_receipt_email_is_not_escaped(complete_draft, personas):
     _nasty_world(complete_draft, personas)
     submission = services.submit_application(application=complete_draft, by=personas.startup_a,

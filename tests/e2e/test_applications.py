@@ -60,7 +60,7 @@ def test_founder_applies_from_sign_up_to_receipt(page, world, personas, tmp_path
     page.goto(f"/calls/{world.call.pk}/")
     page.get_by_role("button", name="API 트랙 신청하기").click()
     expect(page.get_by_role("heading", name=re.compile("신청서"))).to_be_visible()
-    expect(page.get_by_text("작성 중 — 미제출")).to_be_visible()
+    expect(page.get_by_text("작성 중(미제출)")).to_be_visible()
 
     # Type, leave the field, and let autosave confirm; then close the tab mid-way.
     page.get_by_label("사업 아이템 개요").fill("온디바이스 AI를 위한 저전력 NPU와 컴파일러.")

@@ -47,6 +47,15 @@ def isoformat(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def utc_second(value: dt.datetime | None) -> str:
+    """``2026-11-30 19:49:06`` in UTC, to the second: the exact instant a receipt proves,
+    beside the KST time people read."""
+    if not value:
+        return ""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@register.filter
 def krw(value: int | None) -> str:
     """``₩350,000,000`` in both languages (docs/decisions.md, "Money (issue 11)")."""
     if value is None or value == "":

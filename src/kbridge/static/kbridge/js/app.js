@@ -24,7 +24,9 @@
       var days = Math.floor(left / 86400);
       var rest = left % 86400;
       var hms = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
-      text.textContent = (days > 0 ? days + " " + el.dataset.labelDays + " " : "") + hms;
+      /* "{n}일" in Korean (no space), "{n} day(s)" in English: the page's own words. */
+      var dayText = (days === 1 ? el.dataset.daysOne : el.dataset.daysOther) || "{n}";
+      text.textContent = (days > 0 ? dayText.replace("{n}", String(days)) + " " : "") + hms;
       if (left < 3600) { el.classList.add("countdown-urgent"); }
       /* Wake just after the shown second changes, so a late timer never shows a second twice. */
       window.setTimeout(tick, (ms % 1000) + 15);
