@@ -249,3 +249,21 @@ def test_an_invitation_to_an_existing_account_asks_to_sign_in_first(personas, cl
     client.force_login(personas.partner_b)
     client.post(f"/accounts/invitation/{token}/")
     assert personas.partner_b.memberships.filter(organisation=personas.partner_a_org).exists()
+
+
+def test_a_partner_admin_invites_into_its_own_company_without_choosing_it(personas,
+                                                                          client_for):
+    """The partner admin's page speaks to a company, not to an agency, and its only
+    organisation is chosen already (a fresh tester got "This field is required")."""
+    client = client_for(personas.partner_admin)
+    html = client.get("/accounts/invitations/").content.decode()
+    assert "회사 동료를 초대합니다" in html and "우리 기관 담당자" not in html
+    org = personas.partner_a_org
+    assert f'<option value="{org.pk}" selected>' in html
+    response = client.post("/accounts/invitations/", {"email": "new@openai.example",
+                                                      "organisation": org.pk,
+                                                      "role": "partner"})
+    assert response.status_code in (200, 302)
+    from kbridge.accounts.models import Invitation
+
+    assert Invitation.objects.filter(email="new@openai.example", organisation=org).exists()

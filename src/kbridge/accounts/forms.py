@@ -128,6 +128,15 @@ class InvitationForm(BaseForm):
         reachable = set().union(*(tenancy.invitable_roles(user, o) for o in organisations))
         self.fields["role"].choices = [c for c in self.fields["role"].choices
                                        if c[0] in reachable]
+        if len(organisations) == 1:  # a partner admin's own company: nothing to choose
+            self.fields["organisation"].initial = organisations[0].pk
+            self.fields["organisation"].empty_label = None
+        if len(self.fields["role"].choices) == 1:
+            self.fields["role"].initial = self.fields["role"].choices[0][0]
+        if not tenancy.agency_ids(user):
+            self.fields["role"].help_text = _(
+                "Partner staff work on your company's tracks; partner admins may also invite "
+                "colleagues.")
         self._user = user
 
     def clean(self):

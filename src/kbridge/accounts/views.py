@@ -183,7 +183,9 @@ def invitation_list(request):
     invitations = tenancy.invitations_visible_to(request.user).exclude(
         organisation__kind=Organisation.Kind.STARTUP)[:200]
     return throttle.mark_refused(render(request, "accounts/invitations.html",
-                                        {"form": form, "invitations": invitations}), refused)
+                                        {"form": form, "invitations": invitations,
+                                         "for_agency": bool(tenancy.agency_ids(request.user))}),
+                                 refused)
 
 
 def _invitations_page(request, pk: int) -> str:
