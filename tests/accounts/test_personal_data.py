@@ -106,6 +106,11 @@ def test_the_export_holds_my_data_and_nobody_elses(submitted, personas, client):
     assert application["submissions"][0]["receipt_number"] == (
         submitted.submissions.get().receipt_number)
     assert any(row["action"] == "application.submitted" for row in data["activity"])
+    # Codes for programs, labels for people (in the language of the page it came from).
+    assert [m["role_label"] for m in data["memberships"]] == ["스타트업 대표"] or all(
+        m["role_label"] and "_" not in m["role_label"] for m in data["memberships"])
+    assert all(row["action_label"] and "." not in row["action_label"]
+               for row in data["activity"])
     text = response.content.decode()
     for other in (personas.startup_b, personas.startup_a_member, personas.operator):
         assert other.email not in text and other.full_name not in text

@@ -51,3 +51,21 @@ def test_audit_page_lists_entries_for_operators(row, personas, client_for):
     html = client_for(personas.operator).get("/audit/?action=track").content.decode()
     assert "track.updated" in html
     assert personas.operator.email in html
+
+
+def test_every_audit_action_the_code_records_has_a_translated_label():
+    """A new action without a label would show as ``consent.given`` on the audit log and in
+    the personal data export (a fresh tester found three)."""
+    import pathlib
+    import re
+
+    from kbridge.core.audit_display import ACTION_LABELS
+
+    root = pathlib.Path(__file__).parents[2] / "src" / "kbridge"
+    recorded = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        recorded |= set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_]+)"', text))
+        recorded |= set(re.findall(r'action\s*=\s*"([a-z_]+\.[a-z_]+)"', text))
+    assert recorded, "the scan found no actions: the pattern is out of date"
+    assert sorted(recorded - set(ACTION_LABELS)) == []

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kbridge.accounts import consent as consent_texts
 from kbridge.accounts import personal_data, tenancy
 from kbridge.accounts.models import Consent, Invitation, Membership, Organisation, User
-from kbridge.core import audit, site
+from kbridge.core import audit, audit_display, site
 from kbridge.core.mail import queue_email
 
 VERIFY_SALT = "kbridge.accounts.verify-email"
@@ -331,7 +331,7 @@ def export_personal_data(user: User) -> dict:
         "memberships": [
             {"organisation": m.organisation.name_ko, "organisation_en": m.organisation.name_en,
              "organisation_kind": m.organisation.kind, "role": m.role,
-             "since": _iso(m.created_at)}
+             "role_label": str(m.get_role_display()), "since": _iso(m.created_at)}
             for m in memberships],
         "consents": [
             {"purpose": c.purpose, "text_version": c.text_version, "given_at": _iso(c.given_at),
@@ -339,11 +339,14 @@ def export_personal_data(user: User) -> dict:
             for c in Consent.objects.filter(user=user).order_by("given_at", "id")],
         "invitations_received": [
             {"organisation": i.organisation.name_ko, "role": i.role,
+             "role_label": str(Membership.Role(i.role).label) if i.role in Membership.Role.values
+             else i.role,
              "sent_at": _iso(i.created_at), "accepted_at": _iso(i.accepted_at),
              "revoked_at": _iso(i.revoked_at), "expires_at": _iso(i.expires_at)}
             for i in invitations],
         "activity": [
             {"time": _iso(row.created_at), "action": row.action,
+             "action_label": audit_display.action_label(row.action),
              "object_type": row.object_type, "object_id": row.object_id}
             for row in trail.iterator()],
     }
