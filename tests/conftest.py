@@ -145,12 +145,17 @@ def mail_through_task_queue(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (throttles and memoised values live there)."""
+    """Each test starts with an empty cache (throttles and memoised values live there) and
+    no warm matching indexes from an earlier test."""
     from django.core.cache import cache
 
+    from kbridge.matching.selectors import INDEXES
+
     cache.clear()
+    INDEXES.clear()
     yield
     cache.clear()
+    INDEXES.clear()
 
 
 @pytest.fixture

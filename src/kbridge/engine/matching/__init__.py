@@ -32,8 +32,11 @@ Quick tour for the web layer::
 
 Every vector is cached under (model name, model version, SHA-256 of the text): the default
 in-memory store lives as long as the ``Matcher``; :class:`SQLiteStore` keeps vectors in a file;
-:class:`CallbackStore` adapts any database. Build a :class:`MatchingIndex` per request or keep
-it in the process; building one from cached vectors is cheap (tokenisation + BM25).
+:class:`CallbackStore` adapts any database. One :class:`Analyzer` (and one Kiwi model) serves
+the whole process (:func:`default_analyzer`). Building a :class:`MatchingIndex` is *not*
+cheap: it tokenises every document (Korean analysis dominates) and reads every vector, so keep
+built indexes in the process and rebuild only when their documents change
+(``Matcher.index(docs, vectors=..., lexical=...)`` reuses the parts of a warm index).
 
 Design decisions and measured quality: docs/decisions.md (matching) and
 docs/benchmarks/matching.md.
@@ -57,7 +60,7 @@ from .engine import AffinityMatrix, Matcher, MatchingConfig, MatchingIndex
 from .explain import key_terms
 from .fusion import linear_fusion, rrf_fusion, standardise
 from .lexical import LexicalIndex
-from .text import Analyzer, Token, chunk_text, normalize, split_sentences
+from .text import Analyzer, Token, chunk_text, default_analyzer, normalize, split_sentences
 from .types import Document, Explanation, FieldWeights, Match, SentencePair, TermMatch
 
 __all__ = [
@@ -86,6 +89,7 @@ __all__ = [
     "UniversalSentenceEncoderEmbedder",
     "cache_key",
     "chunk_text",
+    "default_analyzer",
     "default_embedder",
     "key_terms",
     "linear_fusion",

@@ -25,7 +25,7 @@ from .embedding import CachedEmbedder, default_embedder
 from .explain import explain as _explain
 from .fusion import DEFAULT_DENSE_WEIGHT, linear_fusion, rrf_fusion
 from .lexical import FIELDS, LexicalIndex
-from .text import Analyzer
+from .text import Analyzer, default_analyzer
 from .types import Document, Explanation, FieldWeights, Match
 
 
@@ -57,10 +57,12 @@ def _order(scores: np.ndarray, ids: Sequence[str]) -> list[int]:
 
 
 class Matcher:
-    """Owns the analyser, the cached embedder and the configuration; cheap to share.
+    """Holds the analyser, the cached embedder and the configuration; cheap to build.
 
     ``Matcher()`` uses the default offline model with an in-memory cache; pass
-    ``CachedEmbedder(model, store)`` to persist vectors (e.g. in the web database).
+    ``CachedEmbedder(model, store)`` to persist vectors (e.g. in the web database). Without
+    an ``analyzer`` it uses the process's shared one (:func:`.text.default_analyzer`), so
+    building a matcher per request never reloads Kiwi.
     """
 
     def __init__(
@@ -70,7 +72,7 @@ class Matcher:
         config: MatchingConfig | None = None,
     ):
         self.embedder = embedder or CachedEmbedder(default_embedder())
-        self.analyzer = analyzer or Analyzer()
+        self.analyzer = analyzer or default_analyzer()
         self.config = config or MatchingConfig()
 
     # -- building blocks --------------------------------------------------------------
@@ -82,9 +84,19 @@ class Matcher:
         """All content terms of a document, used as the BM25 query."""
         return self.analyzer.terms(document.full_text())
 
-    def index(self, documents: Sequence[Document]) -> MatchingIndex:
-        """Build a searchable index (embeds uncached documents, tokenises all)."""
-        return MatchingIndex(self, documents)
+    def index(
+        self,
+        documents: Sequence[Document],
+        *,
+        vectors: np.ndarray | None = None,
+        lexical: LexicalIndex | None = None,
+    ) -> MatchingIndex:
+        """Build a searchable index (embeds uncached documents, tokenises all).
+
+        ``vectors`` and ``lexical`` reuse parts already built for exactly these documents
+        (a process-wide index cache), so only what is missing is computed.
+        """
+        return MatchingIndex(self, documents, vectors=vectors, lexical=lexical)
 
     # -- affinity -----------------------------------------------------------------------
     def affinity_matrix(
@@ -188,7 +200,14 @@ class AffinityMatrix:
 class MatchingIndex:
     """An immutable, searchable set of documents (e.g. all open tracks, all opted-in startups)."""
 
-    def __init__(self, matcher: Matcher, documents: Sequence[Document]):
+    def __init__(
+        self,
+        matcher: Matcher,
+        documents: Sequence[Document],
+        *,
+        vectors: np.ndarray | None = None,
+        lexical: LexicalIndex | None = None,
+    ):
         ids = [d.id for d in documents]
         if len(set(ids)) != len(ids):
             raise ValueError("document ids must be unique")
@@ -196,9 +215,15 @@ class MatchingIndex:
         self.documents = list(documents)
         self.ids = ids
         self._by_id = {d.id: d for d in self.documents}
-        self.vectors = matcher.embed(self.documents)
-        self.lexical = LexicalIndex(matcher.analyzer, matcher.config.field_weights)
-        self.lexical.build(self.documents)
+        if lexical is None:
+            lexical = LexicalIndex(matcher.analyzer, matcher.config.field_weights)
+            lexical.build(self.documents)
+        elif lexical.size != len(self.documents):
+            raise ValueError("the lexical index was built for other documents")
+        self.lexical = lexical
+        self.vectors = matcher.embed(self.documents) if vectors is None else vectors
+        if self.vectors.shape[0] != len(self.documents):
+            raise ValueError("one vector per document is needed")
 
     def __len__(self) -> int:
         return len(self.documents)

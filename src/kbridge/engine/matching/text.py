@@ -68,11 +68,33 @@ class Token:
     lang: str  # "ko" for Korean morphemes, "en" for Latin/other words
 
 
+_KIWI = None
+_KIWI_INIT_LOCK = threading.Lock()
+_KIWI_LOCK = threading.Lock()  # one analysis at a time: Kiwi's thread-safety is not assumed
+KIWI_LOADS = 0  # how many Kiwi models this process has built (tests check it stays at 1)
+
+
+def shared_kiwi():
+    """The process's one Kiwi model, built on first use (about 1.2 s) under a lock."""
+    global _KIWI, KIWI_LOADS
+    if _KIWI is None:
+        with _KIWI_INIT_LOCK:
+            if _KIWI is None:
+                from kiwipiepy import Kiwi
+
+                KIWI_LOADS += 1
+                _KIWI = Kiwi()
+    return _KIWI
+
+
 class Analyzer:
     """Turns free text into content tokens; one instance is safe to share between threads.
 
-    Kiwi's model takes about a second to load, so it is created lazily on first Korean
-    input and shared; texts without Hangul never load it.
+    Every instance uses the process's single Kiwi model (:func:`shared_kiwi`), built lazily
+    on the first Korean input; texts without Hangul never load it. Use
+    :func:`default_analyzer` rather than constructing one: it is the process's shared
+    instance, so its memo of analysed Korean phrases stays warm across requests.
+    ``Matcher()`` uses it when no analyser is passed.
     """
 
     version = "1"  # bump when tokenisation changes, so dependent caches can be rebuilt
@@ -81,9 +103,6 @@ class Analyzer:
     def __init__(self, *, stem: bool = True, stopwords: Iterable[str] = ENGLISH_STOPWORDS):
         self._stem = stem
         self._stopwords = frozenset(stopwords)
-        self._kiwi = None
-        self._lock = threading.Lock()
-        self._kiwi_lock = threading.Lock()
         self._memo: dict[str, tuple[Token, ...]] = {}
         self._stemmer = None
         if stem:
@@ -134,13 +153,7 @@ class Analyzer:
 
     # -- Korean -------------------------------------------------------------------------
     def _get_kiwi(self):
-        if self._kiwi is None:
-            with self._lock:
-                if self._kiwi is None:
-                    from kiwipiepy import Kiwi
-
-                    self._kiwi = Kiwi()
-        return self._kiwi
+        return shared_kiwi()
 
     def _korean(self, phrase: str) -> list[Token]:
         # Keywords, titles and boilerplate phrases repeat across documents, and Kiwi costs
@@ -157,7 +170,7 @@ class Analyzer:
         kiwi = self._get_kiwi()
         out: list[Token] = []
         foreign_start = foreign_end = -1
-        with self._kiwi_lock:  # one analysis at a time per instance; no thread-safety assumed
+        with _KIWI_LOCK:  # one analysis at a time in the process; no thread-safety assumed
             analysed = kiwi.tokenize(phrase)
         for tok in analysed:
             tag = tok.tag
@@ -182,6 +195,20 @@ class Analyzer:
         if foreign_start >= 0:
             out.extend(self._english(phrase[foreign_start:foreign_end]))
         return out
+
+
+_DEFAULT: Analyzer | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_analyzer() -> Analyzer:
+    """The process's shared analyser (default options), created once under a lock."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Analyzer()
+    return _DEFAULT
 
 
 _STEM_CACHE: dict[str, str] = {}
