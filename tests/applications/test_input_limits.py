@@ -290,3 +290,15 @@ def test_other_search_pages_take_a_nul(url, personas, client_for, world):
     user = personas.operator if url.startswith("/audit") else personas.partner_a
     assert client_for(user).get(url).status_code == 200
 
+
+
+def test_profile_labels_start_with_a_capital_in_english(personas, client):
+    """English labels are sentence case ("Sector", "Website"), as the rest of the page."""
+    from django.utils import translation
+
+    from kbridge.applications.forms import ProfileForm
+
+    with translation.override("en"):
+        form = ProfileForm(organisation=personas.startup_a_org)
+        labels = [str(field.label) for field in form.fields.values()]
+    assert labels and all(label[:1].isupper() or not label[:1].isalpha() for label in labels), labels

@@ -5,6 +5,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -24,13 +25,13 @@ from kbridge.programs.forms import DateInput, DateTimeLocalInput
 class ProfileForm(BaseModelForm):
     name_ko = forms.CharField(label=_("Company name (Korean)"), max_length=200)
     name_en = forms.CharField(label=_("Company name (English)"), max_length=200, required=False)
-    description_ko = forms.CharField(label=_("description (Korean)"), required=False,
+    description_ko = forms.CharField(label=capfirst(_("description (Korean)")), required=False,
                                      widget=forms.Textarea(attrs={"rows": 5}))
-    description_en = forms.CharField(label=_("description (English)"), required=False,
+    description_en = forms.CharField(label=capfirst(_("description (English)")), required=False,
                                      widget=forms.Textarea(attrs={"rows": 5}))
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
-    sector = forms.CharField(label=_("sector"), max_length=80, required=False)
-    technology_keywords = KeywordsField(label=_("technology keywords"), required=False)
+    website = forms.URLField(label=capfirst(_("website")), required=False, assume_scheme="https")
+    sector = forms.CharField(label=capfirst(_("sector")), max_length=80, required=False)
+    technology_keywords = KeywordsField(label=capfirst(_("technology keywords")), required=False)
 
     class Meta:
         model = StartupProfile
