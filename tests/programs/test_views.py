@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -200,3 +201,23 @@ def test_a_refused_amount_keeps_what_was_typed(personas, client_for):
     assert 'value="-3억"' in html
     assert "0원 이상의 금액을 마이너스(-) 기호 없이 입력해 주세요." in html
     assert not Program.objects.filter(year=2027).exists()
+
+
+def test_budget_errors_name_amounts_as_readers_count_them(world):
+    """"999억 원" in Korean, "₩99,900,000,000" in English: never a bare row of digits with
+    "원" glued on (issue 11, item 4)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    program = world.program
+    program.budget_krw = 45_000_000_000
+    program.save()
+    track = world.track_a
+    track.funding_cap_krw = 99_900_000_000
+    for lang, expected in (("ko", ["999억 원", "450억 원"]),
+                           ("en", ["₩99,900,000,000", "₩45,000,000,000"])):
+        with translation.override(lang):
+            with pytest.raises(ValidationError) as caught:
+                track.clean()
+            message = " ".join(caught.value.message_dict["funding_cap_krw"])
+        assert all(amount in message for amount in expected), message

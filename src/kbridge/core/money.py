@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import formats
 
-__all__ = ["AmountError", "format_krw", "krw_words", "parse_krw"]
+__all__ = ["AmountError", "amount_text", "format_krw", "krw_words", "parse_krw"]
 
 _BIG_UNITS = (("조", 10**12), ("억", 10**8), ("만", 10**4))
 _SMALL_UNITS = {"천": 1000, "백": 100, "십": 10}
@@ -51,6 +51,14 @@ def format_krw(value: int) -> str:
     """``₩350,000,000``: the won sign and the active locale's thousands separator."""
     sign = "-" if value < 0 else ""
     return f"{sign}₩{formats.number_format(abs(value), force_grouping=True)}"
+
+
+def amount_text(value: int) -> str:
+    """An amount inside a sentence of the active language: ``3억 5,000만 원`` in Korean,
+    ``₩350,000,000`` in English (error messages, e-mails)."""
+    from django.utils.translation import get_language
+
+    return krw_words(value) if (get_language() or "ko")[:2] == "ko" else format_krw(value)
 
 
 def krw_words(value: int) -> str:

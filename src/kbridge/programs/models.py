@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kbridge.accounts.models import Organisation
 from kbridge.core.i18n import localized_text
 from kbridge.core.models import TimeStampedModel
+from kbridge.core.money import amount_text
 from kbridge.core.validators import (
     MAX_AMOUNT_KRW,
     MAX_BUDGET_KRW,
@@ -217,14 +218,14 @@ class Track(TimeStampedModel):
         cap, quota = self.funding_cap_krw, self.quota
         if budget is not None and cap is not None and cap > budget:
             errors["funding_cap_krw"] = _(
-                "The funding cap per startup (%(cap)s won) is above the program budget "
-                "(%(budget)s won).") % {"cap": f"{cap:,}", "budget": f"{budget:,}"}
+                "The funding cap per startup (%(cap)s) is above the program budget "
+                "(%(budget)s).") % {"cap": amount_text(cap), "budget": amount_text(budget)}
         elif budget is not None and cap and quota and quota * cap > budget:
             errors["quota"] = _(
-                "%(quota)s places × %(cap)s won is %(total)s won, more than the program "
-                "budget (%(budget)s won). Lower the places or the cap.") % {
-                    "quota": f"{quota:,}", "cap": f"{cap:,}", "total": f"{quota * cap:,}",
-                    "budget": f"{budget:,}"}
+                "%(quota)s places × %(cap)s is %(total)s, more than the program budget "
+                "(%(budget)s). Lower the places or the cap.") % {
+                    "quota": f"{quota:,}", "cap": amount_text(cap),
+                    "total": amount_text(quota * cap), "budget": amount_text(budget)}
         if errors:
             raise ValidationError(errors)
 
