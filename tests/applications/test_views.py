@@ -494,3 +494,15 @@ def test_extension_names_the_applicant_by_receipt_or_brn_not_a_list(submitted, w
     assert "applicant" in response.context["extension_form"].errors
     assert 'value="KB2026-999999-01"' in response.content.decode()  # kept as typed
     assert DeadlineExtension.objects.count() == 2
+
+
+def test_a_submitted_application_does_not_call_itself_a_draft(complete_draft, personas,
+                                                              client_for):
+    from kbridge.applications import services
+
+    services.submit_application(application=complete_draft, by=personas.startup_a,
+                                draft_version=complete_draft.version)
+    html = client_for(personas.startup_a).get(f"/applications/{complete_draft.pk}/").content.decode()
+    assert "지금 보이는 내용으로 제출되었습니다" in html
+    status = html.split('id="save-status"')[1].split("</p>")[0]
+    assert "자동 저장됨" not in status
