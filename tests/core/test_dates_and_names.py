@@ -73,3 +73,16 @@ def test_keywords_in_the_page_language():
     assert [k for k, _ in keywords_for_language(["cloud", "NPU"], "ko")] == ["cloud", "NPU"]
     # Only Korean keywords: shown as they are, marked Korean.
     assert keywords_for_language(["자율주행"], "en") == [("자율주행", "ko")]
+
+
+def test_file_sizes_read_alike_on_one_page():
+    """A limit ("20 MB") and a usage ("100.0 MB") on one page read alike: no trailing ".0"."""
+    from django.utils import translation
+
+    from kbridge.core.templatetags.kbridge import filesize
+
+    with translation.override("ko"):
+        assert [filesize(v).replace("\xa0", " ") for v in (658, 1536, 20 * 1024**2)] == [
+            "658 바이트", "1.5 KB", "20 MB"]
+    with translation.override("en"):
+        assert filesize(100 * 1024**2).replace("\xa0", " ") == "100 MB"

@@ -254,7 +254,7 @@ def _edit_context(request, application, form=None, errors=None, conflict=False):
         "needs_verification": (
             request.user.email_verified_at is None
             and request.user.has_perm("applications.act_for_applicant", application)),
-        "max_upload_mb": settings.KBRIDGE_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "max_upload_bytes": settings.KBRIDGE_UPLOAD_MAX_BYTES,
         "storage_used": selectors.stored_bytes(application),
         "storage_quota": settings.KBRIDGE_APPLICATION_STORAGE_QUOTA_BYTES,
     }

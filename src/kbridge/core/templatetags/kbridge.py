@@ -47,6 +47,18 @@ def isoformat(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def filesize(value: int | None) -> str:
+    """Django's ``filesizeformat`` without a trailing ``.0`` ("20 MB", "1.5 KB", "658 바이트"),
+    so a limit and a usage on one page read alike."""
+    from django.template.defaultfilters import filesizeformat
+
+    if value is None or value == "":
+        return ""
+    text = str(filesizeformat(value))
+    return text.replace(".0\xa0", "\xa0").replace(".0 ", " ")
+
+
+@register.filter
 def utc_second(value: dt.datetime | None) -> str:
     """``2026-11-30 19:49:06`` in UTC, to the second: the exact instant a receipt proves,
     beside the KST time people read."""
