@@ -506,3 +506,17 @@ def test_a_submitted_application_does_not_call_itself_a_draft(complete_draft, pe
     assert "지금 보이는 내용으로 제출되었습니다" in html
     status = html.split('id="save-status"')[1].split("</p>")[0]
     assert "자동 저장됨" not in status
+
+
+def test_the_operator_reads_eligibility_as_an_operator(draft, personas, client_for):
+    """The operator's detail names each failing rule and shows what the applicant is told,
+    instead of speaking to the operator as if it were the applicant (a fresh tester)."""
+    from kbridge.applications.models import StartupProfile
+
+    StartupProfile.objects.filter(organisation=draft.applicant).update(
+        business_registration_number="")
+    html = client_for(personas.operator).get(f"/manage/applications/{draft.pk}/").content.decode()
+    section = html.split('id="eligibility-h"')[1].split("</section>")[0]
+    assert "이 신청은 트랙의 다음 요건을 충족하지 않습니다" in section
+    assert "제출하려면" not in section.split("<ul")[0]
+    assert "신청자에게 보이는 안내" in section
