@@ -13,18 +13,20 @@ Shared by ``kbridge-assign`` and ``kbridge-schedule`` (pure Python, no Django). 
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import io
 import json
 import math
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from json.decoder import JSONObject  # type: ignore[attr-defined]
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = [
     "InputError",
@@ -248,3 +250,12 @@ def inside(directory: Path, name: str) -> Path:
     if target.parent != directory.resolve():
         raise ValueError(f"refusing to write {name!r} outside {directory}")
     return target
+
+
+class CliParser(argparse.ArgumentParser):
+    """An ``argparse`` parser whose usage errors exit with status 1, like every other bad
+    input of the command-line tools, leaving status 2 to mean "no solution exists"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: {message}\n")

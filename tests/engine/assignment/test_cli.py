@@ -180,3 +180,13 @@ def test_help_documents_the_input_rules():
     done = run_assign("--help", cwd=Path(SRC))
     assert done.returncode == 0
     assert "byte-order mark" in done.stdout and "FILE, line N" in done.stdout
+
+
+@pytest.mark.parametrize("args", [("--scores", "scores.csv", "--seed", "abc"),
+                                  ("--scores", "scores.csv", "--no-such-option")])
+def test_a_mistyped_option_exits_1_not_the_no_assignment_status(tmp_path: Path, args):
+    """Exit 2 means "no assignment exists"; a usage error is bad input like any other."""
+    (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
+    done = run_assign(*args, cwd=tmp_path)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "kbridge-assign: " in done.stderr and "Traceback" not in done.stderr

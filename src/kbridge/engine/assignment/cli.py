@@ -21,7 +21,8 @@ Outputs:
                           (UTF-8 with BOM, ids quoted and formula-like ones prefixed with ')
   --out-json FILE         report, per-pair explanations, application scores (or diagnoses)
   --openreview-json FILE  openreview-matcher's assignments.json shape
-Exit status: 0 assigned, 2 no assignment exists (diagnoses on stderr), 1 bad input.
+Exit status: 0 assigned, 2 no assignment exists (diagnoses on stderr), 1 bad input or a
+mistyped option (one line on stderr says which).
 """
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ from pathlib import Path
 
 import numpy as np
 
-from kbridge.engine.inputs import InputError, Row, check_id, parse_finite, parse_int, read_csv
+from kbridge.engine.inputs import (
+    CliParser,
+    InputError,
+    Row,
+    check_id,
+    parse_finite,
+    parse_int,
+    read_csv,
+)
 from kbridge.engine.tabular import write_csv
 
 from .diagnosis import AssignmentInfeasible
@@ -244,7 +253,7 @@ def build_problem(args: argparse.Namespace) -> AssignmentProblem:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="kbridge-assign", description=__doc__,
+    ap = CliParser(prog="kbridge-assign", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scores", nargs="+", required=True)
     ap.add_argument("--weights", nargs="+", type=float)

@@ -29,7 +29,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from kbridge.engine.inputs import InputError, inside, read_json, safe_filename
+from kbridge.engine.inputs import CliParser, InputError, inside, read_json, safe_filename
 from kbridge.engine.scheduling.export import (
     EventClock,
     agenda_ics,
@@ -55,7 +55,7 @@ from kbridge.engine.scheduling.serialize import (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="kbridge-schedule",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
