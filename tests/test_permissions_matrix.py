@@ -15,6 +15,8 @@ redirect; nobody else learns anything.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.core.cache import cache
 from django.db import transaction
@@ -189,23 +191,33 @@ def ids(world, personas, submitted):
     }
 
 
+@contextlib.contextmanager
+def as_persona(name: str, personas, client):
+    """``client`` signed in as persona ``name`` (anonymous: signed out), with a fresh throttle
+    cache, inside a savepoint rolled back afterwards so one persona's POST (a revocation, a
+    submission) never changes what the next one sees. Yields the user or ``None``."""
+    sid = transaction.savepoint()
+    cache.clear()
+    client.logout()
+    user = personas.by_name(name)
+    if user is not None:
+        client.force_login(user)
+    try:
+        yield user
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
 def _statuses(method: str, url: str, personas, client) -> dict[str, int]:
-    """The status each persona gets, each request in a savepoint that is rolled back so one
-    persona's POST (a revocation, a submission) never changes what the next one sees."""
+    """The status each persona gets (see :func:`as_persona`)."""
     result = {}
     for name in PERSONA_NAMES:
-        sid = transaction.savepoint()
-        cache.clear()
-        client.logout()
-        user = personas.by_name(name)
-        if user is not None:
-            client.force_login(user)
-        response = getattr(client, method)(url, {}) if method == "post" else client.get(url)
-        result[name] = response.status_code
-        if response.status_code == REDIRECT and name == "anonymous" and (
-                response["Location"].startswith("/accounts/login/")):
-            assert "next=" in response["Location"]
-        transaction.savepoint_rollback(sid)
+        with as_persona(name, personas, client):
+            response = getattr(client, method)(url, {}) if method == "post" else client.get(url)
+            result[name] = response.status_code
+            if response.status_code == REDIRECT and name == "anonymous" and (
+                    response["Location"].startswith("/accounts/login/")):
+                assert "next=" in response["Location"]
     return result
 
 

@@ -13,15 +13,18 @@ import html
 import re
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from django.test import RequestFactory
 from django.urls import resolve
 
 from kbridge.core.language import switch_target
 from tests.applications.conftest import draft, profile_a, questions  # noqa: F401 - fixtures
 from tests.conftest import PERSONA_NAMES
-from tests.test_permissions_matrix import MATRIX, NOT_ALLOWED, ids  # noqa: F401 - a fixture
+from tests.test_permissions_matrix import (  # noqa: F401 - ids is a fixture
+    MATRIX,
+    NOT_ALLOWED,
+    as_persona,
+    ids,
+)
 
 NEXT = re.compile(r'name="next" value="([^"]*)"')
 # The URLs that refuse GET (for someone): a page a POST to them renders has no GET of its own.
@@ -43,29 +46,23 @@ def test_the_switch_after_a_post_only_url_answers_get(url, post, ids, personas, 
     url = url.format(**ids)
     checked = []
     for name in PERSONA_NAMES:
-        sid = transaction.savepoint()
-        cache.clear()
-        client.logout()
-        user = personas.by_name(name)
-        if user is not None:
-            client.force_login(user)
-        response = client.post(url, {})
-        targets = []
-        shown = _switch_next(response)
-        if shown is not None:
-            targets.append(("page", shown))
-        if user is not None and response.status_code not in (404, 405):
-            # The page this view would render (most redirect, but a refusal renders one).
-            request = RequestFactory().post(url)
-            request.user = user
-            request.resolver_match = resolve(url.split("?")[0])
-            targets.append(("view", switch_target(request)))
-        for source, target in targets:
-            assert target.startswith("/") and not target.startswith("//"), (name, target)
-            status = client.get(target).status_code
-            assert status in (200, 302), (name, source, target, status)
-            checked.append(name)
-        transaction.savepoint_rollback(sid)
+        with as_persona(name, personas, client) as user:
+            response = client.post(url, {})
+            targets = []
+            shown = _switch_next(response)
+            if shown is not None:
+                targets.append(("page", shown))
+            if user is not None and response.status_code not in (404, 405):
+                # The page this view would render (most redirect, but a refusal renders one).
+                request = RequestFactory().post(url)
+                request.user = user
+                request.resolver_match = resolve(url.split("?")[0])
+                targets.append(("view", switch_target(request)))
+            for source, target in targets:
+                assert target.startswith("/") and not target.startswith("//"), (name, target)
+                status = client.get(target).status_code
+                assert status in (200, 302), (name, source, target, status)
+                checked.append(name)
     assert checked, "no persona reached a page of this URL"
 
 

@@ -3,27 +3,16 @@ deck, submits and downloads the receipt."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfWriter
 
 from kbridge.applications import services
 from kbridge.applications.models import Submission
+from tests.e2e.helpers import fill_startup_sign_up, pdf_file
 
 pytestmark = pytest.mark.e2e
-
-
-def _pdf(path, pages: int) -> str:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
-    return str(path)
 
 
 def test_founder_applies_from_sign_up_to_receipt(page, world, personas, tmp_path):
@@ -31,12 +20,9 @@ def test_founder_applies_from_sign_up_to_receipt(page, world, personas, tmp_path
     summary_q = questions[0]
 
     page.goto("/accounts/signup/startup/")
-    page.get_by_label("이메일 주소").fill("ceo@edge-npu.example")
-    page.get_by_label("성명(기업 대표자)").fill("정하은")
-    page.get_by_label("기업명(국문)").fill("엣지엔피유")
-    page.get_by_label("기업명(영문)").fill("Edge NPU")
-    page.locator("#id_password1").fill("low-power-npu-2026!")
-    page.locator("#id_password2").fill("low-power-npu-2026!")
+    fill_startup_sign_up(page, email="ceo@edge-npu.example", name="정하은",
+                         company_ko="엣지엔피유", company_en="Edge NPU",
+                         password="low-power-npu-2026!")
     page.get_by_label("개인정보 수집·이용에 동의합니다").check()
     page.get_by_role("button", name="계정 만들기").click()
     expect(page.get_by_text("환영합니다")).to_be_visible()
@@ -85,7 +71,7 @@ def test_founder_applies_from_sign_up_to_receipt(page, world, personas, tmp_path
 
     for question, pages in ((questions[5], 12), (questions[6], 20)):
         slot = page.locator(f"#slot-{question.pk}")
-        slot.locator("input[type=file]").set_input_files(_pdf(tmp_path / f"{question.pk}.pdf",
+        slot.locator("input[type=file]").set_input_files(pdf_file(tmp_path / f"{question.pk}.pdf",
                                                               pages))
         slot.get_by_role("button", name="올리기").click()
         expect(page.get_by_text(f"올렸습니다({pages}쪽)")).to_be_visible()

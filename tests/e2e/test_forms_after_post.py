@@ -4,30 +4,19 @@ people see in time (item 5), and uploads that never bring back older text (item 
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import time
 
 import pytest
 from playwright.sync_api import Error, expect
-from pypdf import PdfWriter
 
 from kbridge.applications import services
 from kbridge.applications.models import Application, Question
+from tests.e2e.helpers import pdf_file
 from tests.e2e.test_accessibility import _violations
 from tests.factories import ApplicationFactory, StartupProfileFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def _pdf(path, pages: int = 2) -> str:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
-    return str(path)
 
 
 @pytest.fixture
@@ -137,7 +126,7 @@ def test_the_checklist_follows_what_is_typed_and_uploaded(page, login, draft, pe
     file_item = checklist.locator(f'a[href="#slot-{deck.pk}"]')
     expect(file_item).to_be_visible()
     slot = page.locator(f"#slot-{deck.pk}")
-    slot.locator("input[type=file]").set_input_files(_pdf(tmp_path / "deck.pdf", 3))
+    slot.locator("input[type=file]").set_input_files(pdf_file(tmp_path / "deck.pdf", 3))
     slot.get_by_role("button", name="올리기").click()
     expect(page.locator(f"#slot-{deck.pk}").get_by_text("올렸습니다(3쪽)")).to_be_visible()
     expect(file_item).to_have_count(0)
@@ -170,7 +159,7 @@ def test_text_typed_just_before_an_upload_stays_and_is_saved(page, login, draft,
         area.press_sequentially(text[-3:])  # typed right before the click
         slot = page.locator(f"#slot-{slots[attempt % len(slots)].pk}")
         slot.locator("input[type=file]").set_input_files(
-            _pdf(tmp_path / f"{attempt}.pdf", attempt + 1))
+            pdf_file(tmp_path / f"{attempt}.pdf", attempt + 1))
         slot.get_by_role("button", name="올리기").click()
         expect(slot.get_by_text(f"올렸습니다({attempt + 1}쪽)")).to_be_visible()
         expect(area).to_have_value(text)

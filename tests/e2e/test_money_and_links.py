@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from kbridge.accounts.models import User
 from kbridge.programs.models import Program, Track
+from tests.e2e.helpers import fill_startup_sign_up
 from tests.e2e.test_accessibility import _violations
 
 pytestmark = pytest.mark.e2e
@@ -75,12 +76,9 @@ def test_the_demo_sends_verification_links_to_the_address_it_serves(
         page, live_server, settings, run_tasks):
     settings.DEBUG, settings.SITE_URL = True, ""
     page.goto("/accounts/signup/startup/")
-    page.get_by_label("이메일 주소").fill("ceo@edge-npu.example")
-    page.get_by_label("성명(기업 대표자)").fill("정하은")
-    page.get_by_label("기업명(국문)").fill("엣지엔피유")
-    page.get_by_label("기업명(영문)").fill("Edge NPU")
-    page.locator("#id_password1").fill("low-power-npu-2026!")
-    page.locator("#id_password2").fill("low-power-npu-2026!")
+    fill_startup_sign_up(page, email="ceo@edge-npu.example", name="정하은",
+                         company_ko="엣지엔피유", company_en="Edge NPU",
+                         password="low-power-npu-2026!")
     page.locator("#id_privacy_consent").check()
     page.get_by_role("button", name="계정 만들기").click()
     page.wait_for_load_state()
