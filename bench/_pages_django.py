@@ -7,6 +7,14 @@ the gunicorn workers it measures, so the sessions it creates are valid for them.
   submitted applications, each with a startup, a profile (a business registration number in
   canonical form) and one submission with its receipt number; plus signed-in sessions of the
   operator and of OpenAI's partner admin. Bulk inserts: the pages are measured, not the seed.
+  With ``--profiles N`` every startup gets a bilingual synthetic profile (sector, keywords,
+  description; ``bench/matching_speed.synthetic_profiles``) and is discoverable, and more
+  discoverable startups are added up to N in all; the track of the measured matching pages
+  then has ``applications / 5`` applicants. Their vectors are written into the embedding
+  cache under the serving model's own keys by a stand-in that returns deterministic random
+  unit vectors of the model's dimension (page cost depends on the number and dimension of the
+  vectors, not their values; embedding 20,000 profiles with the real model takes hours here),
+  and the three ranking pages are computed once with it so their explanations are cached too.
 * ``count``: the number of SQL queries and the status of every page, through Django's test
   client in this process (the count does not depend on gunicorn).
 """
@@ -43,6 +51,34 @@ from kbridge.programs import services as program_services  # noqa: E402
 from kbridge.programs.models import Track  # noqa: E402
 
 BATCH = 1000
+DISCOVER_QUERY = "음성 에이전트 LLM API"
+
+
+class _SameSpaceStandIn:
+    """The serving model's identity with deterministic random unit vectors (bench DB only)."""
+
+    def __init__(self, real):
+        self.name, self.version, self.dim, self.max_words = (
+            real.name, real.version, real.dim, real.max_words)
+
+    def embed(self, texts):
+        import hashlib
+
+        import numpy as np
+
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+def _matching_text(i: int, doc) -> dict:
+    """Organisation/profile fields of one synthetic profile (Korean or English)."""
+    korean = any("\uac00" <= c <= "\ud7a3" for c in doc.title)
+    return {"description_ko" if korean else "description_en": doc.description,
+            "keywords": list(doc.keywords), "sector": doc.title.split(" #")[0].split(" 스타트업")[0]}
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -61,7 +97,7 @@ def _session(user: User) -> str:
 
 
 @transaction.atomic
-def seed(applications: int, out: Path) -> None:
+def seed(applications: int, out: Path, profiles: int = 0) -> None:
     now = timezone.now()
     agency = Organisation.objects.create(kind=Organisation.Kind.OPERATOR, name_ko="창업진흥원",
                                          name_en="KISED")
@@ -104,20 +140,31 @@ def seed(applications: int, out: Path) -> None:
                if q.kind != "file"}
 
     started = time.monotonic()
+    startups = max(applications, profiles)
+    texts = []
+    if profiles:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from matching_speed import synthetic_profiles
+
+        texts = [_matching_text(i, d) for i, d in enumerate(synthetic_profiles(startups))]
     users = User.objects.bulk_create(
         [User(email=f"ceo{i:05d}@startup.bench", full_name=f"대표 {i}",
               password=UNUSABLE_PASSWORD_PREFIX)
-         for i in range(applications)], batch_size=BATCH)
+         for i in range(startups)], batch_size=BATCH)
     orgs = Organisation.objects.bulk_create(
         [Organisation(kind=Organisation.Kind.STARTUP, name_ko=f"벤치기업 {i:05d}",
-                      name_en=f"Bench Startup {i:05d}") for i in range(applications)],
-        batch_size=BATCH)
+                      name_en=f"Bench Startup {i:05d}", **(texts[i] if texts else {}))
+         for i in range(startups)], batch_size=BATCH)
     StartupProfile.objects.bulk_create(
-        [StartupProfile(organisation=org, representative=user,
+        [StartupProfile(organisation=org, representative=user, discoverable=bool(profiles),
                         business_registration_number=f"{100 + i // 100000:03d}-"
                                                      f"{(i // 1000) % 100:02d}-{i % 100000:05d}",
                         founded_on=dt.date(2022, 1, 1) + dt.timedelta(days=i % 900))
          for i, (org, user) in enumerate(zip(orgs, users, strict=True))], batch_size=BATCH)
+    Membership.objects.bulk_create(
+        [Membership(user=user, organisation=org, role=Membership.Role.STARTUP_REPRESENTATIVE)
+         for org, user in zip(orgs[:1], users[:1], strict=True)])
+    orgs, users = orgs[:applications], users[:applications]
     apps = Application.objects.bulk_create(
         [Application(applicant=org, program=program, call=call, track=tracks[i % len(tracks)],
                      created_by=user, status=Application.Status.SUBMITTED,
@@ -136,15 +183,37 @@ def seed(applications: int, out: Path) -> None:
         # applications; bulk inserts leave the planner guessing 24 rows.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    startup_user = users[0]
+    if profiles:
+        _warm_matching(startup_user, tracks[0])
     out.write_text(json.dumps({
         "operator_session": _session(operator), "partner_session": _session(partner_admin),
-        "operator_id": operator.pk, "partner_id": partner_admin.pk,
+        "startup_session": _session(startup_user),
+        "operator_id": operator.pk, "partner_id": partner_admin.pk, "startup_id": startup_user.pk,
+        "discover_query": DISCOVER_QUERY,
         "program": program.pk, "call": call.pk, "track": tracks[0].pk,
         "application": apps[len(apps) // 2].pk,
         "brn_digits": "".join(c for c in StartupProfile.objects.get(
             organisation=apps[len(apps) // 2].applicant_id).business_registration_number
             if c.isdigit()),
     }))
+
+
+def _warm_matching(startup_user: User, track: Track) -> None:
+    """Cache every vector the three ranking pages read, through the pages' own selectors."""
+    from kbridge.applications.selectors import startups_of
+    from kbridge.matching import selectors, store
+
+    started = time.monotonic()
+    real = store.model()
+    store._MODEL = _SameSpaceStandIn(real)
+    try:
+        selectors.recommended_tracks(startups_of(startup_user).first(), live=True)
+        selectors.ranked_applicants(track, live=True)
+        selectors.discoverable_startups(DISCOVER_QUERY, live=True)
+    finally:
+        store._MODEL = real
+    _log(f"matching vectors cached in {time.monotonic() - started:.1f}s")
 
 
 def count(seed_path: Path, pages_path: Path, out: Path) -> None:
@@ -169,13 +238,14 @@ def main() -> None:
     seed_p = sub.add_parser("seed")
     seed_p.add_argument("--applications", type=int, required=True)
     seed_p.add_argument("--out", type=Path, required=True)
+    seed_p.add_argument("--profiles", type=int, default=0)
     count_p = sub.add_parser("count")
     count_p.add_argument("--seed", type=Path, required=True)
     count_p.add_argument("--pages", type=Path, required=True)
     count_p.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if args.command == "seed":
-        seed(args.applications, args.out)
+        seed(args.applications, args.out, args.profiles)
     else:
         count(args.seed, args.pages, args.out)
 

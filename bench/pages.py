@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 # name, who (operator/partner), url template (filled from the seed), kind
 
@@ -72,6 +73,13 @@ PAGES = [
     ("export CSV", "operator", "/manage/calls/{call}/applications/?export=csv", "export"),
     ("export XLSX", "operator", "/manage/calls/{call}/applications/?export=xlsx", "export"),
     ("partner console", "partner", "/manage/programs/partner/", "page"),
+]
+# Issue 12: the ranking pages, warm (vectors cached), with ``--profiles`` discoverable startups
+# and ``applications / 5`` applicants in the measured track.
+MATCHING_PAGES = [
+    ("recommended tracks", "startup", "/startup/recommendations/", "page"),
+    ("applicants by fit", "partner", "/manage/tracks/{track}/applicants/", "page"),
+    ("find startups", "partner", "/manage/discover/?q={discover_query}", "page"),
 ]
 
 
@@ -115,6 +123,7 @@ class Stack:
         out = self.tmp / "seed.json"
         run_django(self.env, str(ROOT / "bench" / "_pages_django.py"), "seed",
                    "--applications", str(self.args.applications), "--out", str(out),
+                   "--profiles", str(self.args.profiles),
                    what=f"seed {self.args.applications} applications")
         return json.loads(out.read_text())
 
@@ -171,6 +180,10 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--profiles", type=int, default=20_000,
+                        help="discoverable startup profiles (0: skip the ranking pages)")
+    parser.add_argument("--only-matching", action="store_true",
+                        help="measure /healthz and the ranking pages only")
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--db-name", default="kbridge_bench_pages")
@@ -185,8 +198,12 @@ def main() -> None:
     stack = Stack(args)
     try:
         seeded = stack.setup()
-        pages = [{"name": name, "who": who, "url": url.format(**seeded), "kind": kind}
-                 for name, who, url, kind in PAGES]
+        specs = PAGES[:1] if args.only_matching else PAGES
+        if args.profiles:
+            specs = [*specs, *MATCHING_PAGES]
+        pages = [{"name": name, "who": who,
+                  "url": url.format(**{k: quote(str(v)) for k, v in seeded.items()}),
+                  "kind": kind} for name, who, url, kind in specs]
         pages_path = stack.tmp / "pages.json"
         pages_path.write_text(json.dumps(pages))
         counts_path = stack.tmp / "counts.json"
@@ -207,7 +224,9 @@ def main() -> None:
             rows.append((page, statuses, statistics.median(totals), pct(totals, 0.95),
                          pct(firsts, 0.95), statistics.median(s[3] for s in samples)))
         baseline = rows[0][2]
-        print(f"\n{args.applications:,} submitted applications in one call; gunicorn "
+        print(f"\n{args.applications:,} submitted applications in one call"
+              + (f" ({args.applications // 5:,} in the ranked track), {max(args.profiles, args.applications):,} "
+                 "discoverable startup profiles" if args.profiles else "") + "; gunicorn "
               f"{args.workers} sync workers, PostgreSQL, production settings; "
               f"{args.requests} sequential requests a page\n")
         print("| page | status | p50 ms | p95 ms | p95 first byte ms | p50 / healthz | "

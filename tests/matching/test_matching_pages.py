@@ -131,3 +131,28 @@ def test_search_finds_only_discoverable_startups_across_languages(npu_startup, p
     ids = [m.doc_id for m in ranked.matches]
     assert ids[0] == f"startup:{npu_startup.pk}"
     assert f"startup:{hidden.pk}" not in ids
+
+
+def test_applicants_by_fit_pages_through_every_applicant(world, personas, client_for,
+                                                        monkeypatch):
+    from kbridge.matching import selectors
+    from tests.factories import ApplicationFactory
+
+    monkeypatch.setattr(selectors, "APPLICANTS_PER_PAGE", 2)
+    for i in range(5):
+        org = OrganisationFactory(kind="startup", name_ko=f"지원기업{i}", name_en=f"Applicant {i}")
+        StartupProfileFactory(organisation=org, representative=UserFactory())
+        ApplicationFactory(track=world.track_a, applicant=org, status="submitted")
+    client = client_for(personas.operator)
+    url = f"/manage/tracks/{world.track_a.pk}/applicants/"
+    seen = []
+    for page in (1, 2, 3):
+        ranked = client.get(url, {"page": page}).context["ranked"]
+        assert [m.rank for m in ranked.matches] == list(range(2 * page - 1,
+                                                              min(2 * page, 5) + 1))
+        seen += [m.doc_id for m in ranked.matches]
+    assert len(set(seen)) == 5  # every applicant once, none lost past the first page
+    for bad, shown in (("abc", 1), ("99", 3), ("-1", 3)):
+        response = client.get(url, {"page": bad})
+        assert response.status_code == 200
+        assert response.context["ranked"].page.number == shown

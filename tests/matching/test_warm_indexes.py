@@ -66,6 +66,18 @@ def test_two_requests_build_the_analyser_and_kiwi_once(page, constructions, worl
         assert response.context["ranked"].matches
     assert constructions == {"analyzer": 1, "kiwi": 1}
     assert INDEXES.builds == 1  # the second request reused the first one's index
+    if page != "recommendations":  # open tracks are few and read every time
+        assert INDEXES.loads == 1  # ... and did not even read the documents again
+
+
+def test_a_saved_but_unchanged_profile_reads_the_documents_but_keeps_the_index(
+        startups, personas, client_for):
+    client = client_for(personas.partner_a)
+    url = "/manage/discover/?q=반도체"
+    client.get(url)
+    startups["bio"].save()  # a new updated_at: the stamp moves, the text does not
+    client.get(url)
+    assert (INDEXES.loads, INDEXES.builds) == (2, 1)
 
 
 def _lexical_of(ranked, org):
@@ -113,3 +125,23 @@ def test_hidden_profile_disappears_from_search_on_the_next_request(startups, per
     profile.save()
     ids = {m.doc_id for m in client.get(url).context["ranked"].matches}
     assert f"startup:{startups['chips'].pk}" not in ids
+
+
+def test_a_cold_process_reads_the_analysis_instead_of_running_kiwi(startups, personas,
+                                                                   client_for, monkeypatch):
+    from kbridge.engine.matching import LexicalIndex
+    from kbridge.matching.models import Analysis
+
+    client = client_for(personas.partner_a)
+    url = "/manage/discover/?q=반도체"
+    first = [m.doc_id for m in client.get(url).context["ranked"].matches]
+    assert Analysis.objects.count() == 2  # one row per distinct profile text
+
+    INDEXES.clear()  # a new worker process: nothing warm, the database is shared
+
+    def no_analysis(self, document):
+        raise AssertionError(f"{document.id} analysed again")
+
+    monkeypatch.setattr(LexicalIndex, "field_terms", no_analysis)
+    assert [m.doc_id for m in client.get(url).context["ranked"].matches] == first
+    assert INDEXES.builds == 1

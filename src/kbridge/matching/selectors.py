@@ -2,11 +2,17 @@
 is missing they show a lexical ranking and enqueue a task that computes the vectors.
 
 Indexes are kept warm per process (:class:`WarmIndexes`): one entry per corpus (the open
-tracks, the applicants of one track, the discoverable startups), versioned by a digest of
-the exact documents it was built from. Every request rebuilds the documents from the
-database (one query, as before) and compares digests, so a changed profile, track, answer or
-question is in the very next ranking; only an unchanged corpus reuses its BM25 index and
-vectors.
+tracks, the applicants of one track, the discoverable startups). A corpus is versioned in two
+steps, so an unchanged corpus of 20,000 profiles costs one small query per request:
+
+1. its *stamp*, one aggregate query (count, sum of ids, latest ``updated_at`` of every table
+   its documents are built from): while the stamp is unchanged the warm entry is used as is;
+2. when the stamp moves, the documents are rebuilt from the database and compared by the
+   SHA-256 digest of each document: unchanged documents keep their tokens and vectors, so
+   only what changed is analysed and looked up, and a changed profile, track, answer or
+   question is in the very next ranking.
+
+Only the objects shown (the best ``k``) are read from the database for display.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from kbridge.accounts.models import Organisation
@@ -33,7 +41,7 @@ from kbridge.engine.matching import (
     Matcher,
     MatchingConfig,
 )
-from kbridge.matching import documents
+from kbridge.matching import analysis, documents
 from kbridge.matching.store import NotCached, ZeroEmbedder, cached_embedder, model
 from kbridge.programs.models import Track
 
@@ -45,31 +53,70 @@ class Ranked:
     matches: list[Match]
     objects: dict[str, object]
     pending: bool = False
+    page: object = None  # a Django ``Page`` when the ranking is shown page by page
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A set of documents to rank, and how to read it.
+
+    ``stamp()`` returns a cheap version of the corpus (one query; ``None`` to always rebuild
+    the documents, for small corpora); ``load()`` builds the documents; ``objects(ids)``
+    reads the objects behind the given document ids for display.
+    """
+
+    key: str
+    load: Callable[[], list[Document]]
+    objects: Callable[[list[str]], dict[str, object]]
+    stamp: Callable[[], object] | None = None
 
 
 def _lexical_matcher() -> Matcher:
     return Matcher(CachedEmbedder(ZeroEmbedder(model())), config=MatchingConfig(dense_weight=0.0))
 
 
+def document_digest(d: Document) -> str:
+    """SHA-256 of one document's id and text."""
+    return hashlib.sha256(json.dumps([d.id, d.title, list(d.keywords), d.description],
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
 def corpus_digest(docs: list[Document]) -> str:
-    """The version of a corpus: SHA-256 of every document's id and text, in order."""
+    """The version of a corpus: SHA-256 of every document's digest, in order."""
     h = hashlib.sha256()
     for d in docs:
-        h.update(json.dumps([d.id, d.title, list(d.keywords), d.description],
-                            ensure_ascii=False).encode())
-        h.update(b"\x1e")
+        h.update(document_digest(d).encode())
     return h.hexdigest()
 
 
 @dataclass
 class _Entry:
+    stamp: object
     digest: str
+    docs: list[Document]
+    doc_digests: list[str]
+    terms: dict[str, dict[str, list[str]]]  # document digest -> field terms (BM25 input)
     lexical: LexicalIndex
     vectors: np.ndarray | None  # None until every document's vector is in the database
+    known: dict[str, np.ndarray] = field(default_factory=dict)  # digest -> vector, reused
+    explanations: OrderedDict = field(default_factory=OrderedDict)  # (query, doc id) -> ...
+
+    max_explanations = 2_000
+
+    def explain(self, index, query: Document, query_digest: str, doc_id: str):
+        """The explanation of ``doc_id`` for ``query``, computed once per corpus version."""
+        key = (query_digest, doc_id)
+        hit = self.explanations.get(key)
+        if hit is None:
+            hit = index.explain(query, doc_id)  # NotCached propagates, nothing is kept
+            self.explanations[key] = hit
+            while len(self.explanations) > self.max_explanations:
+                self.explanations.popitem(last=False)
+        return hit
 
 
 class WarmIndexes:
-    """Built indexes of this process, one per corpus, replaced when the corpus digest changes.
+    """Built indexes of this process, one per corpus, refreshed when the corpus changes.
 
     Holds the BM25 index (the expensive part: Korean analysis of every document) and, once
     all of them are cached in the database, the documents' vectors. Bounded (least recently
@@ -82,49 +129,84 @@ class WarmIndexes:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0  # lexical indexes built (tests and benchmarks read it)
+        self.loads = 0  # times a corpus's documents were read from the database
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self.builds = 0
+            self.loads = 0
 
-    def _get(self, corpus: str, digest: str) -> _Entry | None:
+    def _peek(self, key: str) -> _Entry | None:
         with self._lock:
-            entry = self._entries.get(corpus)
-            if entry is None or entry.digest != digest:
-                return None
-            self._entries.move_to_end(corpus)
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
             return entry
 
-    def _put(self, corpus: str, entry: _Entry) -> None:
+    def _put(self, key: str, entry: _Entry) -> None:
         with self._lock:
-            self._entries[corpus] = entry
-            self._entries.move_to_end(corpus)
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def lexical(self, corpus: str, docs: list[Document], matcher: Matcher) -> _Entry:
-        """The corpus's entry for exactly ``docs`` (built now if absent or out of date)."""
-        digest = corpus_digest(docs)
-        entry = self._get(corpus, digest)
-        if entry is None:
-            lexical = LexicalIndex(matcher.analyzer, matcher.config.field_weights)
-            lexical.build(docs)
-            entry = _Entry(digest, lexical, None)
-            self.builds += 1
-            self._put(corpus, entry)
+    def entry(self, corpus: Corpus, matcher: Matcher) -> _Entry:
+        """The corpus's current entry (documents and BM25 index), refreshed if it changed."""
+        stamp = corpus.stamp() if corpus.stamp is not None else None
+        old = self._peek(corpus.key)
+        if old is not None and stamp is not None and old.stamp == stamp:
+            return old
+        docs = corpus.load()
+        self.loads += 1
+        digests = [document_digest(d) for d in docs]
+        digest = hashlib.sha256("".join(digests).encode()).hexdigest()
+        if old is not None and old.digest == digest:
+            old.stamp = stamp
+            return old
+        terms = {}
+        if old is not None:
+            terms = {g: old.terms[g] for g in digests if g in old.terms}
+        lexical = LexicalIndex(matcher.analyzer, matcher.config.field_weights)
+        new = [i for i, g in enumerate(digests) if g not in terms]
+        for i, analysed in zip(new, analysis.field_terms(lexical, [docs[i] for i in new]),
+                               strict=True):
+            terms[digests[i]] = analysed
+        lexical.build(docs, doc_terms=[terms[g] for g in digests])
+        known: dict[str, np.ndarray] = {}
+        if old is not None:
+            known = dict(old.known)
+            if old.vectors is not None:
+                known.update(zip(old.doc_digests, old.vectors, strict=True))
+            known = {g: known[g] for g in digests if g in known}
+        entry = _Entry(stamp, digest, docs, digests, terms, lexical, None, known)
+        self.builds += 1
+        self._put(corpus.key, entry)
         return entry
 
-    def index(self, corpus: str, docs: list[Document], matcher: Matcher):
-        """A ``MatchingIndex`` of ``docs`` bound to ``matcher``, reusing what is warm.
+    def lexical(self, corpus: Corpus, matcher: Matcher) -> _Entry:
+        """Kept for callers that only need the BM25 part (the lexical fallback)."""
+        return self.entry(corpus, matcher)
+
+    def index(self, corpus: Corpus, matcher: Matcher):
+        """A ``MatchingIndex`` of the corpus bound to ``matcher``, reusing what is warm.
 
         Raises ``NotCached`` (from a cache-only embedder) while some vector is missing; the
-        BM25 part stays warm for the lexical fallback.
+        BM25 part and the vectors already found stay warm, so the next request looks up only
+        the missing ones.
         """
-        entry = self.lexical(corpus, docs, matcher)
+        entry = self.entry(corpus, matcher)
         if entry.vectors is None:
-            entry.vectors = matcher.embed(docs)  # NotCached leaves the entry without vectors
-        return matcher.index(docs, vectors=entry.vectors, lexical=entry.lexical)
+            missing = [i for i, g in enumerate(entry.doc_digests) if g not in entry.known]
+            if missing:
+                found = matcher.embed([entry.docs[i] for i in missing])  # may raise NotCached
+                for row, i in enumerate(missing):
+                    entry.known[entry.doc_digests[i]] = found[row]
+            dim = matcher.embedder.dim
+            entry.vectors = (np.vstack([entry.known[g] for g in entry.doc_digests])
+                             if entry.docs else np.zeros((0, dim), dtype=np.float32))
+            entry.known = {}
+        return entry, matcher.index(entry.docs, vectors=entry.vectors, lexical=entry.lexical)
 
 
 INDEXES = WarmIndexes()
@@ -142,40 +224,52 @@ def _schedule_warm(query_key: str, query: Document, targets: list[Document], exp
         transaction.on_commit(lambda: warm_search.enqueue(payload))
 
 
-def rank(corpus: str, query_key: str, query: Document, targets: list[Document],
-         objects: dict[str, object], *, k: int = 20, explain_k: int = 0,
-         live: bool = False) -> Ranked:
-    """Rank ``targets`` (the documents of ``corpus``) for ``query``; explain the best
-    ``explain_k`` matches. The corpus's index is reused while its documents are unchanged.
+def rank(corpus: Corpus, query_key: str, query: Document, *, k: int = 20,
+         explain_k: int = 0, live: bool = False, offset: int = 0) -> Ranked:
+    """Rank the documents of ``corpus`` for ``query``: the matches ranked ``offset + 1`` to
+    ``k``, the first ``explain_k`` of them explained. The corpus's index is reused while its
+    documents are unchanged.
 
     ``live=True`` runs the model for anything missing: for tasks and commands, never pages.
     """
-    if not targets:
-        return Ranked([], objects)
     matcher = Matcher(cached_embedder(live=live))
     try:
-        index = INDEXES.index(corpus, targets, matcher)
-        matches = index.search(query, k=k)
+        entry, index = INDEXES.index(corpus, matcher)
+        if not entry.docs:
+            return Ranked([], {})
+        matches = index.search(query, k=k)[offset:]
     except NotCached:
-        _schedule_warm(query_key, query, targets, explain_k)
-        lexical = INDEXES.lexical(corpus, targets, matcher).lexical
+        entry = INDEXES.entry(corpus, matcher)
+        _schedule_warm(query_key, query, entry.docs, explain_k)
         fallback = _lexical_matcher()
-        matches = fallback.index(targets, lexical=lexical,
-                                 vectors=np.zeros((len(targets), fallback.embedder.dim),
-                                                  dtype=np.float32)).search(query, k=k)
-        return Ranked(matches, objects, pending=True)
+        matches = fallback.index(entry.docs, lexical=entry.lexical,
+                                 vectors=np.zeros((len(entry.docs), fallback.embedder.dim),
+                                                  dtype=np.float32)).search(query, k=k)[offset:]
+        return _shown(corpus, matches, pending=True)
     explained, pending = [], False
+    query_digest = document_digest(query)
     for m in matches:
         explanation = None
-        if m.rank <= explain_k:
+        if m.rank <= offset + explain_k:
             try:
-                explanation = index.explain(query, m.doc_id)
+                explanation = entry.explain(index, query, query_digest, m.doc_id)
             except NotCached:
                 pending = True
         explained.append(Match(m.doc_id, m.rank, m.score, m.dense, m.lexical, explanation))
     if pending:
-        _schedule_warm(query_key, query, targets, explain_k)
-    return Ranked(explained, objects, pending=pending)
+        _schedule_warm(query_key, query, entry.docs, explain_k)
+    return _shown(corpus, explained, pending=pending)
+
+
+def _shown(corpus: Corpus, matches: list[Match], *, pending: bool) -> Ranked:
+    """The matches with the objects to show (one query); an object deleted since the
+    corpus's stamp was read is left out rather than shown empty."""
+    objects = corpus.objects([m.doc_id for m in matches])
+    return Ranked([m for m in matches if m.doc_id in objects], objects, pending=pending)
+
+
+def _pks(ids: list[str]) -> list[int]:
+    return [int(i.partition(":")[2]) for i in ids]
 
 
 def open_tracks(now=None) -> list[Track]:
@@ -186,39 +280,89 @@ def open_tracks(now=None) -> list[Track]:
 
 
 def recommended_tracks(startup: Organisation, *, k: int = 10, live: bool = False) -> Ranked:
-    tracks = open_tracks()
-    targets = [documents.track_document(t) for t in tracks]
-    return rank("open-tracks", f"startup:{startup.pk}", documents.startup_document(startup),
-                targets,
-                {f"track:{t.pk}": t for t in tracks}, k=k, explain_k=5, live=live)
+    """Open tracks ranked for ``startup``'s profile (the open tracks are few: read each time)."""
+    tracks = {f"track:{t.pk}": t for t in open_tracks()}
+    corpus = Corpus("open-tracks", lambda: [documents.track_document(t) for t in tracks.values()],
+                    lambda ids: {i: tracks[i] for i in ids})
+    return rank(corpus, f"startup:{startup.pk}", documents.startup_document(startup),
+                k=k, explain_k=5, live=live)
 
 
 def precompute(keys: list[str]) -> int:
     """Embed these objects now (for commands such as the demo seed; never for pages)."""
     docs = [d for d in (resolve(k) for k in keys) if d is not None]
     if docs:
-        Matcher(cached_embedder(live=True)).embed(docs)
+        matcher = Matcher(cached_embedder(live=True))
+        matcher.embed(docs)
+        analysis.field_terms(LexicalIndex(matcher.analyzer), docs)  # for cold indexes
     return len(docs)
 
 
-def ranked_applicants(track: Track, *, k: int = 200) -> Ranked:
-    applications = list(
-        Application.objects.filter(track=track, status__in=["submitted", "selected"])
-        .select_related("applicant__profile"))
-    questions = list(Question.objects.filter(call_id=track.call_id))
-    targets = [documents.application_document(a, questions) for a in applications]
-    return rank(f"applicants:{track.pk}", f"track:{track.pk}", documents.track_document(track),
-                targets,
-                {f"application:{a.pk}": a for a in applications}, k=k, explain_k=10)
+RANKED_STATUSES = ("submitted", "selected")
 
 
-def discoverable_startups(text: str, *, k: int = 30) -> Ranked:
-    startups = list(Organisation.objects.filter(
-        Q(kind=Organisation.Kind.STARTUP), Q(profile__discoverable=True))
-        .select_related("profile"))
-    targets = [documents.startup_document(s) for s in startups]
-    return rank("discoverable", "query", documents.query_document(text), targets,
-                {f"startup:{s.pk}": s for s in startups}, k=k, explain_k=10)
+def applicants_corpus(track: Track) -> Corpus:
+    """The submitted (and selected) applications of ``track``, each profile plus answers."""
+    applications = Application.objects.filter(track=track, status__in=RANKED_STATUSES)
+
+    def stamp():
+        return (applications.aggregate(
+            n=Count("pk"), ids=Sum("pk"), app=Max("updated_at"),
+            org=Max("applicant__updated_at"), profile=Max("applicant__profile__updated_at")),
+            Question.objects.filter(call_id=track.call_id).aggregate(
+                n=Count("pk"), ids=Sum("pk"), text=Count("pk", filter=Q(kind="text"))))
+
+    def load():
+        questions = list(Question.objects.filter(call_id=track.call_id))
+        return [documents.application_document(a, questions)
+                for a in applications.select_related("applicant__profile").order_by("pk")]
+
+    def objects(ids):
+        found = applications.select_related("applicant__profile").in_bulk(_pks(ids))
+        return {i: found[pk] for i, pk in zip(ids, _pks(ids), strict=True) if pk in found}
+
+    return Corpus(f"applicants:{track.pk}", load, objects, stamp)
+
+
+APPLICANTS_PER_PAGE = 50
+
+
+def ranked_applicants(track: Track, *, page: object = 1, live: bool = False) -> Ranked:
+    """The track's applicants ranked by fit, ``APPLICANTS_PER_PAGE`` a page (every applicant
+    is reachable; a bad page number shows the nearest page), the first ten of a page explained.
+    """
+    corpus = applicants_corpus(track)
+    total = len(INDEXES.entry(corpus, Matcher(cached_embedder(live=live))).docs)
+    shown = Paginator(range(total), APPLICANTS_PER_PAGE).get_page(page)
+    ranked = rank(corpus, f"track:{track.pk}", documents.track_document(track),
+                  k=shown.end_index(), offset=max(shown.start_index() - 1, 0), explain_k=10,
+                  live=live)
+    return replace(ranked, page=shown)
+
+
+def discoverable_corpus() -> Corpus:
+    """The startups that chose to be discoverable by partners."""
+    startups = Organisation.objects.filter(kind=Organisation.Kind.STARTUP,
+                                           profile__discoverable=True)
+
+    def stamp():
+        return startups.aggregate(n=Count("pk"), ids=Sum("pk"), org=Max("updated_at"),
+                                  profile=Max("profile__updated_at"))
+
+    def load():
+        return [documents.startup_document(s)
+                for s in startups.select_related("profile").order_by("pk")]
+
+    def objects(ids):
+        found = startups.select_related("profile").in_bulk(_pks(ids))
+        return {i: found[pk] for i, pk in zip(ids, _pks(ids), strict=True) if pk in found}
+
+    return Corpus("discoverable", load, objects, stamp)
+
+
+def discoverable_startups(text: str, *, k: int = 30, live: bool = False) -> Ranked:
+    return rank(discoverable_corpus(), "query", documents.query_document(text), k=k,
+                explain_k=10, live=live)
 
 
 def resolve(key: str) -> Document | None:

@@ -26,7 +26,7 @@ def track_applicants(request, pk: int):
     track = get_object_or_404_for(
         request.user, "matching.view_track_applicants",
         Track.objects.select_related("call__program", "partner__organisation"), pk=pk)
-    ranked = selectors.ranked_applicants(track)
+    ranked = selectors.ranked_applicants(track, page=request.GET.get("page", 1))
     return render(request, "matching/track_applicants.html", {"track": track, "ranked": ranked})
 
 
