@@ -128,7 +128,8 @@ class Stack:
         return json.loads(out.read_text())
 
     def start(self) -> None:
-        cmd = [str(GUNICORN), "kbridge.wsgi", "-w", str(self.args.workers), "--bind",
+        cmd = [str(GUNICORN), "-c", "python:kbridge.gunicorn_conf", "kbridge.wsgi",
+               "-w", str(self.args.workers), "--bind",
                f"{HOST}:{self.port}", "--timeout", "120",
                "--error-logfile", str(self.tmp / "gunicorn.log")]
         with open(self.tmp / "gunicorn.out", "wb") as out:

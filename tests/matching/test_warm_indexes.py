@@ -145,3 +145,25 @@ def test_a_cold_process_reads_the_analysis_instead_of_running_kiwi(startups, per
     monkeypatch.setattr(LexicalIndex, "field_terms", no_analysis)
     assert [m.doc_id for m in client.get(url).context["ranked"].matches] == first
     assert INDEXES.builds == 1
+
+
+def test_a_gunicorn_worker_is_warm_before_its_first_request(world, startups, personas,
+                                                            client_for, caplog):
+    import logging
+
+    from kbridge import gunicorn_conf
+
+    ApplicationFactory(track=world.track_a, applicant=startups["chips"], status="submitted")
+
+    class Worker:  # what gunicorn passes to the hook: the worker, with its logger
+        log = logging.getLogger("gunicorn.error")
+
+    with caplog.at_level(logging.INFO, logger="gunicorn.error"):
+        gunicorn_conf.post_worker_init(Worker())
+    assert f"applicants:{world.track_a.pk}=1" in caplog.text
+    assert "discoverable=2" in caplog.text
+    loads, builds = INDEXES.loads, INDEXES.builds
+    assert builds == 2
+    client_for(personas.operator).get(f"/manage/tracks/{world.track_a.pk}/applicants/")
+    client_for(personas.partner_a).get("/manage/discover/?q=반도체")
+    assert (INDEXES.loads, INDEXES.builds) == (loads, builds)  # nothing read or built again

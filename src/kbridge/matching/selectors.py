@@ -382,3 +382,31 @@ def resolve(key: str) -> Document | None:
         questions = list(Question.objects.filter(call_id=application.call_id))
         return documents.application_document(application, questions)
     return None
+
+
+WARM_TRACKS = 40  # applicants-by-fit corpora built at worker start (most recent deadlines)
+
+
+def warm_up() -> dict[str, int]:
+    """Build this process's indexes before it serves anyone (gunicorn's ``post_worker_init``).
+
+    The discoverable startups, the open tracks and the applicants of the ``WARM_TRACKS``
+    tracks with the latest deadlines that have applicants. Returns ``{corpus: documents}``.
+    Vectors not yet computed are left to the pages' usual path (lexical ranking + a task).
+    """
+    matcher = Matcher(cached_embedder(live=False))
+    corpora = [discoverable_corpus()]
+    with_applicants = Application.objects.filter(status__in=RANKED_STATUSES).values("track_id")
+    tracks = (Track.objects.filter(pk__in=with_applicants)
+              .order_by("-call__deadline_at", "pk")[:WARM_TRACKS])
+    corpora += [applicants_corpus(t) for t in tracks]
+    built = {}
+    for corpus in corpora:
+        try:
+            entry, _index = INDEXES.index(corpus, matcher)
+            built[corpus.key] = len(entry.docs)
+        except NotCached:
+            built[corpus.key] = len(INDEXES.entry(corpus, matcher).docs)
+    if open_tracks():
+        matcher.analyzer.terms("준비")  # loads Kiwi, which the first recommendation needs
+    return built

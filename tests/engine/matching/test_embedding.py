@@ -104,3 +104,15 @@ def test_very_long_document_is_chunked_and_every_chunk_counts(e5):
 def test_default_budget_splits_a_long_profile(e5):
     text = "저전력 NPU 반도체를 설계합니다. " * 150 + "We also fly drones over farms. " * 60
     assert len(chunk_text(text, e5.max_words)) == 5
+
+
+def test_cache_keys_fit_the_database_column_whatever_the_model_is_called():
+    from kbridge.engine.matching import cache_key, default_embedder
+
+    fused = default_embedder()
+    long_a = cache_key("/models/" + "a" * 4000 + "/labse", "st-5", "반도체")
+    long_b = cache_key("/models/" + "a" * 4000 + "/bge-m3", "st-5", "반도체")
+    assert long_a != long_b  # same 80-character prefix, different models
+    for key in (long_a, long_b, cache_key(fused.name, fused.version, "반도체")):
+        assert len(key) <= 200  # matching.Embedding.key is a varchar(200) on PostgreSQL
+    assert cache_key("m", "1", "t").startswith("m|1|")  # short spaces stay readable

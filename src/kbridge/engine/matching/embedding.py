@@ -419,10 +419,21 @@ class EmbeddingStore(Protocol):
         ...
 
 
+MAX_SPACE_CHARS = 120  # keys stay <= 185 characters (the web table's column holds 200)
+
+
 def cache_key(model: str, version: str, text: str) -> str:
-    """The cache key: model name, model version and the SHA-256 of the exact text."""
+    """The cache key: model name, model version and the SHA-256 of the exact text.
+
+    The vector space (``model|version``) is kept readable when it is short; a longer one (a
+    fused model's name, a deep checkpoint path) becomes its first 80 characters plus a SHA-256
+    prefix of the whole, so every key fits a 200-character column and stays distinct.
+    """
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return f"{model}|{version}|{digest}"
+    space = f"{model}|{version}"
+    if len(space) > MAX_SPACE_CHARS:
+        space = f"{space[:80]}~{hashlib.sha256(space.encode('utf-8')).hexdigest()[:32]}"
+    return f"{space}|{digest}"
 
 
 class InMemoryStore:
