@@ -66,6 +66,7 @@ class _Entry:
     digest: str
     lexical: LexicalIndex
     vectors: np.ndarray | None  # None until every document's vector is in the database
+    space: tuple[str, str] | None = None  # (model, version) the vectors belong to
 
 
 class WarmIndexes:
@@ -122,8 +123,10 @@ class WarmIndexes:
         BM25 part stays warm for the lexical fallback.
         """
         entry = self.lexical(corpus, docs, matcher)
-        if entry.vectors is None:
+        space = (matcher.embedder.embedder.name, matcher.embedder.embedder.version)
+        if entry.vectors is None or entry.space != space:  # none yet, or the model switched
             entry.vectors = matcher.embed(docs)  # NotCached leaves the entry without vectors
+            entry.space = space
         return matcher.index(docs, vectors=entry.vectors, lexical=entry.lexical)
 
 
