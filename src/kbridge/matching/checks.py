@@ -20,11 +20,6 @@ from kbridge.matching import store
 MODEL_FILES = ("modules.json", "config.json")
 
 
-def looks_like_path(spec: str) -> bool:
-    """A local path rather than a hub name such as ``sentence-transformers/LaBSE``."""
-    return spec.startswith(("/", "./", "../", "~")) or Path(spec).exists()
-
-
 @checks.register()
 def embedding_model_setting(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     spec = (settings.KBRIDGE_EMBEDDING_MODEL or "").strip()
@@ -48,7 +43,7 @@ def embedding_model_setting(app_configs=None, **kwargs) -> list[checks.CheckMess
             f"KBRIDGE_EMBEDDING_MODEL={spec!r} needs sentence-transformers, which is not "
             "installed.", hint="pip install 'kbridge[st]' (CPU torch, sentence-transformers).",
             id="matching.W002"))
-    if looks_like_path(spec):
+    if store.looks_like_path(spec):
         path = Path(spec).expanduser()
         if not path.is_dir():
             errors.append(checks.Warning(

@@ -17,6 +17,7 @@ import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -144,6 +145,11 @@ def st_identity(spec: str, prefix: str) -> tuple[str, str]:
     return name, version
 
 
+def looks_like_path(spec: str) -> bool:
+    """A local path rather than a hub name such as ``sentence-transformers/LaBSE``."""
+    return spec.startswith(("/", "./", "../", "~")) or Path(spec).exists()
+
+
 def sentence_transformers_installed() -> bool:
     return importlib.util.find_spec("sentence_transformers") is not None
 
@@ -177,6 +183,9 @@ def build(spec: str, prefix: str = "") -> Embedder:
                 raise ModelUnavailable(
                     f"KBRIDGE_EMBEDDING_MODEL={spec!r} needs sentence-transformers, which is not "
                     "installed: pip install 'kbridge[st]' (or torch and sentence-transformers).")
+            if looks_like_path(spec) and not Path(spec).expanduser().is_dir():
+                raise ModelUnavailable(
+                    f"The model {spec!r} could not be loaded: no directory is there.")
             name, version = st_identity(spec, prefix)
             try:
                 embedder = SentenceTransformerEmbedder(spec, name=name, version=version,
