@@ -57,7 +57,7 @@ DISCOVER_QUERY = "음성 에이전트 LLM API"
 class _SameSpaceStandIn:
     """The serving model's identity with deterministic random unit vectors (bench DB only)."""
 
-    def __init__(self, real):
+    def __init__(self, real):  # real: the serving ``store.Space`` (or any embedder)
         self.name, self.version, self.dim, self.max_words = (
             real.name, real.version, real.dim, real.max_words)
 
@@ -205,14 +205,14 @@ def _warm_matching(startup_user: User, track: Track) -> None:
     from kbridge.matching import selectors, store
 
     started = time.monotonic()
-    real = store.model()
-    store._MODEL = _SameSpaceStandIn(real)
+    real = store.embedder_for
+    store.embedder_for = _SameSpaceStandIn  # the serving space's identity, stand-in vectors
     try:
         selectors.recommended_tracks(startups_of(startup_user).first(), live=True)
         selectors.ranked_applicants(track, live=True)
         selectors.discoverable_startups(DISCOVER_QUERY, live=True)
     finally:
-        store._MODEL = real
+        store.embedder_for = real
     _log(f"matching vectors cached in {time.monotonic() - started:.1f}s")
 
 

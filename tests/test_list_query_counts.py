@@ -550,6 +550,8 @@ NOT_LIST_PAGES = {
     "applications:questions_standard": "an action",
     "applications:grant_extension": "an action (an invalid form shows manage_list again)",
     "core:delivery_resend": "an action",
+    "matching:model_status": "one platform setting and its latest switch",
+    "matching:model_switch": "an action",
     "accounts:my_data": "one person's own account (consents: one row per notice version)",
     "accounts:my_data_export": "a file", "accounts:delete_account": "an action",
 }

@@ -153,6 +153,10 @@ MATRIX = [
     # KISED's program may be resent by KISED's operator only.
     ("/manage/deliveries/", expect(OK=OPERATORS), READ_ONLY),
     ("/manage/deliveries/{delivery}/resend/", POST_ONLY, OPERATOR_POST),
+    # The embedding model is one for the whole platform: only its administrators (superusers,
+    # none of the personas; tests/matching/test_model_switch.py) see it and switch it.
+    ("/manage/matching/model/", expect(), READ_ONLY),
+    ("/manage/matching/model/switch/", expect(), expect()),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and

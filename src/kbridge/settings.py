@@ -291,6 +291,20 @@ TASKS = {
 # died (kill -9, lost machine) runs again once its lease expired (core/worker.py).
 TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
 
+# --- Matching: the embedding model ------------------------------------------------------------
+# Empty: the packaged default (no download). Otherwise any sentence-transformers model by name
+# (downloaded on first use where the machine may) or by local path, e.g. /models/LaBSE. Only
+# workers load it; changing it re-embeds every document in the background (tasks, with progress
+# at /manage/matching/model/ and `python -m kbridge embeddings status`) while pages keep using
+# the vectors of the model that serves now (docs/decisions.md, "Choosing the embedding model").
+KBRIDGE_EMBEDDING_MODEL = os.environ.get("KBRIDGE_EMBEDDING_MODEL", "").strip()
+# Put in front of every text the model embeds, e.g. "query: " for e5 models.
+KBRIDGE_EMBEDDING_PREFIX = os.environ.get("KBRIDGE_EMBEDDING_PREFIX", "")
+# Documents per re-embedding task (each task is one durable, resumable step).
+KBRIDGE_EMBEDDING_BATCH = env_int("KBRIDGE_EMBEDDING_BATCH", 50)
+if KBRIDGE_EMBEDDING_BATCH < 1:
+    raise ImproperlyConfigured("KBRIDGE_EMBEDDING_BATCH must be at least 1")
+
 # --- E-mail: Django's mail API enqueues a task; the task sends with the real backend ---------
 EMAIL_BACKEND = "kbridge.core.mail.TaskQueueEmailBackend"
 KBRIDGE_EMAIL_DELIVERY_BACKEND = os.environ.get(

@@ -55,6 +55,9 @@ ACTION_LABELS = {
     "application.submitted": gettext_lazy("Application submitted"),
     "application.withdrawn": gettext_lazy("Application withdrawn"),
     "email.resent": gettext_lazy("E-mail sent again"),
+    "embedding_model.switch_started": gettext_lazy("Embedding model switch started"),
+    "embedding_model.switched": gettext_lazy("Embedding model switched"),
+    "embedding_model.switch_failed": gettext_lazy("Embedding model switch failed"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

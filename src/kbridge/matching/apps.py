@@ -8,4 +8,4 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from kbridge.matching import signals  # noqa: F401
+        from kbridge.matching import checks, signals  # noqa: F401

@@ -99,6 +99,7 @@ class _Entry:
     lexical: LexicalIndex
     vectors: np.ndarray | None  # None until every document's vector is in the database
     known: dict[str, np.ndarray] = field(default_factory=dict)  # digest -> vector, reused
+    space: tuple[str, str] | None = None  # (model, version) the vectors belong to
     explanations: OrderedDict = field(default_factory=OrderedDict)  # (query, doc id) -> ...
 
     max_explanations = 2_000
@@ -113,6 +114,10 @@ class _Entry:
             while len(self.explanations) > self.max_explanations:
                 self.explanations.popitem(last=False)
         return hit
+
+
+def _space(matcher: Matcher) -> tuple[str, str]:
+    return (matcher.embedder.embedder.name, matcher.embedder.embedder.version)
 
 
 class WarmIndexes:
@@ -174,12 +179,13 @@ class WarmIndexes:
             terms[digests[i]] = analysed
         lexical.build(docs, doc_terms=[terms[g] for g in digests])
         known: dict[str, np.ndarray] = {}
-        if old is not None:
+        space = _space(matcher)
+        if old is not None and old.space == space:
             known = dict(old.known)
             if old.vectors is not None:
                 known.update(zip(old.doc_digests, old.vectors, strict=True))
             known = {g: known[g] for g in digests if g in known}
-        entry = _Entry(stamp, digest, docs, digests, terms, lexical, None, known)
+        entry = _Entry(stamp, digest, docs, digests, terms, lexical, None, known, space)
         self.builds += 1
         self._put(corpus.key, entry)
         return entry
@@ -196,6 +202,10 @@ class WarmIndexes:
         the missing ones.
         """
         entry = self.entry(corpus, matcher)
+        space = _space(matcher)
+        if entry.space != space:  # the serving model switched: nothing of the old space is kept
+            entry.vectors, entry.known, entry.space = None, {}, space
+            entry.explanations.clear()
         if entry.vectors is None:
             missing = [i for i, g in enumerate(entry.doc_digests) if g not in entry.known]
             if missing:

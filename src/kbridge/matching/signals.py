@@ -5,6 +5,8 @@ and a form may save a track several times in one transaction; each key is nevert
 queued once: at commit, a key whose ``embed_documents`` task is still waiting (READY, not
 started) is not queued again — that task will read the latest text when it runs. A task
 already RUNNING may have read the old text, so a new one is queued then.
+
+A worker that starts switches to a newly configured embedding model (``worker_starting``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from kbridge.accounts.models import Organisation
 from kbridge.applications.models import StartupProfile
+from kbridge.core.signals import takes_queue, worker_starting
 from kbridge.programs.models import Track
 
 
@@ -55,3 +58,20 @@ def profile_saved(sender, instance, raw=False, **kwargs):
 def organisation_saved(sender, instance, raw=False, **kwargs):
     if not raw and instance.kind == Organisation.Kind.STARTUP:
         enqueue_embedding(f"startup:{instance.pk}")
+
+
+@receiver(worker_starting)
+def switch_to_the_configured_model(sender, queues, excluded, **kwargs):
+    """A worker that runs matching tasks starts (or resumes) the switch to the configured
+    embedding model when another one serves. Never stops the worker: a model that cannot be
+    loaded is recorded as a failed switch (staff page, ``embeddings status``) and logged."""
+    import logging
+
+    from kbridge.matching.services import start_switch
+
+    if not takes_queue("default", queues=queues, excluded=excluded):
+        return
+    try:
+        start_switch()
+    except Exception:
+        logging.getLogger("kbridge.matching").exception("could not start the model switch")

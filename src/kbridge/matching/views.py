@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kbridge.applications.selectors import startups_of
 from kbridge.core import throttle
+from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.core.text import clean_query
-from kbridge.matching import selectors
+from kbridge.matching import selectors, store
 from kbridge.programs.models import Track
 
 
@@ -41,3 +44,24 @@ def discover(request):
     ranked = selectors.discoverable_startups(text) if text and refused is None else None
     return throttle.mark_refused(render(request, "matching/discover.html", {
         "q": text, "ranked": ranked, "refused": refused}), refused)
+
+
+@require_safe
+@require_perm("matching.manage_model")
+def model_status(request):
+    """Which embedding model serves, which is configured, and the switch's progress."""
+    status = store.model_status()
+    return render(request, "matching/model_status.html",
+                  {"status": status, "switch": status.switch, "lines": store.status_lines(status)})
+
+
+@require_perm("matching.manage_model")
+@post_only(back=to("matching:model_status"))
+def model_switch(request):
+    """Ask a worker to start (or resume) the switch to the configured model."""
+    from kbridge.matching.tasks import start_model_switch
+
+    start_model_switch.enqueue(request.user.pk)
+    messages.success(request, _("A worker will start the switch in a moment; this page shows "
+                                "its progress."))
+    return redirect("matching:model_status")

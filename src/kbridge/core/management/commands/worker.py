@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
+from kbridge.core.signals import worker_starting
 from kbridge.core.worker import LeasedWorker
 
 
@@ -29,6 +30,7 @@ class Command(db_worker.Command):
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker_starting.send(sender=self.__class__, queues=queue_names, excluded=excluded)
         worker = LeasedWorker(
             queue_names=queue_names, interval=interval, batch=batch,
             backend_name=backend_name, startup_delay=startup_delay, max_tasks=max_tasks,
