@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
 from kbridge.core.models import AuditLog
-from kbridge.engine.matching import E5SmallEmbedder
+from kbridge.engine.matching import default_embedder
 from kbridge.matching import store
 from kbridge.matching.checks import embedding_model_setting
 from kbridge.matching.models import Embedding, ModelSwitch, VectorSpace
@@ -26,7 +26,7 @@ from kbridge.matching.tasks import embed_documents, embed_switch_batch
 from tests.factories import StartupProfileFactory, TrackFactory, UserFactory
 
 MINILM = str(gt_model.get_model_path())
-E5 = (E5SmallEmbedder.name, E5SmallEmbedder().version)
+DEFAULT = (default_embedder().name, default_embedder().version)  # the packaged default
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def test_switching_re_embeds_in_batches_while_pages_keep_the_old_vectors(
     superuser = UserFactory(email="root@kbridge.example", is_staff=True, is_superuser=True)
     url = "/startup/recommendations/"
     run_tasks()  # the worker's start records the packaged default as the serving space
-    assert store.serving_space().identity == E5
+    assert store.serving_space().identity == DEFAULT
     client = client_for(personas.startup_a)
     before = _warm(client, url, run_tasks)
     assert not before.pending
@@ -108,7 +108,7 @@ def test_switching_re_embeds_in_batches_while_pages_keep_the_old_vectors(
     assert (switch.status, switch.done) == ("running", 2)
     assert _keys_in(minilm) > 0
     # Pages still read the serving (e5) space: complete, so no keyword fallback.
-    assert store.serving_space().identity == E5
+    assert store.serving_space().identity == DEFAULT
     during = client_for(personas.startup_a).get(url).context["ranked"]
     assert not during.pending
     assert [m.doc_id for m in during.matches] == [m.doc_id for m in before.matches]
@@ -161,7 +161,7 @@ def test_a_model_that_cannot_be_loaded_fails_clearly_and_the_serving_model_stays
     switch = ModelSwitch.objects.get()
     assert switch.status == "failed" and switch.target is None
     assert "could not be loaded" in switch.error
-    assert store.serving_space().identity == E5
+    assert store.serving_space().identity == DEFAULT
     run_tasks()  # a worker start repeats the attempt: the same failure is not recorded twice
     assert ModelSwitch.objects.count() == 1
     superuser = UserFactory(email="root@kbridge.example", is_staff=True, is_superuser=True)
@@ -200,7 +200,7 @@ def test_changing_the_setting_back_abandons_the_switch(tracks, settings, run_tas
     switch = ModelSwitch.objects.get()
     assert switch.status == "failed" and "serving model again" in switch.error
     run_tasks()  # its queued batch finds the switch ended and does nothing
-    assert store.serving_space().identity == E5
+    assert store.serving_space().identity == DEFAULT
 
 
 def test_a_prefix_is_part_of_the_vector_space():

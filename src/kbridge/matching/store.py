@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,10 +87,15 @@ class ZeroEmbedder(CacheOnlyEmbedder):
 
 #: Models that ship inside a package, by name: a space recorded as ``packaged:<name>`` can be
 #: built again even after the default changed to another model.
-PACKAGED: dict[str, type] = {
+PACKAGED: dict[str, Callable[[], Embedder]] = {
     E5SmallEmbedder.name: E5SmallEmbedder,
     UniversalSentenceEncoderEmbedder.name: UniversalSentenceEncoderEmbedder,
 }
+
+
+def packaged() -> dict[str, Callable[[], Embedder]]:
+    """:data:`PACKAGED` and the current packaged default (the fused model), by name."""
+    return {**PACKAGED, default_embedder().name: default_embedder}
 PACKAGED_PREFIX = "packaged:"
 #: ``Embedding.key`` holds 200 characters: 64 for the digest, two bars, the rest for
 #: name and version. Longer names (deep paths) are shortened with a digest of the whole.
@@ -174,7 +179,7 @@ def build(spec: str, prefix: str = "") -> Embedder:
         if spec == "":
             embedder = default_embedder()
         elif spec.startswith(PACKAGED_PREFIX):
-            cls = PACKAGED.get(spec[len(PACKAGED_PREFIX):])
+            cls = packaged().get(spec[len(PACKAGED_PREFIX):])
             if cls is None:
                 raise ModelUnavailable(f"No packaged model is called {spec[len(PACKAGED_PREFIX):]!r}.")
             embedder = cls()
@@ -203,7 +208,7 @@ def space_of(spec: str, prefix: str, embedder: Embedder) -> Space:
     """The space a built model embeds into. The packaged default is recorded by its own
     name (``packaged:<name>``) when it has one, so it stays buildable after an upgrade
     changes the default."""
-    if spec == "" and PACKAGED.get(embedder.name) is type(embedder):
+    if spec == "" and embedder.name in packaged():
         spec = PACKAGED_PREFIX + embedder.name
     return Space(spec, prefix, embedder.name, embedder.version, int(embedder.dim),
                  int(embedder.max_words))
