@@ -15,7 +15,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.core.cache import cache
@@ -172,7 +172,7 @@ def rank(corpus: str, query_key: str, query: Document, targets: list[Document],
                 explanation = index.explain(query, m.doc_id)
             except NotCached:
                 pending = True
-        explained.append(Match(m.doc_id, m.rank, m.score, m.dense, m.lexical, explanation))
+        explained.append(replace(m, explanation=explanation))  # keeps the calibrated fit
     if pending:
         _schedule_warm(query_key, query, targets, explain_k)
     return Ranked(explained, objects, pending=pending)
