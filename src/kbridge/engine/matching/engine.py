@@ -88,7 +88,7 @@ class Matcher:
 
     def reference_vectors(self) -> np.ndarray:
         """Vectors of :data:`.reference.REFERENCE_DOCUMENTS` under this matcher's model,
-        shape (40, dim); kept per process and (model name, version) after the first call,
+        shape (60, dim); kept per process and (model name, version) after the first call,
         which goes through the cache (a cache-only embedder raises until a task computed them).
         """
         from .reference import REFERENCE_DOCUMENTS
