@@ -35,7 +35,12 @@ def main() -> int:
 
     django.setup()
     from kbridge.core.demo import PARTNERS, SECTORS
-    from kbridge.engine.matching import CachedEmbedder, SQLiteStore, default_analyzer, default_embedder
+    from kbridge.engine.matching import (
+        CachedEmbedder,
+        SQLiteStore,
+        default_analyzer,
+        default_embedder,
+    )
     from kbridge.engine.matching.explain import centred_terms, measure_term_threshold, term_centre
     from kbridge.engine.matching.term_pairs import CENTRING_TERMS, LABELLED_TERM_PAIRS
     from kbridge.engine.matching.text import has_hangul

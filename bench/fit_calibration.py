@@ -74,7 +74,13 @@ def main() -> int:
 
     django.setup()
     from kbridge.core.demo import PARTNERS, SECTORS
-    from kbridge.engine.matching import CachedEmbedder, Document, Matcher, SQLiteStore, default_embedder
+    from kbridge.engine.matching import (
+        CachedEmbedder,
+        Document,
+        Matcher,
+        SQLiteStore,
+        default_embedder,
+    )
     from kbridge.engine.matching.calibration import lexical_share, reference_z
 
     os.makedirs(os.path.dirname(args.store), exist_ok=True)

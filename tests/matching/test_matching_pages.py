@@ -150,7 +150,7 @@ def test_recommendations_show_the_calibrated_fit(
     chips, bio = fit[f"track:{tracks['chips'].pk}"], fit[f"track:{tracks['bio'].pk}"]
     assert chips.band == "strong" and chips.score >= bio.score, fit
     card = response.content.decode().split('data-rank="1"')[1].split("</li>")[0]
-    assert f'<meter id="fit-1" min="0" max="100"' in card
+    assert '<meter id="fit-1" min="0" max="100"' in card
     assert f'value="{chips.score}"' in card
     assert f'<strong class="fit-score" aria-hidden="true">{chips.score}</strong>' in card
     assert f"100점 만점에 {chips.score}점" in card  # for screen readers

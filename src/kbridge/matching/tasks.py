@@ -15,9 +15,17 @@ def embed_documents(keys: list[str]) -> int:
     Documents are bounded (matching/documents.py), so one task embeds at most a few dozen
     chunks per key. Queued once per key while not started (``matching.signals``).
     """
-    from kbridge.matching.selectors import precompute
+    from kbridge.accounts.models import Organisation
+    from kbridge.matching.selectors import precompute, recommended_tracks
 
-    return precompute(keys)
+    done = precompute(keys)
+    # A startup that changed its profile opens its recommendations next: compute what that
+    # page explains (term and sentence vectors of its best tracks) now, so it is served warm.
+    startup_ids = [k.partition(":")[2] for k in keys if k.startswith("startup:")]
+    for org in Organisation.objects.filter(pk__in=startup_ids, kind=Organisation.Kind.STARTUP
+                                           ).select_related("profile"):
+        recommended_tracks(org, live=True)
+    return done
 
 
 @task()

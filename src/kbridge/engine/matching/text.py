@@ -276,11 +276,7 @@ class Analyzer:
                 word_of[tok.start] == word_of[pieces[-1].start]
             if pieces and not glued_prev:
                 flush(False)  # a new word begins: the chunk goes on
-            if tok.tag in _UNIT_CORE_TAGS:
-                pieces.append(tok)
-            elif tok.tag in _UNIT_PREFIX_TAGS and glued_next and nxt.tag in _UNIT_CORE_TAGS:
-                pieces.append(tok)
-            elif tok.tag == "XSN" and tok.form in _UNIT_SUFFIXES and pieces and glued_prev:
+            if tok.tag in _UNIT_CORE_TAGS or tok.tag in _UNIT_PREFIX_TAGS and glued_next and nxt.tag in _UNIT_CORE_TAGS or tok.tag == "XSN" and tok.form in _UNIT_SUFFIXES and pieces and glued_prev:
                 pieces.append(tok)
             else:
                 flush(True)
