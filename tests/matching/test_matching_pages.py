@@ -156,3 +156,44 @@ def test_applicants_by_fit_pages_through_every_applicant(world, personas, client
         response = client.get(url, {"page": bad})
         assert response.status_code == 200
         assert response.context["ranked"].page.number == shown
+
+
+def _warm(client, url, run_tasks):
+    client.get(url)
+    run_tasks()
+    client.get(url)  # explanations may ask for a second warm-up
+    run_tasks()
+    return client.get(url)
+
+
+def test_recommendations_show_the_calibrated_fit(
+        tracks, npu_startup, personas, client_for, run_tasks):
+    response = _warm(client_for(personas.startup_a), "/startup/recommendations/", run_tasks)
+    ranked = response.context["ranked"]
+    assert not ranked.pending
+    fit = {m.doc_id: m.fit for m in ranked.matches}
+    chips, bio = fit[f"track:{tracks['chips'].pk}"], fit[f"track:{tracks['bio'].pk}"]
+    assert chips.band == "strong" and chips.score >= bio.score, fit
+    card = response.content.decode().split('data-rank="1"')[1].split("</li>")[0]
+    assert '<meter id="fit-1" min="0" max="100"' in card
+    assert f'value="{chips.score}"' in card
+    assert f'<strong class="fit-score" aria-hidden="true">{chips.score}</strong>' in card
+    assert f"100점 만점에 {chips.score}점" in card  # for screen readers
+    assert "적합도 높음" in card and "공통 키워드" in card and "NPU" in card
+
+
+def test_search_shows_the_fit(npu_startup, personas, client_for, run_tasks):
+    response = _warm(client_for(personas.partner_a),
+                     "/manage/discover/?q=low-power AI accelerator chips for edge devices", run_tasks)
+    first = response.context["ranked"].matches[0]
+    assert first.fit is not None and first.fit.band == "strong"
+    assert f'value="{first.fit.score}"' in response.content.decode()
+
+
+def test_applicants_by_fit_show_the_fit(submitted, world, personas, client_for, run_tasks):
+    response = _warm(client_for(personas.operator),
+                     f"/manage/tracks/{world.track_a.pk}/applicants/", run_tasks)
+    ranked = response.context["ranked"]
+    assert not ranked.pending
+    assert ranked.matches and all(m.fit is not None for m in ranked.matches)
+    assert 'class="fit"' in response.content.decode()

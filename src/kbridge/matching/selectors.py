@@ -265,7 +265,7 @@ def rank(corpus: Corpus, query_key: str, query: Document, *, k: int = 20,
                 explanation = entry.explain(index, query, query_digest, m.doc_id)
             except NotCached:
                 pending = True
-        explained.append(Match(m.doc_id, m.rank, m.score, m.dense, m.lexical, explanation))
+        explained.append(replace(m, explanation=explanation))  # keeps the calibrated fit
     if pending:
         _schedule_warm(query_key, query, entry.docs, explain_k)
     return _shown(corpus, explained, pending=pending)

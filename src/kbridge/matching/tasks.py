@@ -34,11 +34,19 @@ def embed_documents(keys: list[str]) -> int:
     model is being switched, the documents are embedded into the new model's space too, so
     a profile saved during the switch is current in both.
     """
-    from kbridge.matching.selectors import precompute
+    from kbridge.accounts.models import Organisation
+    from kbridge.matching.selectors import precompute, recommended_tracks
     from kbridge.matching.services import running_switch
 
     try:
         count = precompute(keys)
+        # A startup that changed its profile opens its recommendations next: compute what
+        # that page explains (term and sentence vectors of its best tracks) now, so it is
+        # served warm.
+        startup_ids = [k.partition(":")[2] for k in keys if k.startswith("startup:")]
+        for org in Organisation.objects.filter(
+                pk__in=startup_ids, kind=Organisation.Kind.STARTUP).select_related("profile"):
+            recommended_tracks(org, live=True)
     except ModelUnavailable as exc:  # the serving model cannot be built here any more
         logger.warning("embed_documents: serving model unavailable: %s", exc)
         count = 0

@@ -38,3 +38,12 @@ def analyzer() -> Analyzer:
 def matcher(e5, analyzer) -> Matcher:
     """One matcher for the session: its in-memory cache makes repeated texts free."""
     return Matcher(CachedEmbedder(e5), analyzer)
+
+
+@pytest.fixture(scope="session")
+def labelled_term_pairs():
+    """Korean-English term pairs labelled true (translations) or false (plausible confusions),
+    the list the cross-lingual threshold is measured on (kbridge.engine.matching.term_pairs)."""
+    from kbridge.engine.matching.term_pairs import LABELLED_TERM_PAIRS
+
+    return LABELLED_TERM_PAIRS

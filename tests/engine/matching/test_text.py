@@ -104,3 +104,31 @@ def test_chunks_keep_every_word_and_respect_the_budget(words, budget):
     chunks = chunk_text(text, budget)
     assert " ".join(chunks).split() == text.split()
     assert all(sum(word_cost(w) for w in c.split()) <= budget for c in chunks)
+
+
+def test_chunks_keep_korean_compounds_whole(analyzer):
+    chunks = analyzer.chunks("라이다 없는 카메라 기반 자율주행 소프트웨어를 개발하는 물류창고용 자율이동로봇")
+    assert [[u.surface for u in c] for c in chunks] == [
+        ["라이다"], ["카메라", "기반", "자율주행", "소프트웨어"], ["개발"], ["물류창고"], ["자율이동로봇"]]
+    # The index terms (what BM25 sees) are unchanged: still the morphemes.
+    assert analyzer.terms("자율주행") == ["자율", "주행"]
+
+
+def test_chunks_end_at_particles_punctuation_and_lines(analyzer):
+    chunks = analyzer.chunks("LLM API 기반 음성 에이전트를 만듭니다.\nOpenAI API track, voice agents (beta)")
+    assert [[u.surface for u in c] for c in chunks] == [
+        ["LLM", "API", "기반", "음성", "에이전트"], ["OpenAI", "API", "track"], ["voice", "agents"],
+        ["beta"]]
+    assert chunks[2][1].key == "agent"  # English keys are stems; surfaces keep the case
+
+
+def test_chunk_offsets_point_into_the_display_text(analyzer):
+    from kbridge.engine.matching.text import display_text
+
+    text = "ＡＩ반도체   설계\n저전력 NPU"
+    shown = display_text(text)
+    for chunk in analyzer.chunks(text):
+        for unit in chunk:
+            assert shown[unit.start:unit.end] == unit.surface
+    assert [[u.surface for u in c] for c in analyzer.chunks(text)] == [["AI반도체", "설계"],
+                                                                       ["저전력", "NPU"]]

@@ -19,7 +19,7 @@ Quick tour for the web layer::
     # 3. A startup sees the open tracks ranked for its profile, with explanations.
     tracks = matcher.index([Document(id=f"track:{t.pk}", ...) for t in open_tracks])
     for m in tracks.search(profile_doc, k=20, explain=True):
-        m.doc_id, m.score, m.explanation.shared_terms, m.explanation.best_sentences
+        m.doc_id, m.score, m.fit.score, m.explanation.shared_terms, m.explanation.best_sentences
 
     # 4. Operators/partners: applicants of a track ranked by fit = search an index of the
     #    applications with the track as the query. Discoverable-startup search: index the
@@ -46,6 +46,7 @@ Design decisions and measured quality: docs/decisions.md (matching) and
 docs/benchmarks/matching.md.
 """
 
+from .calibration import Fit
 from .embedding import (
     CachedEmbedder,
     CacheStats,
@@ -80,6 +81,7 @@ __all__ = [
     "Embedder",
     "EmbeddingStore",
     "Explanation",
+    "Fit",
     "FieldWeights",
     "FusedEmbedder",
     "InMemoryStore",

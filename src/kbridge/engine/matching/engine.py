@@ -16,11 +16,13 @@ was chosen on the gold-standard data.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .calibration import Fit, fits, lexical_share
 from .embedding import CachedEmbedder, default_embedder
 from .explain import explain as _explain
 from .fusion import DEFAULT_DENSE_WEIGHT, linear_fusion, rrf_fusion
@@ -46,6 +48,10 @@ def _fuse(config: MatchingConfig, dense: np.ndarray, lexical: np.ndarray) -> np.
     if config.fusion == "linear":
         return linear_fusion(dense, lexical, config.dense_weight, axis=-1)
     raise ValueError(f"unknown fusion {config.fusion!r}")
+
+
+_REFERENCE_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+_REFERENCE_LOCK = threading.Lock()
 
 
 def _order(scores: np.ndarray, ids: Sequence[str]) -> list[int]:
@@ -79,6 +85,31 @@ class Matcher:
     def embed(self, documents: Sequence[Document]) -> np.ndarray:
         """Pooled, L2-normalised vectors of whole documents (through the cache)."""
         return self.embedder.embed_documents([d.full_text() for d in documents])
+
+    def reference_vectors(self) -> np.ndarray:
+        """Vectors of :data:`.reference.REFERENCE_DOCUMENTS` under this matcher's model,
+        shape (60, dim); kept per process and (model name, version) after the first call,
+        which goes through the cache (a cache-only embedder raises until a task computed them).
+        """
+        from .reference import REFERENCE_DOCUMENTS
+
+        model = self.embedder.embedder
+        key = (model.name, str(getattr(model, "version", "")))
+        hit = _REFERENCE_VECTORS.get(key)
+        if hit is None:
+            hit = self.embed(REFERENCE_DOCUMENTS)
+            with _REFERENCE_LOCK:
+                _REFERENCE_VECTORS[key] = hit
+        return hit
+
+    def fits(self, query: Document, query_vector: np.ndarray, dense: np.ndarray,
+             lexical: np.ndarray, idf) -> list[Fit]:
+        """Calibrated fits (:mod:`.calibration`) of candidates with cosines ``dense`` (n,) and
+        BM25 scores ``lexical`` (n,) for ``query``; ``idf`` is the index's idf function."""
+        reference = self.reference_vectors() @ np.asarray(query_vector, dtype=np.float32)
+        weights = sum(self.config.field_weights.as_dict().values())
+        share = lexical_share(lexical, [idf(t) for t in set(self.query_terms(query))], weights)
+        return fits(dense, reference, share)
 
     def query_terms(self, document: Document) -> list[str]:
         """All content terms of a document, used as the BM25 query."""
@@ -253,6 +284,7 @@ class MatchingIndex:
         fused = _fuse(self.matcher.config, dense, lexical)
         excluded = set(exclude) | {query.id}
         results: list[Match] = []
+        picked: list[int] = []
         if k < len(self.ids):
             # Partial selection first (fast for 20k docs), then a deterministic full sort of
             # everything that can still tie with the k-th score.
@@ -276,13 +308,17 @@ class MatchingIndex:
                     lexical=float(lexical[i]),
                 )
             )
+            picked.append(i)
             if len(results) == k:
                 break
+        if results and self.matcher.config.dense_weight > 0 and np.any(query_vector):
+            # The fit is a statement about meaning: without a dense part (a lexical-only
+            # ranking, or an empty query) there is none to show.
+            found = self.matcher.fits(query, query_vector, dense[picked], lexical[picked],
+                                      self.lexical.idf)
+            results = [replace(m, fit=f) for m, f in zip(results, found, strict=True)]
         if explain:
-            results = [
-                Match(m.doc_id, m.rank, m.score, m.dense, m.lexical, self.explain(query, m.doc_id))
-                for m in results
-            ]
+            results = [replace(m, explanation=self.explain(query, m.doc_id)) for m in results]
         return results
 
     def explain(self, query: Document, doc_id: str) -> Explanation:

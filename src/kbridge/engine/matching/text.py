@@ -104,6 +104,7 @@ class Analyzer:
         self._stem = stem
         self._stopwords = frozenset(stopwords)
         self._memo: dict[str, tuple[Token, ...]] = {}
+        self._unit_memo: dict[str, tuple] = {}
         self._stemmer = None
         if stem:
             import Stemmer  # PyStemmer: C Snowball stemmers, maintained, wheels on PyPI
@@ -134,6 +135,155 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Index terms only (what BM25 sees)."""
         return [t.term for t in self.tokens(text)]
+
+    def chunks(self, text: str) -> list[list[Unit]]:
+        """Noun-phrase chunks of ``text`` (see :class:`Unit`), in reading order.
+
+        A chunk is a run of units with nothing between them but spaces: "LLM API",
+        "음성 에이전트", "autonomous driving software". English function words
+        (:data:`ENGLISH_STOPWORDS`), punctuation (except an in-word hyphen or apostrophe),
+        Korean particles, endings, verbs and suffixes such as -용 close a chunk.
+        Offsets refer to :func:`display_text` of ``text``.
+        """
+        shown = display_text(text)
+        out: list[list[Unit]] = []
+        current: list[Unit] = []
+        line_starts = set()  # a line break ends a phrase (title lines, keyword lists)
+        pos = 0
+        for line in unicodedata.normalize("NFKC", text or "").strip().splitlines():
+            collapsed = _WS_RE.sub(" ", line).strip()
+            if collapsed:
+                line_starts.add(pos)
+                pos += len(collapsed) + 1
+
+        def close():
+            nonlocal current
+            if current:
+                out.append(current)
+                current = []
+
+        pos = 0
+        words = shown.split(" ") if shown else []
+        spans = []
+        for word in words:
+            spans.append((pos, word))
+            pos += len(word) + 1
+        i = 0
+        while i < len(spans):
+            start, word = spans[i]
+            if start in line_starts:
+                close()
+            if has_hangul(word):
+                j = i + 1
+                while j < len(spans) and has_hangul(spans[j][1]) and spans[j][0] not in line_starts:
+                    j += 1
+                run_start = spans[i][0]
+                run_end = spans[j - 1][0] + len(spans[j - 1][1])
+                for unit, closes in self._korean_units(shown[run_start:run_end], run_start):
+                    if unit is None:
+                        close()
+                        continue
+                    current.append(unit)
+                    if closes:
+                        close()
+                i = j
+                continue
+            for unit, closes in self._english_units(word, start):
+                if unit is None:
+                    close()
+                    continue
+                current.append(unit)
+                if closes:
+                    close()
+            i += 1
+        close()
+        return out
+
+    def _english_units(self, word: str, offset: int):
+        """(unit, closes_chunk) pairs of one Latin word; (None, True) marks a break."""
+        items = []
+        last_end = 0
+        for m in _LATIN_TOKEN_RE.finditer(word):
+            gap = word[last_end:m.start()]
+            if gap and not (last_end > 0 and set(gap) <= _LATIN_JOINERS):
+                items.append((None, True))
+            last_end = m.end()
+            token = m.group(0)
+            folded = token.casefold()
+            if folded in self._stopwords or (len(folded) == 1 and not folded.isdigit()):
+                items.append((None, True))
+                continue
+            stem = self._stem_word(folded)
+            items.append((Unit(stem, token, (stem,), has_hangul(token), offset + m.start(),
+                               offset + m.end()), False))
+        if last_end < len(word):
+            items.append((None, True))
+        return items
+
+    def _korean_units(self, phrase: str, offset: int):
+        """(unit, closes_chunk) pairs of a run of Hangul-containing words (Kiwi, memoised)."""
+        hit = self._unit_memo.get(phrase)
+        if hit is None:
+            hit = tuple(self._analyse_korean_units(phrase))
+            if len(self._unit_memo) >= self.memo_size:
+                self._unit_memo.clear()
+            self._unit_memo[phrase] = hit
+        return [(None if u is None else Unit(u.key, u.surface, u.terms, u.hangul,
+                                              u.start + offset, u.end + offset), c)
+                for u, c in hit]
+
+    def _analyse_korean_units(self, phrase: str):
+        kiwi = self._get_kiwi()
+        with _KIWI_LOCK:
+            analysed = kiwi.tokenize(phrase)
+        word_of = []  # word index of every character
+        w = 0
+        for ch in phrase:
+            word_of.append(w)
+            if ch == " ":
+                w += 1
+        items: list[tuple[Unit | None, bool]] = []
+        pieces: list = []  # Kiwi tokens of the unit being built
+
+        def flush(closes: bool):
+            nonlocal pieces
+            core = [t for t in pieces if t.tag in _UNIT_CORE_TAGS]
+            if core:
+                start = pieces[0].start
+                end = pieces[-1].start + pieces[-1].len
+                key_parts, terms = [], []
+                for t in pieces:
+                    if t.tag in _FOREIGN_TAGS:
+                        piece = phrase[t.start:t.start + t.len].casefold()
+                        key_parts.append(self._stem_word(piece) if piece.isascii() else piece)
+                        terms.append(key_parts[-1])
+                    else:
+                        key_parts.append(t.form)
+                        if t.tag in _NOUN_TAGS:
+                            terms.append(t.form)
+                surface = phrase[start:end]
+                items.append((Unit("".join(key_parts), surface, tuple(terms), has_hangul(surface),
+                                   start, end), closes))
+            elif closes:
+                items.append((None, True))
+            pieces = []
+
+        for n, tok in enumerate(analysed):
+            nxt = analysed[n + 1] if n + 1 < len(analysed) else None
+            glued_next = (nxt is not None and nxt.start == tok.start + tok.len
+                          and word_of[nxt.start] == word_of[tok.start])
+            glued_prev = bool(pieces) and tok.start == pieces[-1].start + pieces[-1].len and \
+                word_of[tok.start] == word_of[pieces[-1].start]
+            if pieces and not glued_prev:
+                flush(False)  # a new word begins: the chunk goes on
+            if tok.tag in _UNIT_CORE_TAGS or tok.tag in _UNIT_PREFIX_TAGS and glued_next and nxt.tag in _UNIT_CORE_TAGS or tok.tag == "XSN" and tok.form in _UNIT_SUFFIXES and pieces and glued_prev:
+                pieces.append(tok)
+            else:
+                flush(True)
+                if not items or items[-1] != (None, True):
+                    items.append((None, True))
+        flush(False)
+        return items
 
     # -- English ------------------------------------------------------------------------
     def _english(self, chunk: str) -> list[Token]:
@@ -195,6 +345,48 @@ class Analyzer:
         if foreign_start >= 0:
             out.extend(self._english(phrase[foreign_start:foreign_end]))
         return out
+
+
+# -- display units: whole terms for explanations -------------------------------------------
+#
+# BM25 wants small comparable pieces (자율 + 주행); a person wants the term as written
+# (자율주행). ``Analyzer.chunks`` gives the second view: Kiwi splits a compound noun into
+# consecutive NNG/NNP morphemes *inside one whitespace word*, so contiguous noun morphemes of a
+# word are merged back into one unit, and units of neighbouring words form a chunk (a noun
+# phrase) until a particle, an ending, a verb, punctuation or a stop-word closes it. The index
+# terms are untouched: lexical matching behaves exactly as before.
+
+# In-word pieces that belong to a noun unit: nouns, roots, Latin/number/hanja pieces, a prefix
+# (저+전력, 신+약) or a determiner glued to the next noun (온+디바이스), and the few
+# noun-forming suffixes that stay part of the term (생성+형, 고도+화). Everything else ends
+# the unit; a suffix like -용 ("for") or a particle also ends the phrase.
+_UNIT_CORE_TAGS = frozenset({"NNG", "NNP", "XR", "SL", "SN", "SH"})
+_UNIT_PREFIX_TAGS = frozenset({"XPN", "MM"})
+_UNIT_SUFFIXES = frozenset({"형", "화", "성"})
+_LATIN_JOINERS = frozenset("-'’")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One word-sized piece of a term: a merged Korean compound ("자율주행") or one English word.
+
+    ``key`` compares units across texts (Korean morphemes joined, English Snowball stems,
+    case-folded); ``surface`` is the text as written (case kept); ``terms`` are the analyser's
+    index terms inside the unit (for idf weights); ``start``/``end`` are offsets into the
+    NFKC-normalised text with collapsed whitespace.
+    """
+
+    key: str
+    surface: str
+    terms: tuple[str, ...]
+    hangul: bool
+    start: int
+    end: int
+
+
+def display_text(text: str) -> str:
+    """NFKC with collapsed whitespace, case kept: the text whose offsets :class:`Unit` uses."""
+    return _WS_RE.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
 
 
 _DEFAULT: Analyzer | None = None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .calibration import Fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,9 @@ class Explanation:
 @dataclass(frozen=True, slots=True)
 class Match:
     """One ranked result. ``score`` is the fused score used for ranking; ``dense`` is the
-    cosine similarity and ``lexical`` the weighted BM25 score, kept for display and debugging."""
+    cosine similarity and ``lexical`` the weighted BM25 score, kept for debugging; ``fit`` is
+    the calibrated 0-100 fit people see (:mod:`.calibration`), None when the ranking has no
+    dense part (a lexical-only fallback)."""
 
     doc_id: str
     rank: int
@@ -91,3 +96,4 @@ class Match:
     dense: float
     lexical: float
     explanation: Explanation | None = field(default=None, compare=False)
+    fit: Fit | None = field(default=None, compare=False)
