@@ -87,3 +87,14 @@ def test_a_lexical_only_ranking_has_no_fit(matcher):
     lexical_only = Matcher(matcher.embedder, matcher.analyzer, MatchingConfig(dense_weight=0.0))
     results = lexical_only.index(TRACKS_EN).search(STARTUPS_KO[0], k=2)
     assert [m.fit for m in results] == [None, None]
+
+
+def test_each_model_has_its_own_coefficients_and_the_default_has_an_entry():
+    from kbridge.engine.matching import default_embedder
+    from kbridge.engine.matching.calibration import DEFAULT_FIT_MODEL, FIT_COEFFICIENTS
+
+    assert DEFAULT_FIT_MODEL == default_embedder().name in FIT_COEFFICIENTS
+    z, share = np.array([1.0]), np.array([0.0])
+    e5 = fit_scores(z, share, "intfloat/multilingual-e5-small")
+    assert e5 != fit_scores(z, share, DEFAULT_FIT_MODEL)
+    assert fit_scores(z, share, "someone/else") == fit_scores(z, share)  # the default's

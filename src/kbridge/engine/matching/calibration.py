@@ -15,8 +15,9 @@ that are *not* candidates:
 3. fit = 100 x sigmoid(a * z + b * share + c), rounded: the probability that a programme
    officer would call the pair related, fitted by logistic regression on 232 labelled demo
    pairs (bench/fit_calibration.py; docs/decisions.md "Fit that discriminates").
-   Cross-validated by sector the median fit is 85 for related and 8 for unrelated pairs
-   (ROC AUC 0.92; the raw cosine has 0.87).
+   With the default (fused) model, cross-validated by sector, the median fit is 80 for
+   related and 10 for unrelated pairs (ROC AUC 0.916; the raw cosine has 0.806). E5 alone
+   gave 85 / 8 (0.917; raw 0.871) with the coefficients a 3.176, b 22.503, c -1.160.
 
 Bands for the short reason: ``strong`` (>= 70), ``moderate`` (>= 40), ``weak``.
 """
@@ -28,10 +29,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Logistic regression on (z, share) -> related, bench/fit_calibration.py (E5-small, demo pairs).
-FIT_Z_WEIGHT = 3.176
-FIT_SHARE_WEIGHT = 22.503
-FIT_INTERCEPT = -1.160
+# Logistic regression on (z, share) -> related, bench/fit_calibration.py (232 labelled demo
+# pairs), per model: (z weight, share weight, intercept). The default's coefficients serve
+# a model without its own entry (an operator's KBRIDGE_EMBEDDING_MODEL) until it is fitted.
+FIT_COEFFICIENTS: dict[str, tuple[float, float, float]] = {
+    "intfloat/multilingual-e5-small": (3.176, 22.503, -1.160),
+    # the packaged default since issue 12, item 5 (embedding.default_embedder)
+    "fused(intfloat/multilingual-e5-small+ko/en-centred"
+    " + google/universal-sentence-encoder-multilingual-3)": (3.263, 20.998, -2.912),
+}
+DEFAULT_FIT_MODEL = ("fused(intfloat/multilingual-e5-small+ko/en-centred"
+                     " + google/universal-sentence-encoder-multilingual-3)")
 REFERENCE_QUANTILE = 0.9
 STRONG_FIT = 70
 MODERATE_FIT = 40
@@ -97,16 +105,18 @@ def lexical_share(lexical: np.ndarray, query_idfs: Iterable[float], field_weight
     return np.clip(lexical / ceiling, 0.0, 1.0)
 
 
-def fit_scores(z: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """0-100 integer fit from ``z`` (:func:`reference_z`) and ``share`` (:func:`lexical_share`)."""
-    logit = FIT_Z_WEIGHT * np.asarray(z, dtype=np.float64) + FIT_SHARE_WEIGHT * np.asarray(
-        share, dtype=np.float64) + FIT_INTERCEPT
+def fit_scores(z: np.ndarray, share: np.ndarray, model: str = DEFAULT_FIT_MODEL) -> np.ndarray:
+    """0-100 integer fit from ``z`` (:func:`reference_z`) and ``share`` (:func:`lexical_share`),
+    with ``model``'s coefficients (:data:`FIT_COEFFICIENTS`; the default's when it has none)."""
+    a, b, c = FIT_COEFFICIENTS.get(model, FIT_COEFFICIENTS[DEFAULT_FIT_MODEL])
+    logit = a * np.asarray(z, dtype=np.float64) + b * np.asarray(share, dtype=np.float64) + c
     return np.rint(100.0 / (1.0 + np.exp(-logit))).astype(int)
 
 
-def fits(dense: np.ndarray, reference: np.ndarray, share: np.ndarray) -> list[Fit]:
+def fits(dense: np.ndarray, reference: np.ndarray, share: np.ndarray,
+         model: str = DEFAULT_FIT_MODEL) -> list[Fit]:
     """One :class:`Fit` per candidate (``dense`` and ``share`` of shape (n,))."""
     z = reference_z(dense, reference)
-    scores = fit_scores(z, share)
+    scores = fit_scores(z, share, model)
     return [Fit(int(s), band(int(s)), round(float(zz), 3), round(float(sh), 3))
             for s, zz, sh in zip(scores, z, np.asarray(share), strict=True)]

@@ -109,7 +109,7 @@ class Matcher:
         reference = self.reference_vectors() @ np.asarray(query_vector, dtype=np.float32)
         weights = sum(self.config.field_weights.as_dict().values())
         share = lexical_share(lexical, [idf(t) for t in set(self.query_terms(query))], weights)
-        return fits(dense, reference, share)
+        return fits(dense, reference, share, self.embedder.embedder.name)
 
     def query_terms(self, document: Document) -> list[str]:
         """All content terms of a document, used as the BM25 query."""
