@@ -100,6 +100,7 @@ class _Entry:
     vectors: np.ndarray | None  # None until every document's vector is in the database
     known: dict[str, np.ndarray] = field(default_factory=dict)  # digest -> vector, reused
     space: tuple[str, str] | None = None  # (model, version) the vectors belong to
+    indexes: dict = field(default_factory=dict)  # built MatchingIndex per embedder kind
     explanations: OrderedDict = field(default_factory=OrderedDict)  # (query, doc id) -> ...
 
     max_explanations = 2_000
@@ -206,6 +207,7 @@ class WarmIndexes:
         if entry.space != space:  # the serving model switched: nothing of the old space is kept
             entry.vectors, entry.known, entry.space = None, {}, space
             entry.explanations.clear()
+            entry.indexes.clear()
         if entry.vectors is None:
             missing = [i for i, g in enumerate(entry.doc_digests) if g not in entry.known]
             if missing:
@@ -216,7 +218,14 @@ class WarmIndexes:
             entry.vectors = (np.vstack([entry.known[g] for g in entry.doc_digests])
                              if entry.docs else np.zeros((0, dim), dtype=np.float32))
             entry.known = {}
-        return entry, matcher.index(entry.docs, vectors=entry.vectors, lexical=entry.lexical)
+        # The built MatchingIndex (20,000 ids mapped, shapes checked) is kept too, one per kind
+        # of embedder: a page's cache-only one must not serve a task that may run the model.
+        kind = (space, type(matcher.embedder.embedder).__name__, matcher.config)
+        index = entry.indexes.get(kind)
+        if index is None:
+            index = entry.indexes[kind] = matcher.index(entry.docs, vectors=entry.vectors,
+                                                        lexical=entry.lexical)
+        return entry, index
 
 
 INDEXES = WarmIndexes()
