@@ -9,6 +9,7 @@ from kbridge.engine.matching import (
     Document,
     Matcher,
     MatchingConfig,
+    coverage_fusion,
     linear_fusion,
     rrf_fusion,
     standardise,
@@ -171,3 +172,55 @@ def test_linear_fusion_weights_the_two_components():
 def test_rrf_gives_no_lexical_credit_without_lexical_evidence():
     fused = rrf_fusion(np.array([0.9, 0.8]), np.array([0.0, 0.0]), dense_weight=0.5, k=60)
     assert fused.tolist() == [0.5 / 61, 0.5 / 62]
+
+
+# One query, six candidates: the dense model clearly prefers candidate 0; only candidate 3
+# shares one weak token with the query (a Korean profile whose only Latin token is "AI",
+# against English tracks). Plain z-scoring makes that lone token the largest z a row of six
+# can hold, sqrt(5), whatever it is worth.
+LONE_TOKEN_DENSE = np.array([0.90, 0.84, 0.83, 0.83, 0.82, 0.82])
+LONE_TOKEN_LEXICAL = np.array([0.0, 0.0, 0.0, 0.4, 0.0, 0.0])
+
+
+def test_coverage_fusion_does_not_let_a_lone_shared_token_decide():
+    assert int(np.argmax(linear_fusion(LONE_TOKEN_DENSE, LONE_TOKEN_LEXICAL, 0.3))) == 3  # the flaw
+    assert int(np.argmax(coverage_fusion(LONE_TOKEN_DENSE, LONE_TOKEN_LEXICAL, 0.3))) == 0
+
+
+def test_coverage_fusion_equals_linear_when_every_candidate_shares_words():
+    dense = np.array([[0.9, 0.8, 0.7], [0.7, 0.8, 0.9]])
+    lexical = np.array([[1.0, 5.0, 2.0], [3.0, 1.0, 0.5]])
+    assert np.allclose(coverage_fusion(dense, lexical, 0.3, axis=1), linear_fusion(dense, lexical, 0.3, axis=1))
+
+
+def test_coverage_fusion_scales_each_row_by_its_own_coverage():
+    dense = np.array([[0.8, 0.8, 0.8, 0.8], [0.8, 0.8, 0.8, 0.8]])  # no dense signal
+    lexical = np.array([[2.0, 0.0, 0.0, 0.0], [2.0, 1.0, 1.0, 0.0]])  # coverage 1/4 and 3/4
+    fused = coverage_fusion(dense, lexical, 0.5, axis=1)
+    assert np.allclose(fused[0], 0.5 * 0.25 * standardise(lexical[0]))
+    assert np.allclose(fused[1], 0.5 * 0.75 * standardise(lexical[1]))
+    # No lexical evidence at all: the dense score alone decides, as with linear fusion.
+    none = np.zeros(4)
+    assert np.allclose(coverage_fusion(LONE_TOKEN_DENSE[:4], none, 0.3), 0.3 * standardise(LONE_TOKEN_DENSE[:4]))
+
+
+def test_coverage_fusion_keeps_the_bm25_ranking_at_weight_zero_and_checks_the_weight():
+    lexical = np.array([0.0, 2.0, 0.5, 0.0, 1.0])
+    dense = np.array([0.9, 0.1, 0.5, 0.3, 0.2])
+    assert np.argsort(-coverage_fusion(dense, lexical, 0.0)).tolist()[:3] == [1, 4, 2]
+    with pytest.raises(ValueError):
+        coverage_fusion(dense, lexical, -0.1)
+
+
+def test_the_default_config_fuses_with_coverage(matcher):
+    config = MatchingConfig()
+    assert (config.fusion, config.dense_weight) == ("coverage", 0.3)
+    index = matcher.index(TRACKS_EN)
+    query = STARTUPS_KO[0]
+    dense = matcher.embed([query])[0] @ index.vectors.T
+    lexical = index.lexical.scores(matcher.query_terms(query))
+    expected = coverage_fusion(dense, lexical, 0.3)
+    got = {m.doc_id: m.score for m in index.search(query, k=len(TRACKS_EN))}
+    assert np.allclose([got[i] for i in index.ids], expected, atol=1e-6)
+    with pytest.raises(ValueError):
+        Matcher(matcher.embedder, matcher.analyzer, MatchingConfig(fusion="nope")).index(TRACKS_EN).search(query)

@@ -65,7 +65,7 @@ from .embedding import (
 )
 from .engine import AffinityMatrix, Matcher, MatchingConfig, MatchingIndex
 from .explain import key_terms
-from .fusion import linear_fusion, rrf_fusion, standardise
+from .fusion import coverage_fusion, linear_fusion, rrf_fusion, standardise
 from .lexical import LexicalIndex
 from .text import Analyzer, Token, chunk_text, default_analyzer, normalize, split_sentences
 from .types import Document, Explanation, FieldWeights, Match, SentencePair, TermMatch
@@ -99,6 +99,7 @@ __all__ = [
     "UniversalSentenceEncoderEmbedder",
     "cache_key",
     "chunk_text",
+    "coverage_fusion",
     "default_analyzer",
     "default_embedder",
     "key_terms",

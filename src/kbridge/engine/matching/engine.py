@@ -4,8 +4,8 @@ Scores are computed the same way in both places:
 
 1. dense  = cosine of the documents' pooled embeddings (cached);
 2. lexical = field-weighted BM25 of the query's content tokens against the indexed fields;
-3. both standardised over the candidate set of each query, then fused linearly
-   (:mod:`.fusion`).
+3. both standardised over the candidate set of each query, then fused linearly, the lexical
+   part scaled by the share of candidates with any lexical evidence (:mod:`.fusion`).
 
 For affinity, each evaluator is represented by several documents (their papers, past
 reviews, a written expertise statement). Every profile document is scored against every
@@ -25,7 +25,7 @@ import numpy as np
 from .calibration import Fit, fits, lexical_share
 from .embedding import CachedEmbedder, default_embedder
 from .explain import explain as _explain
-from .fusion import DEFAULT_DENSE_WEIGHT, linear_fusion, rrf_fusion
+from .fusion import DEFAULT_DENSE_WEIGHT, DEFAULT_FUSION, coverage_fusion, linear_fusion, rrf_fusion
 from .lexical import FIELDS, LexicalIndex
 from .text import Analyzer, default_analyzer
 from .types import Document, Explanation, FieldWeights, Match
@@ -36,13 +36,17 @@ class MatchingConfig:
     """Knobs of the matcher; defaults were chosen on data (docs/decisions.md (matching))."""
 
     dense_weight: float = DEFAULT_DENSE_WEIGHT
-    fusion: str = "linear"  # "linear" (z-scored) or "rrf"
+    # "coverage" (z-scores, lexical part scaled by its coverage; the default), "linear"
+    # (plain z-scores; the default until issue 12, with dense_weight 0.6) or "rrf"
+    fusion: str = DEFAULT_FUSION
     field_weights: FieldWeights = field(default_factory=FieldWeights)
     top_k: int = 5  # profile aggregation: mean of the k best documents per person
     batch_size: int = 256  # profile documents scored per batch in affinity_matrix
 
 
 def _fuse(config: MatchingConfig, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    if config.fusion == "coverage":
+        return coverage_fusion(dense, lexical, config.dense_weight, axis=-1)
     if config.fusion == "rrf":
         return rrf_fusion(dense, lexical, config.dense_weight, axis=-1)
     if config.fusion == "linear":
