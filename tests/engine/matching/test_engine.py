@@ -80,6 +80,37 @@ def test_a_shared_english_acronym_does_not_outweigh_meaning(track_index, expecte
     assert track_index.search(query, k=1)[0].doc_id == expected
 
 
+@pytest.fixture(scope="module")
+def default_track_index(analyzer):
+    """The English-only tracks indexed with what ships: the default (fused) model and config."""
+    from kbridge.engine.matching import CachedEmbedder, Matcher, default_embedder
+
+    return Matcher(CachedEmbedder(default_embedder()), analyzer).index(TRACKS_EN)
+
+
+# Known limitation of the shipped default (docs/decisions.md, "Choosing the fusion and the
+# model together"): on English-only tracks, a Korean profile whose only Latin token is "AI"
+# goes to the AI chip track in four of these five cases. The labelled relevance set (88
+# profiles, bilingual tracks as the product writes them) chose this default; E5 alone passes
+# the traps (above) but loses there. strict: a default that passes them fails this test, so
+# the record is corrected.
+DEFAULT_FAILS = {"q1", "q2", "q3", "q4"}
+
+
+@pytest.mark.parametrize(
+    ("expected", "query"),
+    [pytest.param(e, q, marks=pytest.mark.xfail(strict=True, reason="known limitation"))
+     if q.id in DEFAULT_FAILS else (e, q) for e, q in ACRONYM_TRAPS],
+    ids=lambda x: getattr(x, "id", x))
+def test_the_shipped_default_on_the_acronym_traps(default_track_index, expected, query):
+    assert default_track_index.search(query, k=1)[0].doc_id == expected
+
+
+@pytest.mark.parametrize("startup", STARTUPS_KO, ids=lambda d: d.id)
+def test_the_shipped_default_ranks_the_right_english_track_first(default_track_index, startup):
+    assert default_track_index.search(startup, k=1)[0].doc_id == EXPECTED[startup.id]
+
+
 def test_free_text_search_in_either_language(startup_index):
     assert startup_index.search(Document("q", title="neural processing chip design"), k=1)[0].doc_id == "s-npu"
     assert startup_index.search(Document("q", title="드론"), k=1)[0].doc_id == "s-farm"
