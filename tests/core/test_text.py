@@ -34,7 +34,9 @@ def test_cleaning_twice_changes_nothing(text):
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
-                                      blacklist_characters="\u200b\u2060\ufeff"),
+                                      blacklist_characters="\u200b\u2060\ufeff\u202a\u202b"
+                                                           "\u202c\u202d\u202e\u2066\u2067"
+                                                           "\u2068\u2069"),
                max_size=200))
 def test_ordinary_text_is_kept_apart_from_normalisation(text):
     assert clean_text(text) == unicodedata.normalize("NFC", text)
@@ -49,6 +51,8 @@ def test_ordinary_text_is_kept_apart_from_normalisation(text):
     ("lone \ud800 surrogate", "lone \ufffd surrogate"),
     ("ABCDE\u200bF\u2060G\ufeffH", "ABCDEFGH"),  # zero-width characters that hide differences
     ("👩\u200d💻 \u200c", "👩\u200d💻 \u200c"),      # joiners stay: emoji sequences need them
+    ("음성 \u202eereh drowyek", "음성 ereh drowyek"),  # a right-to-left override reversed pages
+    ("\u2066isolate\u2069 \u202aembed\u202c", "isolate embed"),
 ])
 def test_examples(given_text, expected):
     assert clean_text(given_text) == expected

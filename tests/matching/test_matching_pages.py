@@ -197,3 +197,44 @@ def test_applicants_by_fit_show_the_fit(submitted, world, personas, client_for, 
     assert not ranked.pending
     assert ranked.matches and all(m.fit is not None for m in ranked.matches)
     assert 'class="fit"' in response.content.decode()
+
+
+def test_platform_staff_without_a_startup_get_404_not_500_on_recommendations(db, client_for):
+    superuser = UserFactory(email="root@kbridge.example", is_staff=True, is_superuser=True)
+    assert client_for(superuser).get("/startup/recommendations/").status_code == 404
+
+
+@pytest.mark.parametrize("q", ["' OR 1=1 --", "😀🤖", "AI", "AI 플랫폼 서비스", "%_%"])
+def test_a_search_that_names_nothing_asks_for_words_instead_of_ranking(q, npu_startup, personas,
+                                                                      client_for):
+    response = client_for(personas.partner_a).get("/manage/discover/", {"q": q})
+    assert response.status_code == 200
+    assert response.context["ranked"] is None and response.context["vague"]
+    assert "몇 단어로" in response.content.decode()
+
+
+def test_a_specific_search_still_ranks(npu_startup, personas, client_for):
+    response = client_for(personas.partner_a).get("/manage/discover/", {"q": "NPU 반도체"})
+    assert response.context["ranked"] is not None and not response.context["vague"]
+
+
+def test_a_later_page_of_applicants_gets_its_explanations_too(world, personas, client_for,
+                                                              monkeypatch, run_tasks):
+    from kbridge.matching import selectors
+    from tests.factories import ApplicationFactory
+
+    monkeypatch.setattr(selectors, "APPLICANTS_PER_PAGE", 2)
+    for i in range(4):
+        org = OrganisationFactory(kind="startup", name_ko=f"음성기업{i}", name_en=f"Voice {i}",
+                                  description_ko=f"LLM API 기반 음성 에이전트 {i}번 제품을 만듭니다.")
+        StartupProfileFactory(organisation=org, representative=UserFactory())
+        ApplicationFactory(track=world.track_a, applicant=org, status="submitted")
+    client = client_for(personas.operator)
+    url = f"/manage/tracks/{world.track_a.pk}/applicants/?page=2"
+    for _ in range(3):
+        client.get(url)
+        run_tasks()
+    ranked = client.get(url).context["ranked"]
+    assert [m.rank for m in ranked.matches] == [3, 4]
+    assert not ranked.pending  # page 2's own explanations were computed by the task
+    assert all(m.explanation is not None for m in ranked.matches)

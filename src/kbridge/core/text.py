@@ -17,7 +17,11 @@ The rules, in order:
 4. invisible zero-width characters that only hide differences are removed: ZERO WIDTH SPACE
    (U+200B), WORD JOINER (U+2060) and ZERO WIDTH NO-BREAK SPACE (U+FEFF, a byte-order mark
    pasted mid-text); the joiners U+200C/U+200D stay (emoji sequences and some scripts need them);
-5. the text is normalised to NFC (macOS and some IMEs send decomposed Hangul).
+5. bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069)
+   are removed: no Korean or English text needs them, and a right-to-left override pasted
+   into a keyword reversed the rest of a quoted sentence on another user's page (issue 12's
+   tester: "ereh drowyek live");
+6. the text is normalised to NFC (macOS and some IMEs send decomposed Hangul).
 
 Single-line fields (names, titles, numbers) also fold full-width ASCII forms to ASCII
 (:func:`fold_width`: ``ＡＢＣ（주）`` → ``ABC(주)``, ideographic space → space), as a Korean IME
@@ -63,7 +67,7 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
 # Cc except TAB (\x09) and LF (\x0a); NEL (\x85) was turned into LF before this runs.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 #: Full-width ASCII forms U+FF01-U+FF5E and the ideographic space, to their ASCII twins.
 _WIDTH_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 

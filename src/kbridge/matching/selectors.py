@@ -231,12 +231,13 @@ class WarmIndexes:
 INDEXES = WarmIndexes()
 
 
-def _schedule_warm(query_key: str, query: Document, targets: list[Document], explain_k: int):
+def _schedule_warm(query_key: str, query: Document, targets: list[Document], explain_k: int,
+                   offset: int = 0):
     from kbridge.matching.tasks import warm_search
 
     payload = {"query_key": query_key, "query": [query.id, query.title, list(query.keywords),
                                                  query.description],
-               "targets": [d.id for d in targets], "explain_k": explain_k}
+               "targets": [d.id for d in targets], "explain_k": explain_k, "offset": offset}
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     # One task per distinct request every two minutes, however often the page is reloaded.
     if cache.add(f"kbridge:warm:{digest}", 1, timeout=120):
@@ -259,7 +260,7 @@ def rank(corpus: Corpus, query_key: str, query: Document, *, k: int = 20,
         matches = index.search(query, k=k)[offset:]
     except NotCached:
         entry = INDEXES.entry(corpus, matcher)
-        _schedule_warm(query_key, query, entry.docs, explain_k)
+        _schedule_warm(query_key, query, entry.docs, explain_k, offset)
         fallback = _lexical_matcher()
         matches = fallback.index(entry.docs, lexical=entry.lexical,
                                  vectors=np.zeros((len(entry.docs), fallback.embedder.dim),
@@ -276,7 +277,7 @@ def rank(corpus: Corpus, query_key: str, query: Document, *, k: int = 20,
                 pending = True
         explained.append(replace(m, explanation=explanation))  # keeps the calibrated fit
     if pending:
-        _schedule_warm(query_key, query, entry.docs, explain_k)
+        _schedule_warm(query_key, query, entry.docs, explain_k, offset)
     return _shown(corpus, explained, pending=pending)
 
 
@@ -377,6 +378,18 @@ def discoverable_corpus() -> Corpus:
         return {i: found[pk] for i, pk in zip(ids, _pks(ids), strict=True) if pk in found}
 
     return Corpus("discoverable", load, objects, stamp)
+
+
+def is_specific_query(text: str) -> bool:
+    """Whether a free-text search names something: at least one content term that is not a
+    domain stop-word (``explain.GENERIC_TERMS``: platform, 서비스 ...; ``NOT_ALONE_TERMS``:
+    AI, data ...). Symbols, emoji, SQL-like text and "AI 플랫폼" alone name nothing, and the
+    dense model would still rank (on company names) and show confident fits."""
+    from kbridge.engine.matching.explain import GENERIC_TERMS, NOT_ALONE_TERMS
+
+    vague = GENERIC_TERMS | NOT_ALONE_TERMS
+    return any(t not in vague and len(t) > 1 and not t.isdigit()
+               for t in Matcher(cached_embedder(live=False)).analyzer.terms(text))
 
 
 def discoverable_startups(text: str, *, k: int = 30, live: bool = False) -> Ranked:

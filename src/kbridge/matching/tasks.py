@@ -77,7 +77,10 @@ def warm_search(payload: dict) -> int:
         logger.warning("warm_search: serving model unavailable: %s", exc)
         return 0
     index = Matcher(embedder).index(targets)
-    index.search(query, k=max(payload["explain_k"], 1), explain=payload["explain_k"] > 0)
+    offset = int(payload.get("offset", 0))  # a later page explains its own first matches
+    for match in index.search(query, k=offset + max(payload["explain_k"], 1))[offset:]:
+        if payload["explain_k"] > 0:
+            index.explain(query, match.doc_id)
     return len(targets)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -18,6 +19,8 @@ from kbridge.programs.models import Track
 @require_perm("matching.view_recommendations")
 def recommendations(request):
     startup = startups_of(request.user).select_related("profile").first()
+    if startup is None:  # platform staff pass the permission without being a startup
+        raise Http404
     ranked = selectors.recommended_tracks(startup)
     return render(request, "matching/recommendations.html",
                   {"startup": startup, "ranked": ranked})
@@ -41,9 +44,11 @@ def discover(request):
     if text:
         verdict = throttle.hit("search", str(request.user.pk))
         refused = None if verdict.allowed else verdict
-    ranked = selectors.discoverable_startups(text) if text and refused is None else None
+    vague = bool(text) and refused is None and not selectors.is_specific_query(text)
+    ranked = (selectors.discoverable_startups(text)
+              if text and refused is None and not vague else None)
     return throttle.mark_refused(render(request, "matching/discover.html", {
-        "q": text, "ranked": ranked, "refused": refused}), refused)
+        "q": text, "ranked": ranked, "refused": refused, "vague": vague}), refused)
 
 
 @require_safe
