@@ -238,3 +238,31 @@ def test_a_later_page_of_applicants_gets_its_explanations_too(world, personas, c
     assert [m.rank for m in ranked.matches] == [3, 4]
     assert not ranked.pending  # page 2's own explanations were computed by the task
     assert all(m.explanation is not None for m in ranked.matches)
+
+
+def test_applicants_are_ranked_and_shown_as_submitted_not_as_edited_later(submitted, world,
+                                                                        personas, client_for):
+    """A founder who rewrites the profile after submitting (here: into the track's own
+    words) changes neither the partner's ranking document nor the text the partner reads."""
+    from kbridge.matching import documents
+
+    client = client_for(personas.operator)
+    url = f"/manage/tracks/{world.track_a.pk}/applicants/"
+    before = client.get(url)
+    card_before = before.content.decode()
+    org = personas.startup_a_org
+    submitted_description = org.description_ko
+    org.description_ko = "펫푸드 정기배송 " + (world.track_a.description_ko or "트랙 설명") * 3
+    org.save()
+    after = client.get(url)
+    assert after.status_code == 200
+    assert "펫푸드" not in after.content.decode()
+    if submitted_description:
+        assert submitted_description[:40] in card_before and submitted_description[:40] in (
+            after.content.decode())
+    from kbridge.matching.selectors import resolve
+
+    doc = resolve(f"application:{submitted.pk}")
+    assert "펫푸드" not in doc.description
+    live = documents.application_document(submitted, [])  # without the submission: the draft
+    assert "펫푸드" in live.description

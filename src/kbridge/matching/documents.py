@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kbridge.accounts.models import Organisation
-from kbridge.applications.models import Application, Question
+from kbridge.applications.models import Application, Question, Submission
 from kbridge.engine.matching import Document
 from kbridge.programs.models import Track
 
@@ -50,28 +50,56 @@ def track_document(track: Track) -> Document:
     ))
 
 
-def startup_document(organisation: Organisation) -> Document:
-    profile = getattr(organisation, "profile", None)
-    keywords = list(organisation.keywords or [])
-    if profile is not None:
-        keywords += list(profile.technology_keywords or [])
-    keywords.append(organisation.sector)
+def _startup_fields(pk, data) -> Document:
+    """A startup's document from anything with its fields: the organisation and profile,
+    or the profile snapshot a submission froze (``applications.services.profile_snapshot``)."""
+    get = data.get if isinstance(data, dict) else (lambda k, d=None: getattr(data, k, d))
+    keywords = list(get("keywords") or []) + list(get("technology_keywords") or [])
+    keywords.append(get("sector") or "")
     return bounded(Document(
-        id=f"startup:{organisation.pk}",
-        title=_join(organisation.name_ko, organisation.name_en),
+        id=f"startup:{pk}",
+        title=_join(get("name_ko") or "", get("name_en") or ""),
         keywords=_unique(keywords),
-        description=_join(organisation.description_ko, organisation.description_en),
+        description=_join(get("description_ko") or "", get("description_en") or ""),
     ))
 
 
-def application_document(application: Application, questions: list[Question]) -> Document:
-    """The startup's profile plus its text answers: what the track's fit is judged on."""
-    base = startup_document(application.applicant)
-    answers = [str(application.answers.get(str(q.pk), "")) for q in questions
+def startup_document(organisation: Organisation) -> Document:
+    profile = getattr(organisation, "profile", None)
+    doc = _startup_fields(organisation.pk, organisation)
+    if profile is not None and profile.technology_keywords:
+        doc = bounded(Document(doc.id, doc.title, _unique(
+            [*(organisation.keywords or []), *profile.technology_keywords, organisation.sector]),
+            doc.description))
+    return doc
+
+
+def application_document(application: Application, questions: list[Question],
+                         submission: Submission | None = None) -> Document:
+    """What the track's fit is judged on: the startup's profile plus its text answers *as
+    submitted* (the latest submission's frozen snapshot), so editing the company profile or
+    the draft after submitting changes neither the ranking nor what partners read. Without
+    a submission (a draft), the live profile and draft answers."""
+    if submission is not None:
+        base = _startup_fields(application.applicant_id, submission.profile)
+        answers_of = submission.answers or {}
+    else:
+        base = startup_document(application.applicant)
+        answers_of = application.answers or {}
+    answers = [str(answers_of.get(str(q.pk), "")) for q in questions
                if q.kind == Question.Kind.TEXT]
     return bounded(Document(id=f"application:{application.pk}", title=base.title,
                             keywords=base.keywords,
                             description=_join(base.description, *answers)))
+
+
+def latest_submissions(applications) -> dict[int, Submission]:
+    """The latest submission of each application, by application id (one query)."""
+    latest: dict[int, Submission] = {}
+    for sub in Submission.objects.filter(application__in=applications).order_by(
+            "application_id", "-number"):
+        latest.setdefault(sub.application_id, sub)
+    return latest
 
 
 def query_document(text: str) -> Document:

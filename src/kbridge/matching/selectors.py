@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 
 import numpy as np
 from django.core.cache import cache
@@ -32,7 +33,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from kbridge.accounts.models import Organisation
-from kbridge.applications.models import Application, Question
+from kbridge.applications.models import Application, Question, Submission
 from kbridge.engine.matching import (
     CachedEmbedder,
     Document,
@@ -322,23 +323,31 @@ RANKED_STATUSES = ("submitted", "selected")
 
 
 def applicants_corpus(track: Track) -> Corpus:
-    """The submitted (and selected) applications of ``track``, each profile plus answers."""
+    """The submitted (and selected) applications of ``track``, each as submitted: the latest
+    submission's profile snapshot and answers (``documents.application_document``). Each
+    application shown carries ``submitted_profile``, that snapshot, for display."""
     applications = Application.objects.filter(track=track, status__in=RANKED_STATUSES)
 
     def stamp():
-        return (applications.aggregate(
-            n=Count("pk"), ids=Sum("pk"), app=Max("updated_at"),
-            org=Max("applicant__updated_at"), profile=Max("applicant__profile__updated_at")),
-            Question.objects.filter(call_id=track.call_id).aggregate(
-                n=Count("pk"), ids=Sum("pk"), text=Count("pk", filter=Q(kind="text"))))
+        return (applications.aggregate(n=Count("pk"), ids=Sum("pk"), app=Max("updated_at")),
+                Submission.objects.filter(application__in=applications).aggregate(
+                    n=Count("pk"), last=Max("pk")),
+                Question.objects.filter(call_id=track.call_id).aggregate(
+                    n=Count("pk"), ids=Sum("pk"), text=Count("pk", filter=Q(kind="text"))))
 
     def load():
         questions = list(Question.objects.filter(call_id=track.call_id))
-        return [documents.application_document(a, questions)
+        latest = documents.latest_submissions(applications)
+        return [documents.application_document(a, questions, latest.get(a.pk))
                 for a in applications.select_related("applicant__profile").order_by("pk")]
 
     def objects(ids):
         found = applications.select_related("applicant__profile").in_bulk(_pks(ids))
+        latest = documents.latest_submissions([found[pk] for pk in _pks(ids) if pk in found])
+        for application in found.values():
+            sub = latest.get(application.pk)
+            application.submitted_profile = (SimpleNamespace(**sub.profile) if sub is not None
+                                             else application.applicant)
         return {i: found[pk] for i, pk in zip(ids, _pks(ids), strict=True) if pk in found}
 
     return Corpus(f"applicants:{track.pk}", load, objects, stamp)
@@ -412,7 +421,8 @@ def resolve(key: str) -> Document | None:
         if application is None:
             return None
         questions = list(Question.objects.filter(call_id=application.call_id))
-        return documents.application_document(application, questions)
+        latest = documents.latest_submissions([application]).get(application.pk)
+        return documents.application_document(application, questions, latest)
     return None
 
 
