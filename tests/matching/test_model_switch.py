@@ -167,6 +167,7 @@ def test_a_model_that_cannot_be_loaded_fails_clearly_and_the_serving_model_stays
     superuser = UserFactory(email="root@kbridge.example", is_staff=True, is_superuser=True)
     page = client_for(superuser).get("/manage/matching/model/").content.decode()
     assert 'data-switch-status="failed"' in page and "could not be loaded" in page
+    assert "switch-progress" not in page  # no "0 of 0 documents (100 %)" for a switch that never ran
     assert [w.id for w in embedding_model_setting()] == ["matching.W003"]
 
 
