@@ -71,6 +71,7 @@ class Personas:
     partner_a: object
     partner_b: object
     evaluator: object
+    evaluator_conflicted: object
     startup_a: object
     startup_a_member: object
     startup_b: object
@@ -86,7 +87,7 @@ class Personas:
 
 
 PERSONA_NAMES = ["operator", "operator_b", "partner_admin", "partner_a", "partner_b",
-                 "evaluator", "startup_a", "startup_a_member", "startup_b", "anonymous"]
+                 "evaluator", "evaluator_conflicted", "startup_a", "startup_a_member", "startup_b", "anonymous"]
 
 
 @pytest.fixture
@@ -100,6 +101,8 @@ def personas(db) -> Personas:
                                         agency=operator_org)
     affiliation = OrganisationFactory(kind=Kind.AFFILIATION, name_ko="카이스트", name_en="KAIST",
                                       affiliation_type="university")
+    vc = OrganisationFactory(kind=Kind.AFFILIATION, name_ko="스파크랩", name_en="SparkLabs",
+                             affiliation_type="vc")
     startup_a_org = OrganisationFactory(kind=Kind.STARTUP, name_ko="뉴로칩스", name_en="Neuro Chips")
     startup_b_org = OrganisationFactory(kind=Kind.STARTUP, name_ko="딥랩스", name_en="Deep Labs")
 
@@ -114,6 +117,7 @@ def personas(db) -> Personas:
         partner_a=member(partner_a_org, Role.PARTNER, "staff@openai.example"),
         partner_b=member(partner_b_org, Role.PARTNER, "staff@nvidia.example"),
         evaluator=member(affiliation, Role.EVALUATOR, "prof@kaist.example"),
+        evaluator_conflicted=member(vc, Role.EVALUATOR, "partner@sparklabs.example"),
         startup_a=member(startup_a_org, Role.STARTUP_REPRESENTATIVE, "ceo@neurochips.example"),
         startup_a_member=member(startup_a_org, Role.STARTUP_MEMBER, "cto@neurochips.example"),
         startup_b=member(startup_b_org, Role.STARTUP_REPRESENTATIVE, "ceo@deeplabs.example"),
@@ -199,3 +203,64 @@ def submitted(world, personas):
     services.submit_application(application=application, by=personas.startup_a,
                                 draft_version=application.version)
     return application
+
+
+@dataclass
+class EvaluationWorld:
+    """Document evaluation of the world's call, open now, with a two-criterion rubric.
+
+    Both evaluators are invited and signed the pledge. ``evaluator`` is assigned startup A's
+    submitted application (``assignment``, a draft scoresheet). ``evaluator_conflicted`` was
+    assigned it too (``conflicted_assignment``) and then declared a conflict (recusal), in
+    force: from then on the application must be invisible to them everywhere."""
+
+    stage: object
+    criteria: list
+    assignment: object
+    conflicted_assignment: object
+    conflict: object
+
+
+@pytest.fixture
+def evaluation(world, personas, submitted) -> EvaluationWorld:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kbridge.evaluation import pledge
+    from kbridge.evaluation.models import (
+        Assignment,
+        Conflict,
+        Criterion,
+        Scoresheet,
+        Stage,
+        StageEvaluator,
+    )
+
+    now = timezone.now()
+    current = pledge.pledge()
+    stage = Stage.objects.create(call=world.call, kind=Stage.Kind.DOCUMENT,
+                                 opens_at=now - timedelta(days=1),
+                                 closes_at=now + timedelta(days=6),
+                                 pledge_version=current.version, min_reason_length=20)
+    criteria = [
+        Criterion.objects.create(stage=stage, position=1, title_ko="기술성", title_en="Technology",
+                                 weight=60),
+        Criterion.objects.create(stage=stage, position=2, title_ko="협업 적합성",
+                                 title_en="Fit with the partner", weight=40),
+    ]
+    for person in (personas.evaluator, personas.evaluator_conflicted):
+        StageEvaluator.objects.create(stage=stage, evaluator=person, invited_by=personas.operator,
+                                      pledge_version=current.version, pledge_sha256=current.sha256,
+                                      pledge_signed_at=now)
+    assignment = Assignment.objects.create(stage=stage, application=submitted,
+                                           evaluator=personas.evaluator, affinity=0.8)
+    conflicted = Assignment.objects.create(stage=stage, application=submitted,
+                                           evaluator=personas.evaluator_conflicted, affinity=0.7)
+    for a in (assignment, conflicted):
+        Scoresheet.objects.create(assignment=a)
+    conflict = Conflict.objects.create(application=submitted,
+                                       evaluator=personas.evaluator_conflicted,
+                                       source=Conflict.Source.RECUSAL, basis=Conflict.Basis.INVESTMENT,
+                                       detail="Seed investor", raised_by=personas.evaluator_conflicted)
+    return EvaluationWorld(stage, criteria, assignment, conflicted, conflict)

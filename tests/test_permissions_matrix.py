@@ -31,6 +31,7 @@ OPERATORS = {"operator", "operator_b"}
 PARTNER_A = {"partner_admin", "partner_a"}
 PARTNERS = PARTNER_A | {"partner_b"}
 STARTUPS = {"startup_a", "startup_a_member", "startup_b"}
+EVALUATORS = {"evaluator", "evaluator_conflicted"}
 
 
 def expect(default=NOT_FOUND, anonymous=REDIRECT, **groups) -> dict[str, int]:
@@ -64,7 +65,7 @@ MATRIX = [
      READ_ONLY),
     ("/healthz", EVERYONE, READ_ONLY),
     # Home and audit
-    ("/dashboard/", expect(OK={"evaluator"} | STARTUPS,
+    ("/dashboard/", expect(OK=EVALUATORS | STARTUPS,
                            REDIRECT=OPERATORS | PARTNERS), READ_ONLY),
     ("/audit/", expect(OK=OPERATORS), READ_ONLY),
     # Accounts
@@ -157,6 +158,18 @@ MATRIX = [
     # none of the personas; tests/matching/test_model_switch.py) see it and switch it.
     ("/manage/matching/model/", expect(), READ_ONLY),
     ("/manage/matching/model/switch/", expect(), expect()),
+    # Evaluation (issue 13). EVALUATORS are invited to the stage and signed its pledge;
+    # ``evaluator_conflicted`` has a conflict in force with startup A's application.
+    # --- stages and rubric
+
+    # --- pool, pledge and conflicts
+
+    # --- assignment, panels and schedule
+
+    # --- scoring
+
+    # --- ranking, export and feedback
+
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -165,7 +178,7 @@ UNLISTED_PREFIXES = ("admin/", "i18n/", "jsi18n/")
 
 
 @pytest.fixture
-def ids(world, personas, submitted):
+def ids(world, personas, submitted, evaluation):
     """The ids the URL templates name, with one pending invitation of each kind."""
     from django.core.mail import EmailMessage
 
@@ -192,6 +205,10 @@ def ids(world, personas, submitted):
         "application": submitted.pk, "attachment": submitted.attachments.first().pk,
         "question": submitted.attachments.first().question_id,
         "staff_invitation": staff_invitation.pk, "member_invitation": member_invitation.pk,
+        "stage": evaluation.stage.pk, "criterion": evaluation.criteria[0].pk,
+        "assignment": evaluation.assignment.pk,
+        "conflicted_assignment": evaluation.conflicted_assignment.pk,
+        "conflict": evaluation.conflict.pk,
     }
 
 

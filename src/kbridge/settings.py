@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kbridge.programs",
     "kbridge.applications",
     "kbridge.matching",
+    "kbridge.evaluation",
 ]
 
 MIDDLEWARE = [

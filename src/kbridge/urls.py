@@ -23,6 +23,7 @@ urlpatterns = [
     path("manage/deliveries/", include("kbridge.core.urls")),
     path("", include("kbridge.applications.urls")),
     path("", include("kbridge.matching.urls")),
+    path("", include("kbridge.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""Writes of evaluation, one module per area; one function per state change."""

@@ -1,0 +1,3 @@
+"""Evaluation views: assignment."""
+
+urlpatterns: list = []

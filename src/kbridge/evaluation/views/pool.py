@@ -1,0 +1,3 @@
+"""Evaluation views: pool."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Evaluation views: ranking."""
+
+urlpatterns: list = []

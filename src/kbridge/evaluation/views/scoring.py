@@ -1,0 +1,3 @@
+"""Evaluation views: scoring."""
+
+urlpatterns: list = []

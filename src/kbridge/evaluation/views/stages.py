@@ -1,0 +1,3 @@
+"""Evaluation views: stages."""
+
+urlpatterns: list = []
