@@ -346,6 +346,13 @@ def aggregate(
     params = Parameters(trim_min_count, disagreement_range, disagreement_sd, far_threshold,
                         far_min_shared, normalised_centre, normalised_spread)
     _check_parameters(params)
+    # Numbers from settings or the database may be Decimals: compute with floats.
+    disagreement_range = None if disagreement_range is None else float(disagreement_range)
+    disagreement_sd = None if disagreement_sd is None else float(disagreement_sd)
+    far_threshold = float(far_threshold)
+    normalised_centre, normalised_spread = float(normalised_centre), float(normalised_spread)
+    params = Parameters(trim_min_count, disagreement_range, disagreement_sd, far_threshold,
+                        far_min_shared, normalised_centre, normalised_spread)
     by_application = _read_records(records)
     for application in by_application:
         if application not in tracks:
