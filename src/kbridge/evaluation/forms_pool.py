@@ -12,7 +12,7 @@ from kbridge.programs.forms import DateInput
 
 GENDER_CONSENT_TEXT = _(
     "I agree that my gender, as I declare it here, is used only to check the rule that at "
-    "least 10 % of an evaluation panel are women. Only the agencies' operators can see it, "
+    "least one in ten members of an evaluation panel are women. Only the agencies' operators can see it, "
     "and only as a share of a stage's invited evaluators. Untick to withdraw consent: the "
     "answer is then deleted.")
 
