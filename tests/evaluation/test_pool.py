@@ -108,7 +108,9 @@ def test_an_operator_finds_and_invites_a_pool_member(evaluation, personas, clien
     url = f"/manage/evaluation/stages/{evaluation.stage.pk}/evaluators/"
     page = client.get(url, {"q": "fintech"})
     assert [m.pk for m in page.context["members"]] == [member.pk]
-    assert "Woman" not in page.content.decode() and "여성" not in page.content.decode()
+    # Gender is never shown per person: only the stage's share, in the composition.
+    people = page.content.decode().split('id="invited-h"')[1]
+    assert "Woman" not in people and "여성" not in people
     response = client.post(url, {"evaluator": member.pk})
     assert response.status_code == 302
     invitation = StageEvaluator.objects.get(stage=evaluation.stage, evaluator=member)
