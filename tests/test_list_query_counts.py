@@ -384,6 +384,69 @@ def _applications(ctx):
     return f"/manage/calls/{ctx.world.call.pk}/applications/"
 
 
+# --- evaluation: pool, pledge and conflicts ------------------------------------------------
+
+
+def _stage(ctx):
+    """Document evaluation of the world's call, open now; the evaluator invited and signed."""
+    def make():
+        from kbridge.evaluation import pledge
+        from kbridge.evaluation.models import Stage, StageEvaluator
+
+        now, text = timezone.now(), pledge.pledge()
+        stage = Stage.objects.create(call=ctx.world.call, kind="document",
+                                     opens_at=now - dt.timedelta(days=1),
+                                     closes_at=now + dt.timedelta(days=6),
+                                     pledge_version=text.version)
+        StageEvaluator.objects.create(stage=stage, evaluator=ctx.personas.evaluator,
+                                      invited_by=ctx.personas.operator,
+                                      pledge_version=text.version, pledge_sha256=text.sha256,
+                                      pledge_signed_at=now)
+        return stage
+    return ctx.once("stage", make)
+
+
+def _pool_member(ctx):
+    from kbridge.evaluation.models import EvaluatorProfile
+
+    name = _name("평가위원")
+    org = OrganisationFactory(kind="affiliation", name_ko=_name("소속"), name_en=_name("Aff"))
+    user = MembershipFactory(organisation=org, role="evaluator",
+                             user=UserFactory(full_name=name)).user
+    EvaluatorProfile.objects.create(user=user, affiliation=org, expert_type="vc")
+    return user
+
+
+def _invited(ctx):
+    from kbridge.evaluation.models import StageEvaluator
+
+    user = _pool_member(ctx)
+    StageEvaluator.objects.create(stage=_stage(ctx), evaluator=user,
+                                  invited_by=ctx.personas.operator)
+    return user.full_name
+
+
+def _stage_conflict(ctx):
+    from kbridge.applications.models import Application
+    from kbridge.evaluation.models import Conflict
+
+    _stage(ctx)
+    ctx.add_application(track=ctx.world.track_a)
+    detail = _name("관계")
+    Conflict.objects.create(application=Application.objects.latest("pk"),
+                            evaluator=_pool_member(ctx), source="detected",
+                            basis="employment", detail=detail)
+    return detail
+
+
+def _tie(ctx):
+    from kbridge.evaluation.models import EvaluatorProfile, EvaluatorTie
+
+    profile, _ = EvaluatorProfile.objects.get_or_create(user=ctx.personas.evaluator)
+    return EvaluatorTie.objects.create(profile=profile, kind="advisory",
+                                       organisation_name=_name("회사")).organisation_name
+
+
 CASES = [
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
@@ -480,6 +543,19 @@ CASES = [
          lambda c: f"/manage/tracks/{c.world.track_a.pk}/applicants/", _applicant, cold=True),
     Case("discover startups", "matching:discover", "operator",
          lambda c: "/manage/discover/?q=NPU", _discoverable, cold=True),
+    # Evaluation: pool, pledge and conflicts
+    Case("stage evaluators: invited", "evaluation:stage_evaluators", "operator",
+         lambda c: f"/manage/evaluation/stages/{_stage(c).pk}/evaluators/", _invited),
+    Case("stage evaluators: the pool", "evaluation:stage_evaluators", "operator",
+         lambda c: f"/manage/evaluation/stages/{_stage(c).pk}/evaluators/",
+         lambda c: _pool_member(c).full_name),
+    Case("stage conflicts", "evaluation:stage_conflicts", "operator",
+         lambda c: f"/manage/evaluation/stages/{_stage(c).pk}/conflicts/", _stage_conflict),
+    Case("evaluator conflicts: applicants", "evaluation:evaluator_conflicts", "evaluator",
+         lambda c: f"/evaluate/stages/{_stage(c).pk}/conflicts/",
+         lambda c: c.add_application(track=c.world.track_a)),
+    Case("evaluator profile: ties", "evaluation:profile", "evaluator",
+         lambda c: "/evaluate/profile/", _tie),
 ]
 
 
@@ -564,6 +640,9 @@ NOT_LIST_PAGES = {
     "matching:model_switch": "an action",
     "accounts:my_data": "one person's own account (consents: one row per notice version)",
     "accounts:my_data_export": "a file", "accounts:delete_account": "an action",
+    "evaluation:pledge": "one stage's pledge text", "evaluation:remove_evaluator": "an action",
+    "evaluation:detect_conflicts": "an action", "evaluation:override_conflict": "an action",
+    "evaluation:reinstate_conflict": "an action",
 }
 
 #: Django's admin: superusers only, its own pages.

@@ -163,6 +163,22 @@ MATRIX = [
     # --- stages and rubric
 
     # --- pool, pledge and conflicts
+    # An evaluator edits their own pool profile (an empty POST comes back with its errors).
+    ("/evaluate/profile/", expect(OK=EVALUATORS), expect(OK=EVALUATORS)),
+    # Both evaluators are invited and signed: the pledge page, signing again is idempotent.
+    ("/evaluate/stages/{stage}/pledge/", expect(OK=EVALUATORS), expect(REDIRECT=EVALUATORS)),
+    ("/evaluate/stages/{stage}/conflicts/", expect(OK=EVALUATORS), expect(OK=EVALUATORS)),
+    # KISED's operator: the stage's evaluators and the pool; an empty invitation is refused.
+    ("/manage/evaluation/stages/{stage}/evaluators/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/evaluators/{stage_evaluator}/remove/", POST_ONLY,
+     OPERATOR_POST),
+    ("/manage/evaluation/stages/{stage}/conflicts/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/conflicts/detect/", POST_ONLY, OPERATOR_POST),
+    # Setting a conflict aside without a reason is refused on the page; reinstating one in
+    # force says so and goes back to the list.
+    ("/manage/evaluation/stages/{stage}/conflicts/{conflict}/override/", POST_ONLY, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/conflicts/{conflict}/reinstate/", POST_ONLY,
+     OPERATOR_POST),
 
     # --- assignment, panels and schedule
 
@@ -209,6 +225,7 @@ def ids(world, personas, submitted, evaluation):
         "assignment": evaluation.assignment.pk,
         "conflicted_assignment": evaluation.conflicted_assignment.pk,
         "conflict": evaluation.conflict.pk,
+        "stage_evaluator": evaluation.stage.evaluators.get(evaluator=personas.evaluator).pk,
     }
 
 

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +86,20 @@ def _label(question: Question, field: str) -> str:
     return getattr(question, f"{field}_{first}") or getattr(question, f"{field}_{second}")
 
 
+#: How many evaluators an applicant may object to (기피), and the parts of each entry:
+#: (key, label, character limit). The keys are those of ``Application.challenges``.
+MAX_CHALLENGES = 3
+_CHALLENGE_PARTS = (
+    ("name", _("name"), 120),
+    ("organisation", _("organisation"), 200),
+    ("email", _("e-mail (if known)"), 254),
+    ("reason", _("reason"), 500),
+)
+_CHALLENGE_HELP = _("Optional. If an evaluator should not judge your application (for example "
+                    "a competitor's adviser), name them and say why; an evaluator so named is "
+                    "kept away from your application unless the operator decides otherwise.")
+
+
 class DraftForm(BaseForm):
     """The answers of a draft. Nothing here rejects input: drafts keep whatever was typed;
     completeness is checked at submission (services.validate_for_submission)."""
@@ -133,9 +147,19 @@ class DraftForm(BaseForm):
                                            for c in q.choices], **common)
             field.question = q
             self.fields[f"q_{q.pk}"] = field
+        challenge_names = []
+        for i in range(1, MAX_CHALLENGES + 1):
+            for part, label, limit in _CHALLENGE_PARTS:
+                name = f"challenge_{i}_{part}"
+                self.fields[name] = forms.CharField(
+                    label=format_lazy("{} {}: {}", _("Evaluator you object to"), i, label),
+                    max_length=limit, required=False,
+                    help_text=_CHALLENGE_HELP if (i, part) == (1, "name") else "")
+                challenge_names.append(name)
         order = [f"q_{q.pk}" for q in questions if q.kind != Question.Kind.FILE]
         self.order_fields(order + ["declares_government_support", "government_support_detail",
-                                   "declares_no_tax_arrears", "version", "editor"])
+                                   "declares_no_tax_arrears", *challenge_names, "version",
+                                   "editor"])
 
     @classmethod
     def for_application(cls, application: Application, questions: list[Question],
@@ -155,6 +179,9 @@ class DraftForm(BaseForm):
     @classmethod
     def initial_for(cls, application: Application) -> dict:
         initial = {f"q_{k}": v for k, v in application.answers.items()}
+        for i, entry in enumerate(application.challenges or [], start=1):
+            for part, _label, _limit in _CHALLENGE_PARTS:
+                initial[f"challenge_{i}_{part}"] = (entry or {}).get(part, "")
         initial.update({
             "version": application.version,
             "editor": uuid.uuid4().hex,
@@ -178,6 +205,10 @@ class DraftForm(BaseForm):
                 data.get("declares_government_support"))
         if "government_support_detail" in data:
             out["government_support_detail"] = data.get("government_support_detail", "")
+        if any(f"challenge_{i}_name" in data for i in range(1, MAX_CHALLENGES + 1)):
+            out["challenges"] = [
+                {part: data.get(f"challenge_{i}_{part}", "") for part, _l, _m in _CHALLENGE_PARTS}
+                for i in range(1, MAX_CHALLENGES + 1)]
         # An unticked checkbox is absent from the POST: only the full form sends the marker.
         if "declarations_present" in data:
             out["declares_no_tax_arrears"] = data.get("declares_no_tax_arrears") in (

@@ -128,6 +128,10 @@ class Application(TimeStampedModel):
         null=True, blank=True)
     government_support_detail = models.CharField(
         _("which program"), max_length=300, blank=True)
+    # Evaluators the applicant objects to (기피, challenge): a list of
+    # {"name", "organisation", "email", "reason"}; the evaluation app reads it (this app does
+    # not know evaluators).
+    challenges = models.JSONField(_("evaluators you object to"), default=list, blank=True)
     declares_no_tax_arrears = models.BooleanField(
         _("we have no unpaid national or local taxes"), default=False)
     version = models.PositiveIntegerField(default=1)

@@ -22,11 +22,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kbridge.accounts.models import Membership, Organisation, User
 from kbridge.applications import selectors
@@ -252,13 +254,55 @@ def _clean_declarations(declarations: dict[str, Any], application: Application) 
     if "\n" in detail:
         raise ValidationError({"government_support_detail": _(
             "Not saved: enter the program on one line; line breaks are not allowed there.")})
-    return {
+    out = {
         "declares_government_support": declarations.get(
             "declares_government_support", application.declares_government_support),
         "government_support_detail": detail,
         "declares_no_tax_arrears": bool(declarations.get(
             "declares_no_tax_arrears", application.declares_no_tax_arrears)),
     }
+    if "challenges" in declarations:
+        out["challenges"] = clean_challenges(declarations["challenges"])
+    return out
+
+
+#: Limits of one challenge entry (기피): characters per part.
+CHALLENGE_LIMITS = {"name": 120, "organisation": 200, "email": 254, "reason": 500}
+_CHALLENGE_LABELS = {"name": gettext_noop("name"), "organisation": gettext_noop("organisation"),
+                     "email": gettext_noop("e-mail (if known)"), "reason": gettext_noop("reason")}
+
+
+def clean_challenges(entries: list[Any]) -> list[dict[str, str]]:
+    """The evaluators an applicant objects to, as stored in ``Application.challenges``: a
+    list of ``{"name", "organisation", "email", "reason"}`` (strings, cleaned, one line),
+    empty entries dropped. Raises ValidationError keyed ``challenge_<n>_<part>`` (n from 1,
+    as on the form) for a part over its limit, a line break, an invalid e-mail address, or
+    an entry that names neither a person nor an e-mail address."""
+    problems: dict[str, list[str]] = {}
+    out = []
+    for n, entry in enumerate(entries or [], start=1):
+        entry = entry if isinstance(entry, dict) else {}
+        row = {part: " ".join(clean_text(str(entry.get(part) or "")).split())
+               for part in CHALLENGE_LIMITS}
+        if not any(row.values()):
+            continue
+        for part, limit in CHALLENGE_LIMITS.items():
+            if len(row[part]) > limit:
+                problems.setdefault(f"challenge_{n}_{part}", []).append(
+                    _too_long(_(_CHALLENGE_LABELS[part]), len(row[part]), limit))
+        if row["email"]:
+            try:
+                validate_email(row["email"])
+            except ValidationError:
+                problems.setdefault(f"challenge_{n}_email", []).append(
+                    _("Enter a valid e-mail address, or leave it empty."))
+        if not row["name"] and not row["email"]:
+            problems.setdefault(f"challenge_{n}_name", []).append(
+                _("Name the evaluator (or give their e-mail address)."))
+        out.append(row)
+    if problems:
+        raise ValidationError(problems)
+    return out
 
 
 @transaction.atomic
@@ -284,8 +328,8 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
     # Work on the caller's object (its related objects stay loaded) with the locked row's
     # current state, so the caller sees the saved draft without reading it again.
     for field in ("answers", "declares_government_support", "government_support_detail",
-                  "declares_no_tax_arrears", "version", "editor", "editor_since", "saved_at",
-                  "status"):
+                  "declares_no_tax_arrears", "challenges", "version", "editor", "editor_since",
+                  "saved_at", "status"):
         setattr(application, field, getattr(locked, field))
     new_answers = dict(application.answers)
     problems: dict[str, list[str]] = {}
@@ -317,8 +361,8 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
     application.saved_at = timezone.now()
     application.save(update_fields=[
         "answers", "declares_government_support", "government_support_detail",
-        "declares_no_tax_arrears", "version", "editor", "editor_since", "saved_at",
-        "updated_at"])
+        "declares_no_tax_arrears", "challenges", "version", "editor", "editor_since",
+        "saved_at", "updated_at"])
     return application.version
 
 
@@ -476,6 +520,9 @@ def answers_document(application: Application) -> dict[str, Any]:
         "government_support_detail": application.government_support_detail,
         "declares_no_tax_arrears": application.declares_no_tax_arrears,
         "track": application.track_id,
+        # Only when there are any: documents (and their hashes) of earlier submissions stay
+        # as they were.
+        **({"challenges": application.challenges} if application.challenges else {}),
     }
 
 

@@ -58,6 +58,18 @@ ACTION_LABELS = {
     "embedding_model.switch_started": gettext_lazy("Embedding model switch started"),
     "embedding_model.switched": gettext_lazy("Embedding model switched"),
     "embedding_model.switch_failed": gettext_lazy("Embedding model switch failed"),
+    # evaluation: pool, pledge and conflicts
+    "evaluation.profile.saved": gettext_lazy("Evaluator profile saved"),
+    "evaluation.evaluator.invited": gettext_lazy("Evaluator invited to a stage"),
+    "evaluation.evaluator.removed": gettext_lazy("Evaluator removed from a stage"),
+    "evaluation.pledge.signed": gettext_lazy("Evaluator's pledge signed"),
+    "evaluation.conflict.detected": gettext_lazy("Conflict of interest detected"),
+    "evaluation.conflict.declared": gettext_lazy("Conflict of interest declared by the evaluator"),
+    "evaluation.conflict.added": gettext_lazy("Conflict of interest recorded by an operator"),
+    "evaluation.conflict.overridden": gettext_lazy("Conflict of interest set aside"),
+    "evaluation.conflict.reinstated": gettext_lazy("Conflict of interest back in force"),
+    "evaluation.assignment.dropped_for_conflict": gettext_lazy(
+        "Assignment removed because of a conflict of interest"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

@@ -8,4 +8,11 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self) -> None:
-        from kbridge.evaluation import rules  # noqa: F401
+        # The evaluator's pool profile, ties, invitations and declared conflicts in the
+        # my-data export and account deletion (accounts.personal_data).
+        from kbridge.accounts import personal_data
+        from kbridge.evaluation import rules, selectors  # noqa: F401
+        from kbridge.evaluation.services import pool
+
+        personal_data.register("evaluation", export=selectors.personal_data_of,
+                               erase=pool.erase_personal_data)

@@ -143,3 +143,20 @@ rules.add_perm("evaluation.score", may_evaluate & (stage_is_open | is_unlocked))
 # Independence: another evaluator's scores only after submitting one's own.
 rules.add_perm("evaluation.view_panel_scores",
                is_stage_operator | (may_evaluate & own_score_submitted))
+
+
+# --- pool, pledge and conflicts ------------------------------------------------------------
+
+
+@rules.predicate
+def is_evaluator(user) -> bool:
+    """Holds an evaluator membership (an expert of the pool)."""
+    from kbridge.accounts.models import Membership
+    from kbridge.accounts.selectors import has_role
+
+    return has_role(user, Membership.Role.EVALUATOR)
+
+
+rules.add_perm("evaluation.edit_evaluator_profile", is_evaluator)
+# The pledge page: every invited evaluator (signed or not) reads it; signing is sign_pledge.
+rules.add_perm("evaluation.read_pledge", is_stage_evaluator)

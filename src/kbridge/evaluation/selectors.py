@@ -67,3 +67,156 @@ def assignments_for_evaluator(user, stage: Stage | None = None) -> QuerySet[Assi
         qs = qs.filter(stage=stage)
     return qs.select_related("stage", "stage__call", "application", "application__applicant",
                              "application__track")
+
+
+# --- pool, pledge and conflicts -----------------------------------------------------------
+
+
+def pool_members(query: str = "", *, exclude_stage: Stage | None = None):
+    """Evaluators in the pool: active users with an evaluator membership and a profile,
+    platform-wide (experts sign up to be found), with their profile and affiliation.
+    ``query`` (already cleaned, ``core.text.clean_query``) matches words in the name,
+    expertise (ko/en), keywords or affiliation name, each word somewhere. Gender is not
+    searchable. ``exclude_stage``: without those invited to it (and not removed)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from kbridge.accounts.models import Membership
+
+    qs = (get_user_model().objects.filter(
+        is_active=True, deleted_at__isnull=True, evaluator_profile__isnull=False,
+        memberships__role=Membership.Role.EVALUATOR).distinct()
+        .select_related("evaluator_profile", "evaluator_profile__affiliation")
+        .order_by("full_name", "pk"))
+    for word in query.split():
+        qs = qs.filter(Q(full_name__icontains=word)
+                       | Q(evaluator_profile__expertise_ko__icontains=word)
+                       | Q(evaluator_profile__expertise_en__icontains=word)
+                       | Q(evaluator_profile__expertise_keywords__icontains=word)
+                       | Q(evaluator_profile__affiliation__name_ko__icontains=word)
+                       | Q(evaluator_profile__affiliation__name_en__icontains=word))
+    if exclude_stage is not None:
+        qs = qs.exclude(evaluation_stages__stage=exclude_stage,
+                        evaluation_stages__removed_at__isnull=True)
+    return qs
+
+
+def stage_invitations(stage: Stage) -> QuerySet[StageEvaluator]:
+    """The stage's invitations (removed ones too, last), with the evaluator's profile."""
+    return (StageEvaluator.objects.filter(stage=stage)
+            .select_related("evaluator", "evaluator__evaluator_profile",
+                            "evaluator__evaluator_profile__affiliation", "stage")
+            .order_by("removed_at", "evaluator__full_name", "pk"))
+
+
+def stage_conflicts(stage: Stage) -> QuerySet[Conflict]:
+    """Every conflict on the applications of the stage's call (operators only)."""
+    return (Conflict.objects.filter(application__call_id=stage.call_id)
+            .select_related("application__applicant", "evaluator", "overridden_by",
+                            "raised_by")
+            .order_by("overridden_at", "application__applicant__name_ko", "evaluator__full_name",
+                      "pk"))
+
+
+def applicant_names_for_evaluator(user, stage: Stage) -> list[tuple[int, str]]:
+    """(application id, company name in the page language) of the stage's applications the
+    evaluator may still declare a conflict with: every one but those with a conflict of theirs
+    in force. Names only — nothing else of an application before it is assigned."""
+    from kbridge.core.i18n import localized_text
+    from kbridge.evaluation.services.conflicts import stage_applications
+
+    blocked = conflicted_application_ids(user)
+    rows = (stage_applications(stage).exclude(pk__in=blocked).select_related("applicant")
+            .order_by("applicant__name_ko", "pk"))
+    return [(a.pk, localized_text(a.applicant, "name")) for a in rows]
+
+
+def recusals_of(user, stage: Stage) -> QuerySet[Conflict]:
+    """The conflicts the evaluator declared on the stage's applications (their own words)."""
+    return (Conflict.objects.filter(evaluator=user, source=Conflict.Source.RECUSAL,
+                                    application__call_id=stage.call_id)
+            .select_related("application__applicant").order_by("-created_at"))
+
+
+def personal_data_of(user) -> dict:
+    """The evaluator's part of the my-data export: pool profile, declared ties, invitations
+    with pledge signatures, and the conflicts they declared (accounts.personal_data)."""
+    from kbridge.core.audit import snapshot
+    from kbridge.evaluation.models import EvaluatorProfile
+
+    profile = EvaluatorProfile.objects.filter(user=user).select_related("affiliation").first()
+    data: dict = {"evaluator_profile": None}
+    if profile is not None:
+        data["evaluator_profile"] = {
+            **snapshot(profile, ["expertise_ko", "expertise_en", "expertise_keywords",
+                                 "expert_type", "years_of_experience", "gender",
+                                 "gender_consent_at", "created_at", "updated_at"]),
+            "affiliation": str(profile.affiliation) if profile.affiliation else None,
+            "ties": [snapshot(t, ["kind", "organisation_name", "business_registration_number",
+                                  "started_on", "ended_on"]) for t in profile.ties.all()],
+        }
+    data["evaluation_invitations"] = [
+        {"stage": str(i.stage), "invited_at": snapshot(i, ["created_at"])["created_at"],
+         "removed_at": snapshot(i, ["removed_at"])["removed_at"],
+         "pledge_version": i.pledge_version, "pledge_sha256": i.pledge_sha256,
+         "pledge_signed_at": snapshot(i, ["pledge_signed_at"])["pledge_signed_at"]}
+        for i in StageEvaluator.objects.filter(evaluator=user).select_related(
+            "stage__call__program")]
+    data["declared_conflicts"] = [
+        {"application": c.application_id, "basis": c.basis, "detail": c.detail,
+         "declared_at": snapshot(c, ["created_at"])["created_at"]}
+        for c in Conflict.objects.filter(evaluator=user, source=Conflict.Source.RECUSAL)]
+    return data
+
+
+def composition(stage: Stage) -> dict:
+    """The make-up of the stage's invited evaluators (not removed), for operators: ``count``,
+    ``market`` / ``market_share``, ``women`` / ``women_share`` (self-declared with consent;
+    the undeclared count as not women), ``affiliations`` [(name, count)], ``undeclared``
+    (how many gave no consented gender) and ``warnings`` (translated sentences) when no panel
+    of ``k = max(evaluators_per_application, panel_min_size)`` evaluators can satisfy the
+    stage's rules. Head counts per panel follow the engine: ``ceil(share × k)``
+    (``kbridge.engine.assignment.problem.required_count``)."""
+    from collections import Counter
+
+    from django.utils.translation import gettext as _
+
+    from kbridge.engine.assignment.problem import required_count
+
+    people = [i.evaluator for i in stage_invitations(stage).filter(removed_at__isnull=True)]
+    profiles = [getattr(u, "evaluator_profile", None) for u in people]
+    count = len(people)
+    market = sum(1 for p in profiles if p is not None and p.is_market_expert)
+    women = sum(1 for p in profiles if p is not None and p.is_woman)
+    undeclared = sum(1 for p in profiles if p is None or p.gender_consent_at is None
+                     or not p.gender)
+    names = Counter(str(p.affiliation) if p is not None and p.affiliation else None
+                    for p in profiles)
+    distinct = sum(n for name, n in names.items() if name is None) + sum(
+        1 for name in names if name is not None)
+    k = max(stage.evaluators_per_application, stage.panel_min_size)
+    need_market = required_count(float(stage.min_market_share), k)
+    need_women = required_count(float(stage.min_women_share), k)
+    warnings = []
+    if count < k:
+        warnings.append(_("A panel needs %(k)s evaluators; %(n)s are invited.")
+                        % {"k": k, "n": count})
+    if market < need_market:
+        warnings.append(_("A panel of %(k)s needs %(need)s market experts; %(n)s are invited.")
+                        % {"k": k, "need": need_market, "n": market})
+    if women < need_women:
+        warnings.append(_("A panel of %(k)s needs %(need)s women; %(n)s of those invited "
+                          "declared themselves women.") % {"k": k, "need": need_women,
+                                                           "n": women})
+    if stage.one_per_affiliation and distinct < k:
+        warnings.append(_("At most one evaluator per affiliation may sit on a panel, and the "
+                          "invited evaluators come from %(n)s affiliations; a panel needs %(k)s.")
+                        % {"n": distinct, "k": k})
+    return {
+        "count": count, "k": k, "market": market, "women": women, "undeclared": undeclared,
+        "market_share": market / count if count else 0.0,
+        "women_share": women / count if count else 0.0,
+        "affiliations": sorted(((name or "—", n) for name, n in names.items()),
+                               key=lambda row: (-row[1], row[0])),
+        "warnings": warnings,
+    }
