@@ -143,3 +143,19 @@ rules.add_perm("evaluation.score", may_evaluate & (stage_is_open | is_unlocked))
 # Independence: another evaluator's scores only after submitting one's own.
 rules.add_perm("evaluation.view_panel_scores",
                is_stage_operator | (may_evaluate & own_score_submitted))
+
+
+# --- stages and rubric -------------------------------------------------------------------
+
+
+@rules.predicate
+def rubric_editable(user, obj) -> bool:
+    """The stage's rubric may still change: no scoresheet of the stage has been submitted
+    (a submitted score was given against these criteria, weights and anchors)."""
+    stage = stage_of(obj)
+    return stage is not None and not Scoresheet.objects.filter(
+        assignment__stage=stage, status=Scoresheet.Status.SUBMITTED).exists()
+
+
+rules.add_perm("evaluation.edit_rubric", is_stage_operator & rubric_editable)
+rules.add_perm("evaluation.close_stage", is_stage_operator & ~stage_has_ended)
