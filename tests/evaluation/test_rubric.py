@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kbridge.core.models import AuditLog
 from kbridge.evaluation import rubric
@@ -106,7 +106,7 @@ def test_the_rubric_is_frozen_once_a_scoresheet_is_submitted(evaluation, persona
     Scoresheet.objects.filter(assignment=evaluation.assignment).update(
         status=Scoresheet.Status.SUBMITTED)
     assert not personas.operator.has_perm("evaluation.edit_rubric", stage)
-    with pytest.raises(ValidationError, match="cannot change any more"):
+    with translation.override("en"), pytest.raises(ValidationError, match="cannot change any more"):
         services.save_rubric(stage=stage, criteria=_rows(stage), by=personas.operator)
     client.force_login(personas.operator)
     page = client.get(f"/manage/evaluation/stages/{stage.pk}/rubric/",

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kbridge.core.models import AuditLog
 from kbridge.evaluation import pledge
@@ -157,7 +157,7 @@ def test_close_now_ends_the_stage_locks_scores_and_is_audited(evaluation, person
     assert not personas.evaluator.has_perm("evaluation.score", assignment)
     row = AuditLog.objects.get(action="evaluation.stage_closed", object_id=str(stage.pk))
     assert row.after["submitted"] == 0 and row.after["assigned"] == 1
-    with pytest.raises(ValidationError, match="already ended"):
+    with translation.override("en"), pytest.raises(ValidationError, match="already ended"):
         services.close_stage(stage=stage, by=personas.operator)
     page = client.get(f"/manage/evaluation/stages/{stage.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "closed early on" in page.content.decode()
