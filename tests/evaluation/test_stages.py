@@ -279,3 +279,33 @@ def test_conflicted_and_withdrawn_scores_do_not_count_for_the_shortlist(world, p
                  if t.track == world.track_a)
     by_app = {r.application.pk: r.score for r in track.rows}
     assert round(by_app[top.application_id], 2) == 20  # the conflicted 90 is left out
+
+
+def test_a_rule_the_service_finds_after_the_form_is_shown_at_the_top_not_a_500(
+        world, personas, client, monkeypatch):
+    """E.g. a second operator set up the same stage meanwhile: the page says so."""
+    call = _past_deadline(world.call)
+
+    def refuse(**kwargs):
+        raise ValidationError({"shortlist_factor": ["This call already has its stage."]})
+
+    monkeypatch.setattr(services, "create_stage", refuse)
+    client.force_login(personas.operator)
+    opens = timezone.now() + dt.timedelta(days=1)
+    response = client.post(f"/manage/evaluation/calls/{call.pk}/stages/new/document/", {
+        "opens_at": _kst_input(opens), "closes_at": _kst_input(opens + dt.timedelta(days=7)),
+        "mode": "total", "max_probability": "0.50", "evaluators_per_application": 5,
+        "load_min": 0, "min_market_share": "0.50", "min_women_share": "0.10",
+        "panel_min_size": 5, "conflict_lookback_years": 3, "min_reason_length": 100,
+        "scale_min": 1, "scale_max": 5})
+    assert response.status_code == 200
+    assert "This call already has its stage." in response.context["form"].non_field_errors()
+
+
+def test_the_scale_is_shown_fixed_once_a_scoresheet_is_submitted(evaluation, personas, client):
+    Scoresheet.objects.filter(assignment=evaluation.assignment).update(
+        status=Scoresheet.Status.SUBMITTED)
+    client.force_login(personas.operator)
+    response = client.get(f"/manage/evaluation/stages/{evaluation.stage.pk}/edit/")
+    form = response.context["form"]
+    assert form.fields["scale_max"].disabled and form.fields["scale_min"].disabled

@@ -86,7 +86,7 @@ def stage_create(request, call_id: int, kind: str):
             created = services.create_stage(call=call, kind=kind, by=request.user,
                                             **{n: form.cleaned_data[n] for n in form.fields})
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error(None, exc.messages)  # a field the form lacks must not 500
         else:
             messages.success(request, _("Stage set up with the default rubric. Review the "
                                         "rubric before evaluators start."))
@@ -117,7 +117,7 @@ def stage_edit(request, pk: int):
             services.update_stage(stage=Stage.objects.get(pk=stage.pk), by=request.user,
                                   **_changed(form))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error(None, exc.messages)  # a field the form lacks must not 500
         else:
             messages.success(request, _("Stage saved."))
             return redirect("evaluation:stage_detail", pk=stage.pk)
