@@ -182,6 +182,53 @@ class Ctx:
         return name
 
 
+def _evaluation_stage(ctx):
+    """The world's call with an ended document evaluation and a presentation evaluation."""
+    from kbridge.evaluation import pledge
+    from kbridge.evaluation.models import Stage
+
+    def make():
+        now = timezone.now()
+        Stage.objects.create(call=ctx.world.call, kind="presentation",
+                             opens_at=now + dt.timedelta(days=1),
+                             closes_at=now + dt.timedelta(days=2), pledge_version=pledge.CURRENT)
+        return Stage.objects.create(call=ctx.world.call, kind="document",
+                                    opens_at=now - dt.timedelta(days=20),
+                                    closes_at=now - dt.timedelta(days=10),
+                                    pledge_version=pledge.CURRENT)
+
+    return ctx.once("evaluation_stage", make)
+
+
+def _scored_application(ctx):
+    """One more application with a submitted document score (one more shortlist row)."""
+    from decimal import Decimal
+
+    from kbridge.applications.models import Application
+    from kbridge.evaluation.models import Assignment, Scoresheet
+
+    stage = _evaluation_stage(ctx)
+    name = ctx.add_application(track=ctx.world.track_a)
+    assignment = Assignment.objects.create(
+        stage=stage, application=Application.objects.get(applicant__name_ko=name),
+        evaluator=UserFactory())
+    Scoresheet.objects.create(assignment=assignment, status="submitted", total=Decimal("70"))
+    return name
+
+
+def _stage_evaluator(ctx):
+    """One more evaluator with an assignment in the stage (one more progress row)."""
+    from kbridge.applications.models import Application
+    from kbridge.evaluation.models import Assignment
+
+    stage = _evaluation_stage(ctx)
+    name = _name("평가위원")
+    application = Application.objects.get(applicant__name_ko=ctx.add_application())
+    Assignment.objects.create(stage=stage, application=application,
+                              evaluator=UserFactory(full_name=name))
+    return name
+
+
 # --- the cases ---------------------------------------------------------------------------------
 
 
@@ -556,6 +603,12 @@ CASES = [
          lambda c: c.add_application(track=c.world.track_a)),
     Case("evaluator profile: ties", "evaluation:profile", "evaluator",
          lambda c: "/evaluate/profile/", _tie),
+    # Evaluation: stages and rubric
+    Case("evaluation shortlist", "evaluation:shortlist", "operator",
+         lambda c: f"/manage/evaluation/calls/{c.world.call.pk}/shortlist/",
+         _scored_application),
+    Case("evaluation stage progress", "evaluation:stage_detail", "operator",
+         lambda c: f"/manage/evaluation/stages/{_evaluation_stage(c).pk}/", _stage_evaluator),
 ]
 
 
@@ -643,6 +696,10 @@ NOT_LIST_PAGES = {
     "evaluation:pledge": "one stage's pledge text", "evaluation:remove_evaluator": "an action",
     "evaluation:detect_conflicts": "an action", "evaluation:override_conflict": "an action",
     "evaluation:reinstate_conflict": "an action",
+    "evaluation:call_stages": "a call's two stages at most",
+    "evaluation:stage_create": "a form", "evaluation:stage_edit": "a form",
+    "evaluation:stage_close": "an action", "evaluation:stage_notify": "an action",
+    "evaluation:rubric_edit": "a form of at most 20 criteria (the formset's max_num)",
 }
 
 #: Django's admin: superusers only, its own pages.

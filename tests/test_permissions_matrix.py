@@ -161,6 +161,16 @@ MATRIX = [
     # Evaluation (issue 13). EVALUATORS are invited to the stage and signed its pledge;
     # ``evaluator_conflicted`` has a conflict in force with startup A's application.
     # --- stages and rubric
+    # Operators of the program's agency only: evaluators (even invited to the stage), the
+    # second agency and everyone else get 404. An empty form comes back with its errors.
+    ("/manage/evaluation/calls/{call}/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/calls/{call}/stages/new/presentation/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/calls/{call}/shortlist/", OPERATOR, OPERATOR_POST),
+    ("/manage/evaluation/stages/{stage}/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/edit/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/rubric/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/close/", POST_ONLY, OPERATOR_POST),
+    ("/manage/evaluation/stages/{stage}/notify/", POST_ONLY, OPERATOR_POST),
 
     # --- pool, pledge and conflicts
     # An evaluator edits their own pool profile (an empty POST comes back with its errors).

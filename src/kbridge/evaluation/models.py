@@ -540,3 +540,40 @@ class ReasonRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scoresheet} · {self.usefulness}"
+
+
+class Shortlisted(models.Model):
+    """An application shortlisted for a presentation stage, confirmed by an operator.
+
+    Proposed per track from the document stage by trimmed mean (``services.stages.shortlist``):
+    the best ``ceil(shortlist_factor × track.quota)`` and every application tied with the last
+    of them. ``rank`` is the competition rank in the track, ``score`` the trimmed mean (0–100)
+    it was ranked by, ``tied`` whether it shares its rank.
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="shortlist")
+    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE,
+                                    related_name="shortlistings")
+    track = models.ForeignKey("programs.Track", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField(_("rank in the track"))
+    score = models.DecimalField(_("trimmed mean (0–100)"), max_digits=6, decimal_places=2)
+    tied = models.BooleanField(_("tied"), default=False)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shortlisted application")
+        verbose_name_plural = _("shortlisted applications")
+        ordering = ["stage_id", "track_id", "rank", "application_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "application"],
+                                    name="one_shortlisting_per_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} · {self.application_id} · {self.rank}"
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        return self.stage.audit_tenant_id

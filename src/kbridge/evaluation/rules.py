@@ -160,3 +160,17 @@ def is_evaluator(user) -> bool:
 rules.add_perm("evaluation.edit_evaluator_profile", is_evaluator)
 # The pledge page: every invited evaluator (signed or not) reads it; signing is sign_pledge.
 rules.add_perm("evaluation.read_pledge", is_stage_evaluator)
+# --- stages and rubric -------------------------------------------------------------------
+
+
+@rules.predicate
+def rubric_editable(user, obj) -> bool:
+    """The stage's rubric may still change: no scoresheet of the stage has been submitted
+    (a submitted score was given against these criteria, weights and anchors)."""
+    stage = stage_of(obj)
+    return stage is not None and not Scoresheet.objects.filter(
+        assignment__stage=stage, status=Scoresheet.Status.SUBMITTED).exists()
+
+
+rules.add_perm("evaluation.edit_rubric", is_stage_operator & rubric_editable)
+rules.add_perm("evaluation.close_stage", is_stage_operator & ~stage_has_ended)

@@ -8,7 +8,10 @@ assigned to them — never one they have a conflict of interest with (an in-forc
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from kbridge.accounts.tenancy import agency_ids
 from kbridge.evaluation.models import Assignment, Conflict, Stage, StageEvaluator
@@ -220,3 +223,44 @@ def composition(stage: Stage) -> dict:
                                key=lambda row: (-row[1], row[0])),
         "warnings": warnings,
     }
+# --- stages and rubric -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoresheetCounts:
+    """How many scoresheets of a stage are submitted of those assigned, in all and per
+    evaluator (``[(user, submitted, assigned)]``, by name). Pairs with a conflict in force
+    are left out. Counts only: never a score (independence)."""
+
+    submitted: int
+    assigned: int
+    per_evaluator: list
+
+
+def scoresheet_counts(stage: Stage) -> ScoresheetCounts:
+    from kbridge.evaluation.models import Scoresheet
+
+    in_force = Conflict.objects.filter(application_id=OuterRef("application_id"),
+                                       evaluator_id=OuterRef("evaluator_id"),
+                                       overridden_at__isnull=True)
+    rows = (Assignment.objects.filter(stage=stage).filter(~Exists(in_force))
+            .values("evaluator")
+            .annotate(assigned=Count("pk", distinct=True),
+                      submitted=Count("pk", distinct=True,
+                                      filter=Q(scoresheet__status=Scoresheet.Status.SUBMITTED))))
+    by_user = {r["evaluator"]: r for r in rows}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=by_user)}
+    per = sorted(((users[pk], r["submitted"], r["assigned"]) for pk, r in by_user.items()),
+                 key=lambda t: (t[0].full_name, t[0].pk))
+    return ScoresheetCounts(submitted=sum(r["submitted"] for r in by_user.values()),
+                            assigned=sum(r["assigned"] for r in by_user.values()),
+                            per_evaluator=per)
+
+
+def confirmed_shortlist(stage: Stage) -> QuerySet:
+    """The stored shortlist of a presentation stage, by track and rank."""
+    from kbridge.evaluation.models import Shortlisted
+
+    return Shortlisted.objects.filter(stage=stage).select_related(
+        "application__applicant", "track", "confirmed_by").order_by(
+        "track__position", "track_id", "rank", "application_id")
