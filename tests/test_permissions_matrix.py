@@ -169,6 +169,22 @@ MATRIX = [
     # --- scoring
 
     # --- ranking, export and feedback
+    # The ranking and its export: the stage's agency only (partners and evaluators: 404).
+    ("/manage/evaluation/stages/{stage}/ranking/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/ranking/?by=normalised", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/ranking/?export=csv", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/ranking/?export=xlsx", OPERATOR, READ_ONLY),
+    # The applicant's reasons (an ended presentation stage): the startup's members only; an
+    # empty rating comes back with its error. The conflicted evaluator's scoresheet and a
+    # draft in the open stage cannot be rated by anyone.
+    ("/applications/{application}/evaluation/", expect(OK={"startup_a", "startup_a_member"}),
+     READ_ONLY),
+    ("/applications/{application}/evaluation/ratings/{ended_scoresheet}/", POST_ONLY,
+     expect(OK={"startup_a", "startup_a_member"})),
+    ("/applications/{application}/evaluation/ratings/{conflicted_ended_scoresheet}/",
+     POST_ONLY, expect()),
+    ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
+     expect()),
 
 ]
 
@@ -185,6 +201,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.accounts import services as account_services
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
+    from tests.evaluation.feedback_world import matrix_ids as feedback_ids
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -209,6 +226,7 @@ def ids(world, personas, submitted, evaluation):
         "assignment": evaluation.assignment.pk,
         "conflicted_assignment": evaluation.conflicted_assignment.pk,
         "conflict": evaluation.conflict.pk,
+        **feedback_ids(evaluation, personas, submitted),
     }
 
 
