@@ -28,6 +28,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 from django.utils import timezone
 
+from tests.evaluation.feedback_world import (
+    add_published_reasons,
+    add_ranked_application,
+    ranking_url,
+    reasons_url,
+)
 from tests.factories import (
     ApplicationFactory,
     CallFactory,
@@ -480,6 +486,11 @@ CASES = [
          lambda c: f"/manage/tracks/{c.world.track_a.pk}/applicants/", _applicant, cold=True),
     Case("discover startups", "matching:discover", "operator",
          lambda c: "/manage/discover/?q=NPU", _discoverable, cold=True),
+    # Evaluation: ranking, export and feedback
+    Case("stage ranking: applications and evaluators", "evaluation:stage_ranking", "operator",
+         ranking_url, add_ranked_application),
+    Case("applicant's evaluation: reasons", "evaluation:applicant_reasons", "startup_a",
+         reasons_url, add_published_reasons),
 ]
 
 
@@ -564,6 +575,7 @@ NOT_LIST_PAGES = {
     "matching:model_switch": "an action",
     "accounts:my_data": "one person's own account (consents: one row per notice version)",
     "accounts:my_data_export": "a file", "accounts:delete_account": "an action",
+    "evaluation:rate_reasons": "an action (an invalid rating shows applicant_reasons again)",
 }
 
 #: Django's admin: superusers only, its own pages.
