@@ -275,6 +275,15 @@ def test_scores_at_the_bounds_and_decimals_are_accepted():
     assert run.application("A").mean == pytest.approx(150.5 / 3)
 
 
+def test_decimal_parameters_are_accepted():
+    """Thresholds read from a DecimalField: centre 70, spread 5 → z +1 gives 75.0 (a float)."""
+    run = aggregate([("A", "L", 95), ("B", "L", 85)], {"A": "T", "B": "T"},
+                    normalised_centre=Decimal("70"), normalised_spread=Decimal("5"),
+                    disagreement_range=Decimal("30"), far_threshold=Decimal("15"))
+    assert run.application("A").normalised == 75.0
+    assert run.parameters.normalised_centre == 70.0
+
+
 def test_to_dict_is_json_ready_and_carries_the_parameters():
     run = aggregate(FAR, dict.fromkeys([1, 2, 3], "T"), far_threshold=20)
     data = json.loads(json.dumps(run.to_dict()))

@@ -346,6 +346,13 @@ def aggregate(
     params = Parameters(trim_min_count, disagreement_range, disagreement_sd, far_threshold,
                         far_min_shared, normalised_centre, normalised_spread)
     _check_parameters(params)
+    # Numbers from settings or the database may be Decimals: compute with floats.
+    disagreement_range = None if disagreement_range is None else float(disagreement_range)
+    disagreement_sd = None if disagreement_sd is None else float(disagreement_sd)
+    far_threshold = float(far_threshold)
+    normalised_centre, normalised_spread = float(normalised_centre), float(normalised_spread)
+    params = Parameters(trim_min_count, disagreement_range, disagreement_sd, far_threshold,
+                        far_min_shared, normalised_centre, normalised_spread)
     by_application = _read_records(records)
     for application in by_application:
         if application not in tracks:
@@ -427,13 +434,16 @@ def aggregate(
                                 r.ranks.trimmed_mean, r.ranks.mean, id_sort_key(r.application_id)))
 
     # Evaluators far from the panel.
+    # The others' mean on an application is (total − own) / (n − 1), with the total summed
+    # exactly (fsum) so that it does not depend on record order.
+    totals = {a: (math.fsum(row.values()), len(row)) for a, row in by_application.items()}
     evaluators = []
     for evaluator in sorted(by_evaluator, key=id_sort_key):
         differences = []
         for application, score in by_evaluator[evaluator].items():
-            others = [s for e, s in by_application[application].items() if e != evaluator]
-            if others:
-                differences.append(score - _mean(others))
+            total, n = totals[application]
+            if n > 1:
+                differences.append(score - (total - score) / (n - 1))
         deviation = _mean(differences) if differences else None
         far = (deviation is not None and len(differences) >= far_min_shared
                and round(abs(deviation), TIE_DECIMALS) >= far_threshold)

@@ -19,6 +19,8 @@ from .errors import ScoreInputError
 
 def as_number(value: object) -> float | None:
     """``value`` as a float if it is a real number (int, float, Decimal; not bool), else None."""
+    if type(value) is float or type(value) is int:  # the common case, without ABC checks
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         return None
     return float(value)
