@@ -37,8 +37,8 @@ MEASURE_LABELS = {
     "normalised": gettext_lazy("Normalised score"),
 }
 USEFULNESS_LABELS = [
-    (1, gettext_lazy("1 · not useful")), (2, gettext_lazy("2")), (3, gettext_lazy("3")),
-    (4, gettext_lazy("4")), (5, gettext_lazy("5 · very useful")),
+    (1, gettext_lazy("1 · not useful")), (2, "2"), (3, "3"), (4, "4"),
+    (5, gettext_lazy("5 · very useful")),
 ]
 
 
