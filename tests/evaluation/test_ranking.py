@@ -229,3 +229,20 @@ def test_nobody_but_the_stages_agency_sees_the_ranking_or_its_export(
     client = client_for(personas.by_name(persona))
     for query in ("", "?export=csv", "?export=xlsx"):
         assert client.get(_url(evaluation.stage, query)).status_code == 404
+
+
+def test_a_stored_total_the_engine_refuses_is_named_instead_of_a_server_error(
+        evaluation, personas, client_for):
+    Scoresheet.objects.filter(assignment=evaluation.assignment).update(
+        status=Scoresheet.Status.SUBMITTED, total=120)
+    client = client_for(personas.operator)
+    for query in ("", "?export=csv"):
+        response = client.get(_url(evaluation.stage, query))
+        assert response.status_code == 200
+        assert "outside 0–100" in response.content.decode()
+
+
+def test_a_single_score_has_no_range_to_show(evaluation, world, panel, personas, client_for):
+    submitted_sheet(evaluation.stage, _application(world.track_a, "한명"), panel[0], 64.5)
+    html = client_for(personas.operator).get(_url(evaluation.stage)).content.decode()
+    assert "64.50" in html and "(64.5–64.5)" not in html

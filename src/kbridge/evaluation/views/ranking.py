@@ -25,7 +25,7 @@ from kbridge.core import exports
 from kbridge.core.forms import BaseForm
 from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login
-from kbridge.engine.evaluation import MEASURES
+from kbridge.engine.evaluation import MEASURES, ScoreInputError
 from kbridge.evaluation import ranking as reads
 from kbridge.evaluation import selectors
 from kbridge.evaluation.models import Scoresheet
@@ -64,7 +64,15 @@ def _stage_for_operator(request, stage_id: int):
 @require_login
 def stage_ranking(request, stage_id: int):
     stage = _stage_for_operator(request, stage_id)
-    result = reads.stage_ranking(stage, measure=reads.measure_from(request.GET.get("by")))
+    measure = reads.measure_from(request.GET.get("by"))
+    try:
+        result = reads.stage_ranking(stage, measure=measure)
+    except ScoreInputError as exc:
+        # A stored total the engine refuses (outside 0–100): say which, never a 500.
+        return render(request, "evaluation/ranking/stage_ranking.html", {
+            "stage": stage, "ranking": None, "error": exc.message,
+            "measure_label": MEASURE_LABELS[measure],
+            "measures": [(m, MEASURE_LABELS[m]) for m in MEASURES]})
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         return _export(result, export)
