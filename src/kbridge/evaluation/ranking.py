@@ -30,11 +30,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from kbridge.applications.models import Application
 from kbridge.engine.evaluation import (
     MEASURES,
     ApplicationResult,
@@ -116,6 +119,18 @@ class RankedApplication:
     def places(self) -> dict[str, str]:
         return {m: self.place(m) for m in MEASURES}
 
+    @cached_property
+    def shown(self) -> dict[str, str]:
+        """The scores as the page shows them (2 decimals; the range and its ends 1), formatted
+        once here: a template filter per cell costs seconds at 2,000 applications."""
+        r = self.result
+        if r is None:
+            return {}
+        return {"mean": f"{r.mean:.2f}", "trimmed_mean": f"{r.trimmed_mean:.2f}",
+                "normalised": "—" if r.normalised is None else f"{r.normalised:.2f}",
+                "range": f"{r.range:.1f}", "minimum": f"{r.minimum:.1f}",
+                "maximum": f"{r.maximum:.1f}"}
+
     def sort_key(self, measure: Measure) -> tuple:
         ranks = self.result.ranks if self.result else None
         order = [measure, *(m for m in ("trimmed_mean", "mean", "normalised") if m != measure)]
@@ -192,12 +207,15 @@ class StageRanking:
                 yield track.track, row
 
 
-def _stage_assignments(stage: Stage) -> QuerySet[Assignment]:
+def _stage_pairs(stage: Stage):
+    """(application id, evaluator id, conflicted, scoresheet status, total) of every
+    assignment of the stage: plain tuples, not model instances (10,000 pairs at 2,000
+    applications × 5 evaluators)."""
     return (Assignment.objects.filter(stage=stage)
             .annotate(conflicted=conflict_in_force())
-            .select_related("application__applicant", "application__track", "evaluator",
-                            "evaluator__evaluator_profile__affiliation", "scoresheet")
-            .order_by("pk"))
+            .order_by("pk")
+            .values_list("application_id", "evaluator_id", "conflicted", "scoresheet__status",
+                         "scoresheet__total"))
 
 
 def _rating_summaries(stage: Stage, final: bool) -> dict[int, RatingSummary]:
@@ -216,32 +234,39 @@ def _rating_summaries(stage: Stage, final: bool) -> dict[int, RatingSummary]:
 def stage_ranking(stage: Stage, *, measure: Measure = DEFAULT_MEASURE) -> StageRanking:
     """The ranking of ``stage`` (an operator's: the caller checked ``manage_stage``).
 
-    Three queries: the stage's assignments (with their scoresheets, applications, evaluators
-    and whether the pair is conflicted), the call's tracks, and the ratings per evaluator.
+    Five queries: the stage's pairs (scoresheet status and total, whether the pair is
+    conflicted), the call's tracks, the applications, the evaluators, and the ratings per
+    evaluator.
     """
-    assignments = list(_stage_assignments(stage))
+    pairs = list(_stage_pairs(stage))
     tracks = list(stage.call.tracks.select_related("partner__organisation").order_by(
         "position", "pk"))
-    records, track_of, applications = [], {}, {}
+    records, track_of = [], {}
     assigned: dict[int, int] = defaultdict(int)
     per_evaluator: dict[int, dict] = {}
     excluded = 0
-    for a in assignments:
-        sheet = getattr(a, "scoresheet", None)
-        counted = (sheet is not None and sheet.status == Scoresheet.Status.SUBMITTED
-                   and sheet.total is not None)
-        if a.conflicted:
+    for application_id, evaluator_id, conflicted, status, total in pairs:
+        counted = status == Scoresheet.Status.SUBMITTED and total is not None
+        if conflicted:
             excluded += int(counted)
             continue
-        applications[a.application_id] = a.application
-        track_of[a.application_id] = a.application.track_id
-        assigned[a.application_id] += 1
-        row = per_evaluator.setdefault(a.evaluator_id, {"user": a.evaluator, "assigned": 0,
-                                                        "submitted": 0})
+        track_of[application_id] = None
+        assigned[application_id] += 1
+        row = per_evaluator.setdefault(evaluator_id, {"assigned": 0, "submitted": 0})
         row["assigned"] += 1
         if counted:
             row["submitted"] += 1
-            records.append((a.application_id, a.evaluator_id, sheet.total))
+            records.append((application_id, evaluator_id, total))
+    in_stage = Assignment.objects.filter(stage=stage)
+    applications = {a.pk: a for a in (
+        Application.objects.filter(pk__in=in_stage.values("application_id"))
+        .select_related("applicant").only("id", "track_id", "applicant__id",
+                                          "applicant__name_ko", "applicant__name_en"))}
+    users = {u.pk: u for u in (
+        get_user_model().objects.filter(pk__in=in_stage.values("evaluator_id"))
+        .select_related("evaluator_profile__affiliation"))}
+    for application_id in track_of:
+        track_of[application_id] = applications[application_id].track_id
     # Tracks in the call's order (the engine orders its results by first appearance).
     track_order = list(dict.fromkeys([t.pk for t in tracks] + list(track_of.values())))
     position = {pk: i for i, pk in enumerate(track_order)}
@@ -249,7 +274,8 @@ def stage_ranking(stage: Stage, *, measure: Measure = DEFAULT_MEASURE) -> StageR
               if records else None)
     scored = {r.application_id for r in result.applications} if result else set()
     by_track: dict[int, list[RankedApplication]] = defaultdict(list)
-    for pk, application in applications.items():
+    for pk in track_of:
+        application = applications[pk]
         app_result = result.application(pk) if pk in scored else None
         by_track[application.track_id].append(RankedApplication(application, assigned[pk],
                                                                 app_result))
@@ -265,7 +291,7 @@ def stage_ranking(stage: Stage, *, measure: Measure = DEFAULT_MEASURE) -> StageR
     summaries = _rating_summaries(stage, final)
     evaluator_results = {e.evaluator_id: e for e in result.evaluators} if result else {}
     evaluators = sorted(
-        (EvaluatorRow(row["user"], row["assigned"], row["submitted"],
+        (EvaluatorRow(users[pk], row["assigned"], row["submitted"],
                       evaluator_results.get(pk),
                       summaries.get(pk, RatingSummary(0, None, final)))
          for pk, row in per_evaluator.items()),
