@@ -246,3 +246,26 @@ def test_a_single_score_has_no_range_to_show(evaluation, world, panel, personas,
     submitted_sheet(evaluation.stage, _application(world.track_a, "한명"), panel[0], 64.5)
     html = client_for(personas.operator).get(_url(evaluation.stage)).content.decode()
     assert "64.50" in html and "(64.5–64.5)" not in html
+
+
+def test_the_normalised_score_puts_a_harsh_and_a_lenient_evaluators_best_side_by_side(
+        evaluation, world, panel, personas, client_for):
+    """A harsh evaluator scores X 40 and Z 30, a lenient one Y 90 and W 80: raw, Y W X Z;
+    normalised, each evaluator's better application sits one sd above their own average, so
+    X and Y tie first and W and Z tie third."""
+    harsh, lenient = panel[0], panel[1]
+    x, z = _application(world.track_a, "엑스"), _application(world.track_a, "제트")
+    y, w = _application(world.track_a, "와이"), _application(world.track_a, "더블유")
+    for application, evaluator, total in ((x, harsh, 40), (z, harsh, 30),
+                                          (y, lenient, 90), (w, lenient, 80)):
+        submitted_sheet(evaluation.stage, application, evaluator, total)
+
+    rows = {r.application: r for r in stage_ranking(evaluation.stage).tracks[0].rows}
+    assert [rows[a].place("mean") for a in (y, w, x, z)] == ["1", "2", "3", "4"]
+    assert [rows[a].place("normalised") for a in (x, y, w, z)] == ["=1", "=1", "=3", "=3"]
+    assert rows[x].shown["normalised"] == "60.00"
+
+    html = client_for(personas.operator).get(_url(evaluation.stage, "?by=normalised")
+                                             ).content.decode()
+    assert html.index("엑스") < html.index("더블유")
+    assert '<option value="normalised" selected>' in html
