@@ -28,6 +28,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 from django.utils import timezone
 
+from tests.evaluation.feedback_world import (
+    add_published_reasons,
+    add_ranked_application,
+    ranking_url,
+    reasons_url,
+)
 from tests.factories import (
     ApplicationFactory,
     CallFactory,
@@ -609,6 +615,11 @@ CASES = [
          _scored_application),
     Case("evaluation stage progress", "evaluation:stage_detail", "operator",
          lambda c: f"/manage/evaluation/stages/{_evaluation_stage(c).pk}/", _stage_evaluator),
+    # Evaluation: ranking, export and feedback
+    Case("stage ranking: applications and evaluators", "evaluation:stage_ranking", "operator",
+         ranking_url, add_ranked_application),
+    Case("applicant's evaluation: reasons", "evaluation:applicant_reasons", "startup_a",
+         reasons_url, add_published_reasons),
 ]
 
 
@@ -700,6 +711,7 @@ NOT_LIST_PAGES = {
     "evaluation:stage_create": "a form", "evaluation:stage_edit": "a form",
     "evaluation:stage_close": "an action", "evaluation:stage_notify": "an action",
     "evaluation:rubric_edit": "a form of at most 20 criteria (the formset's max_num)",
+    "evaluation:rate_reasons": "an action (an invalid rating shows applicant_reasons again)",
 }
 
 #: Django's admin: superusers only, its own pages.

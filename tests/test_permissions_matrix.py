@@ -164,7 +164,8 @@ MATRIX = [
     # Operators of the program's agency only: evaluators (even invited to the stage), the
     # second agency and everyone else get 404. An empty form comes back with its errors.
     ("/manage/evaluation/calls/{call}/", OPERATOR, READ_ONLY),
-    ("/manage/evaluation/calls/{call}/stages/new/presentation/", OPERATOR, OPERATOR),
+    # The call already has a presentation stage (the feedback ids): the operator is sent to it.
+    ("/manage/evaluation/calls/{call}/stages/new/presentation/", OPERATOR_POST, OPERATOR_POST),
     ("/manage/evaluation/calls/{call}/shortlist/", OPERATOR, OPERATOR_POST),
     ("/manage/evaluation/stages/{stage}/", OPERATOR, READ_ONLY),
     ("/manage/evaluation/stages/{stage}/edit/", OPERATOR, OPERATOR),
@@ -195,6 +196,22 @@ MATRIX = [
     # --- scoring
 
     # --- ranking, export and feedback
+    # The ranking and its export: the stage's agency only (partners and evaluators: 404).
+    ("/manage/evaluation/stages/{stage}/ranking/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/ranking/?by=normalised", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/ranking/?export=csv", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/ranking/?export=xlsx", OPERATOR, READ_ONLY),
+    # The applicant's reasons (an ended presentation stage): the startup's members only; an
+    # empty rating comes back with its error. The conflicted evaluator's scoresheet and a
+    # draft in the open stage cannot be rated by anyone.
+    ("/applications/{application}/evaluation/", expect(OK={"startup_a", "startup_a_member"}),
+     READ_ONLY),
+    ("/applications/{application}/evaluation/ratings/{ended_scoresheet}/", POST_ONLY,
+     expect(OK={"startup_a", "startup_a_member"})),
+    ("/applications/{application}/evaluation/ratings/{conflicted_ended_scoresheet}/",
+     POST_ONLY, expect()),
+    ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
+     expect()),
 
 ]
 
@@ -211,6 +228,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.accounts import services as account_services
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
+    from tests.evaluation.feedback_world import matrix_ids as feedback_ids
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -236,6 +254,7 @@ def ids(world, personas, submitted, evaluation):
         "conflicted_assignment": evaluation.conflicted_assignment.pk,
         "conflict": evaluation.conflict.pk,
         "stage_evaluator": evaluation.stage.evaluators.get(evaluator=personas.evaluator).pk,
+        **feedback_ids(evaluation, personas, submitted),
     }
 
 

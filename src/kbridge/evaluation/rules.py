@@ -174,3 +174,54 @@ def rubric_editable(user, obj) -> bool:
 
 rules.add_perm("evaluation.edit_rubric", is_stage_operator & rubric_editable)
 rules.add_perm("evaluation.close_stage", is_stage_operator & ~stage_has_ended)
+# --- ranking, export and feedback ---------------------------------------------------------
+
+
+@rules.predicate
+def is_applicant_of_scoresheet(user, obj) -> bool:
+    """A member (representative or staff) of the startup whose application was scored."""
+    from kbridge.applications.rules import is_startup_member_of
+
+    assignment = assignment_of(obj)
+    return assignment is not None and is_startup_member_of(user, assignment.application)
+
+
+@rules.predicate
+def scoresheet_counts(user, obj) -> bool:
+    """The scoresheet was submitted and its pair has no conflict of interest in force (a
+    scoresheet whose pair became conflicted does not count anywhere: not in the ranking, not
+    for the applicant)."""
+    assignment = assignment_of(obj)
+    sheet = obj if isinstance(obj, Scoresheet) else None
+    return bool(sheet and sheet.status == Scoresheet.Status.SUBMITTED
+                and not Conflict.objects.filter(
+                    evaluator_id=assignment.evaluator_id,
+                    application_id=assignment.application_id,
+                    overridden_at__isnull=True).exists())
+
+
+@rules.predicate
+def rating_window_open(user, obj) -> bool:
+    """The stage has ended and its rating window (``ranking.RATING_WINDOW_DAYS``) is open."""
+    from kbridge.evaluation.ranking import rating_window_is_open
+
+    stage = stage_of(obj)
+    return stage is not None and rating_window_is_open(stage)
+
+
+# Applicants read their application's reasons (anonymised) after the stage has ended.
+rules.add_perm("evaluation.view_reasons",
+               is_applicant_of_scoresheet & stage_has_ended & scoresheet_counts)
+rules.add_perm("evaluation.rate_reasons",
+               is_applicant_of_scoresheet & scoresheet_counts & rating_window_open)
+
+
+@rules.predicate
+def is_applicant(user, application) -> bool:
+    """A member of the startup that owns the application (the applicant's evaluation page)."""
+    from kbridge.applications.rules import is_startup_member_of
+
+    return is_startup_member_of(user, application)
+
+
+rules.add_perm("evaluation.view_feedback", is_applicant)
