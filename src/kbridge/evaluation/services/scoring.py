@@ -192,6 +192,26 @@ def save_scoresheet(*, assignment: Assignment, by: User, levels: dict[str, Any],
     return sheet
 
 
+def is_submitted_as(sheet: Scoresheet, criteria: list[Criterion], *, levels: dict[str, Any],
+                    reasons: dict[str, Any], comment: str | None) -> bool:
+    """Whether posting this content to a submitted scoresheet would change nothing of what
+    was submitted (a second click on "submit")."""
+    if sheet.status != Scoresheet.Status.SUBMITTED:
+        return False
+    stage = sheet.assignment.stage
+    content = payload(sheet, criteria)
+    for key, raw in levels.items():
+        try:
+            content["levels"][key] = _parse_level(raw, stage)
+        except ValueError:
+            return False
+    for key, raw in reasons.items():
+        content["reasons"][key] = clean_text(str(raw or ""))
+    if comment is not None:
+        content["comment"] = clean_text(str(comment))
+    return content == sheet.submitted_scores
+
+
 def _too_long(text: str, limit: int) -> str:
     return _("At most %(limit)s characters; this has %(count)s.") % {
         "limit": f"{limit:,}", "count": f"{count_chars(text):,}"}

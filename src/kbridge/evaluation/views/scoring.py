@@ -247,12 +247,12 @@ def submit(request, assignment_id: int):
     sheet, problem = _save(request, assignment)
     if problem and problem[0] == "locked":
         # A double click on a submitted scoresheet: the same content is already submitted.
-        current = selectors.scoresheet_of(assignment)
-        if current.status == Scoresheet.Status.SUBMITTED:
-            criteria = scoring.criteria_of(assignment.stage)
-            stored = scoring.payload(current, criteria)
-            if posted_content(request.POST, criteria, stored) == current.submitted_scores:
-                return redirect("evaluation:assignment", assignment_id=assignment.pk)
+        criteria = scoring.criteria_of(assignment.stage)
+        posted = ScoresheetInput(request.POST, criteria)
+        if scoring.is_submitted_as(selectors.scoresheet_of(assignment), criteria,
+                                   levels=posted.levels(), reasons=posted.reasons(),
+                                   comment=posted.comment()):
+            return redirect("evaluation:assignment", assignment_id=assignment.pk)
     if problem:
         return _refused_page(request, assignment, problem)
     try:
