@@ -119,7 +119,7 @@ def test_the_page_shows_the_application_as_submitted_and_serves_its_files(
     application = evaluation.assignment.application
     submission = application.submissions.get()
     # Edited after submitting: the evaluator still reads what was submitted.
-    application.answers = {k: "제출 후에 고친 답변" for k in application.answers}
+    application.answers = dict.fromkeys(application.answers, "제출 후에 고친 답변")
     application.save(update_fields=["answers"])
     client = client_for(personas.evaluator)
     html = client.get(url(evaluation.assignment)).content.decode()
