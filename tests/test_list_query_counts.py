@@ -384,6 +384,110 @@ def _applications(ctx):
     return f"/manage/calls/{ctx.world.call.pk}/applications/"
 
 
+# --- evaluation: scoring ---------------------------------------------------------------------
+
+
+def _scoring_stage(ctx, call=None):
+    """An open document stage (of the world's call unless ``call``), the evaluator invited and
+    signed, with one criterion; reasons of 5 characters suffice."""
+    from kbridge.evaluation import pledge
+    from kbridge.evaluation.models import Criterion, Stage, StageEvaluator
+
+    def make(call):
+        now, current = timezone.now(), pledge.pledge()
+        stage = Stage.objects.create(call=call, kind="document",
+                                     opens_at=now - dt.timedelta(days=1),
+                                     closes_at=now + dt.timedelta(days=6),
+                                     pledge_version=current.version, min_reason_length=5)
+        Criterion.objects.create(stage=stage, position=0, title_ko="기술성",
+                                 title_en="Technology", weight=50)
+        StageEvaluator.objects.create(stage=stage, evaluator=ctx.personas.evaluator,
+                                      invited_by=ctx.personas.operator,
+                                      pledge_version=current.version,
+                                      pledge_sha256=current.sha256, pledge_signed_at=now)
+        return stage
+    if call is not None:
+        return make(call)
+    return ctx.once("scoring_stage", lambda: make(ctx.world.call))
+
+
+def _scoring_assignment(ctx):
+    """The evaluator's assignment of startup A's submitted application, with a scoresheet."""
+    from kbridge.evaluation.models import Assignment, Scoresheet
+
+    def make():
+        assignment = Assignment.objects.create(stage=_scoring_stage(ctx),
+                                               application=ctx.submitted,
+                                               evaluator=ctx.personas.evaluator)
+        Scoresheet.objects.create(assignment=assignment)
+        return assignment
+    return ctx.once("scoring_assignment", make)
+
+
+def _invitation(ctx):
+    from kbridge.programs.models import Call
+
+    title = ctx.add_call(ctx.world.program)
+    _scoring_stage(ctx, Call.objects.get(title_ko=title))
+    return title
+
+
+def _evaluator_assignment(ctx):
+    from kbridge.applications.models import Application
+    from kbridge.evaluation.models import Assignment
+
+    name = ctx.add_application(track=ctx.world.track_a)
+    Assignment.objects.create(stage=_scoring_stage(ctx), evaluator=ctx.personas.evaluator,
+                              application=Application.objects.get(applicant__name_ko=name))
+    return name
+
+
+def _criterion(ctx):
+    from kbridge.evaluation.models import Criterion
+
+    title = _name("기준")
+    Criterion.objects.create(stage=_scoring_stage(ctx), position=5, title_ko=title,
+                             title_en=title, weight=10)
+    return title
+
+
+def _submit(assignment, by, reason):
+    from kbridge.evaluation.services import scoring
+
+    keys = [str(c.pk) for c in scoring.criteria_of(assignment.stage)]
+    sheet = scoring.save_scoresheet(assignment=assignment, by=by, levels=dict.fromkeys(keys, "3"),
+                                    reasons=dict.fromkeys(keys, reason), comment="",
+                                    base_version=1)
+    scoring.submit_scoresheet(assignment=assignment, by=by, version=sheet.version)
+
+
+def _panel_score(ctx):
+    """One more evaluator's submitted scores on the application, which the evaluator (who
+    submitted their own) then sees."""
+    from kbridge.evaluation import pledge
+    from kbridge.evaluation.models import Assignment, StageEvaluator
+
+    mine = _scoring_assignment(ctx)
+    ctx.once("own_scores", lambda: _submit(mine, ctx.personas.evaluator, "나의 평가 근거"))
+    user, current = UserFactory(), pledge.pledge()
+    StageEvaluator.objects.create(stage=mine.stage, evaluator=user,
+                                  invited_by=ctx.personas.operator,
+                                  pledge_version=current.version, pledge_sha256=current.sha256,
+                                  pledge_signed_at=timezone.now())
+    reason = _name("다른 평가 근거")
+    _submit(Assignment.objects.create(stage=mine.stage, application=mine.application,
+                                      evaluator=user), user, reason)
+    return reason
+
+
+def _assignment_page(ctx):
+    return f"/evaluate/assignments/{_scoring_assignment(ctx).pk}/"
+
+
+def _scoresheet_page(ctx):
+    return f"/manage/evaluation/scoresheets/{_scoring_assignment(ctx).scoresheet.pk}/"
+
+
 CASES = [
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
@@ -480,6 +584,17 @@ CASES = [
          lambda c: f"/manage/tracks/{c.world.track_a.pk}/applicants/", _applicant, cold=True),
     Case("discover startups", "matching:discover", "operator",
          lambda c: "/manage/discover/?q=NPU", _discoverable, cold=True),
+    # Evaluation: scoring
+    Case("evaluator home: invitations", "evaluation:home", "evaluator",
+         lambda c: "/evaluate/", _invitation),
+    Case("evaluator stage: assigned applications", "evaluation:stage_home", "evaluator",
+         lambda c: f"/evaluate/stages/{_scoring_stage(c).pk}/", _evaluator_assignment),
+    Case("assignment page: rubric", "evaluation:assignment", "evaluator", _assignment_page,
+         _criterion),
+    Case("assignment page: the other evaluators' scores", "evaluation:assignment",
+         "evaluator", _assignment_page, _panel_score),
+    Case("operator scoresheet: rubric", "evaluation:manage_scoresheet", "operator",
+         _scoresheet_page, _criterion),
 ]
 
 
@@ -564,6 +679,9 @@ NOT_LIST_PAGES = {
     "matching:model_switch": "an action",
     "accounts:my_data": "one person's own account (consents: one row per notice version)",
     "accounts:my_data_export": "a file", "accounts:delete_account": "an action",
+    "evaluation:assignment_autosave": "an action", "evaluation:assignment_submit": "an action",
+    "evaluation:assignment_file": "a file",
+    "evaluation:unlock_scoresheet": "an action (an invalid form shows the scoresheet again)",
 }
 
 #: Django's admin: superusers only, its own pages.

@@ -72,9 +72,10 @@ def assignments_for_evaluator(user, stage: Stage | None = None) -> QuerySet[Assi
 # --- scoring -----------------------------------------------------------------------------
 
 
-def my_assignments(user, stage: Stage) -> list[Assignment]:
-    """The evaluator's assignments in ``stage`` with their scoresheets, in a fixed order that
-    says nothing about scores (the application's receipt order)."""
+def my_assignments(user, stage: Stage | None = None) -> list[Assignment]:
+    """The evaluator's assignments (in ``stage``, or in all their stages) with their
+    scoresheets, in a fixed order that says nothing about scores (application, then
+    assignment creation)."""
     return list(assignments_for_evaluator(user, stage)
                 .select_related("scoresheet", "application__track__partner__organisation")
                 .order_by("application_id", "pk"))

@@ -71,10 +71,13 @@ def home(request):
     invitations = list(selectors.invitations_of(request.user))
     if not invitations and not _is_evaluator(request.user):
         raise Http404
+    by_stage: dict[int, list[Assignment]] = {}
+    for a in selectors.my_assignments(request.user):
+        by_stage.setdefault(a.stage_id, []).append(a)
     rows = []
     for invitation in invitations:
         signed = invitation.has_signed
-        mine = selectors.my_assignments(request.user, invitation.stage) if signed else []
+        mine = by_stage.get(invitation.stage_id, []) if signed else []
         rows.append({
             "invitation": invitation, "stage": invitation.stage, "signed": signed,
             "pledge_url": pledge_url(invitation.stage_id),
