@@ -23,9 +23,10 @@ SECRET_REASON = "다른평가위원의비밀근거 기술 성숙도가 매우 �
 SECRET_COMMENT = "다른평가위원의총평"
 
 
-@pytest.fixture
 def english(client):
+    """The client reads pages in English (after signing in: signing out clears cookies)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture
@@ -179,9 +180,9 @@ def test_save_redirects_back_and_autosave_answers_htmx_and_json(evaluation, pers
     assert sheet.overall_comment == "수정 2"
 
 
-def test_a_too_short_reason_is_refused_with_every_text_kept(evaluation, english, personas,
+def test_a_too_short_reason_is_refused_with_every_text_kept(evaluation, personas,
                                                             client_for):
-    client = client_for(personas.evaluator)
+    client = english(client_for(personas.evaluator))
     a, b = evaluation.criteria
     typed = "너무 짧은 근거"  # 8 characters; 20 needed
     response = client.post(url(evaluation.assignment, "submit/"),
@@ -216,9 +217,9 @@ def test_submit_then_the_page_shows_the_total(evaluation, personas, client_for):
 # --- independence --------------------------------------------------------------------------
 
 
-def test_before_submitting_nothing_reveals_the_others_scores(evaluation, other, english,
-                                                             personas, client_for):
-    client = client_for(personas.evaluator)
+def test_before_submitting_nothing_reveals_the_others_scores(evaluation, other, personas,
+                                                             client_for):
+    client = english(client_for(personas.evaluator))
     pages = [client.get("/evaluate/").content.decode(),
              client.get(f"/evaluate/stages/{evaluation.stage.pk}/").content.decode(),
              client.get(url(evaluation.assignment)).content.decode()]
@@ -299,8 +300,8 @@ def _end_stage(evaluation):
 
 
 def test_after_the_stage_ends_every_write_is_refused_and_nothing_changes(
-        evaluation, english, personas, client_for):
-    client = client_for(personas.evaluator)
+        evaluation, personas, client_for):
+    client = english(client_for(personas.evaluator))
     client.post(url(evaluation.assignment), form_data(evaluation))
     _end_stage(evaluation)
     late = form_data(evaluation, reasons=("늦게 고친 근거입니다 " * 3, GOOD), version=2)
@@ -350,3 +351,11 @@ def test_the_operator_unlocks_and_the_correction_is_audited(evaluation, personas
     html = client_for(personas.operator).get(page).content.decode()
     assert 'data-action="scoresheet.resubmitted"' in html
     assert 'data-action="scoresheet.unlocked"' in html
+
+
+def test_the_refusal_reads_in_korean_on_a_korean_page(evaluation, personas, client_for):
+    client = client_for(personas.evaluator)
+    html = client.post(url(evaluation.assignment, "submit/"),
+                       form_data(evaluation, reasons=("짧음", GOOD))).content.decode()
+    assert '<html lang="ko">' in html
+    assert "20자 이상 작성하세요: 18자가 더 필요합니다(현재 2자)." in html
