@@ -424,7 +424,7 @@ def _scoring_assignment(ctx):
     return ctx.once("scoring_assignment", make)
 
 
-def _invitation(ctx):
+def _evaluation_invitation(ctx):
     from kbridge.programs.models import Call
 
     title = ctx.add_call(ctx.world.program)
@@ -586,7 +586,7 @@ CASES = [
          lambda c: "/manage/discover/?q=NPU", _discoverable, cold=True),
     # Evaluation: scoring
     Case("evaluator home: invitations", "evaluation:home", "evaluator",
-         lambda c: "/evaluate/", _invitation),
+         lambda c: "/evaluate/", _evaluation_invitation),
     Case("evaluator stage: assigned applications", "evaluation:stage_home", "evaluator",
          lambda c: f"/evaluate/stages/{_scoring_stage(c).pk}/", _evaluator_assignment),
     Case("assignment page: rubric", "evaluation:assignment", "evaluator", _assignment_page,
