@@ -164,10 +164,13 @@ def _page(request, assignment, *, content=None, errors=None, conflict=False, ref
         "questions": questions, "may_change": may_change, "may_see_panel": may_see_panel,
         "panel": panel, "conflict": conflict, "refusal": refusal,
         "error_summary": error_summary, "limits": LIMITS,
-        "has_unsubmitted_changes": (sheet.status == Scoresheet.Status.SUBMITTED
-                                    and stored != sheet.submitted_scores),
+        "has_unsubmitted_changes": _has_unsubmitted_changes(sheet, stored),
         "now": timezone.now(),
     }, status=status)
+
+
+def _has_unsubmitted_changes(sheet, stored: dict) -> bool:
+    return sheet.status == Scoresheet.Status.SUBMITTED and stored != sheet.submitted_scores
 
 
 def _save(request, assignment):
@@ -235,7 +238,8 @@ def autosave(request, assignment_id: int):
     if request.htmx:
         return render(request, "evaluation/scoring/_save_status.html", {
             "sheet": current, "assignment": assignment, "conflict": kind == "conflict",
-            "error": error, "oob": True})
+            "error": error, "oob": True, "has_unsubmitted_changes": _has_unsubmitted_changes(
+                current, scoring.payload(current, scoring.criteria_of(assignment.stage)))})
     status = {None: 200, "conflict": 409, "locked": 409, "invalid": 400}[kind]
     return JsonResponse({
         "saved": kind is None, "version": current.version,
