@@ -498,6 +498,108 @@ def _tie(ctx):
     profile, _ = EvaluatorProfile.objects.get_or_create(user=ctx.personas.evaluator)
     return EvaluatorTie.objects.create(profile=profile, kind="advisory",
                                        organisation_name=_name("회사")).organisation_name
+# --- evaluation: scoring ---------------------------------------------------------------------
+
+
+def _scoring_stage(ctx, call=None):
+    """An open document stage (of the world's call unless ``call``), the evaluator invited and
+    signed, with one criterion; reasons of 5 characters suffice."""
+    from kbridge.evaluation import pledge
+    from kbridge.evaluation.models import Criterion, Stage, StageEvaluator
+
+    def make(call):
+        now, current = timezone.now(), pledge.pledge()
+        stage = Stage.objects.create(call=call, kind="document",
+                                     opens_at=now - dt.timedelta(days=1),
+                                     closes_at=now + dt.timedelta(days=6),
+                                     pledge_version=current.version, min_reason_length=5)
+        Criterion.objects.create(stage=stage, position=0, title_ko="기술성",
+                                 title_en="Technology", weight=50)
+        StageEvaluator.objects.create(stage=stage, evaluator=ctx.personas.evaluator,
+                                      invited_by=ctx.personas.operator,
+                                      pledge_version=current.version,
+                                      pledge_sha256=current.sha256, pledge_signed_at=now)
+        return stage
+    if call is not None:
+        return make(call)
+    return ctx.once("scoring_stage", lambda: make(ctx.world.call))
+
+
+def _scoring_assignment(ctx):
+    """The evaluator's assignment of startup A's submitted application, with a scoresheet."""
+    from kbridge.evaluation.models import Assignment, Scoresheet
+
+    def make():
+        assignment = Assignment.objects.create(stage=_scoring_stage(ctx),
+                                               application=ctx.submitted,
+                                               evaluator=ctx.personas.evaluator)
+        Scoresheet.objects.create(assignment=assignment)
+        return assignment
+    return ctx.once("scoring_assignment", make)
+
+
+def _evaluation_invitation(ctx):
+    from kbridge.programs.models import Call
+
+    title = ctx.add_call(ctx.world.program)
+    _scoring_stage(ctx, Call.objects.get(title_ko=title))
+    return title
+
+
+def _evaluator_assignment(ctx):
+    from kbridge.applications.models import Application
+    from kbridge.evaluation.models import Assignment
+
+    name = ctx.add_application(track=ctx.world.track_a)
+    Assignment.objects.create(stage=_scoring_stage(ctx), evaluator=ctx.personas.evaluator,
+                              application=Application.objects.get(applicant__name_ko=name))
+    return name
+
+
+def _criterion(ctx):
+    from kbridge.evaluation.models import Criterion
+
+    title = _name("기준")
+    Criterion.objects.create(stage=_scoring_stage(ctx), position=5, title_ko=title,
+                             title_en=title, weight=10)
+    return title
+
+
+def _submit(assignment, by, reason):
+    from kbridge.evaluation.services import scoring
+
+    keys = [str(c.pk) for c in scoring.criteria_of(assignment.stage)]
+    sheet = scoring.save_scoresheet(assignment=assignment, by=by, levels=dict.fromkeys(keys, "3"),
+                                    reasons=dict.fromkeys(keys, reason), comment="",
+                                    base_version=1)
+    scoring.submit_scoresheet(assignment=assignment, by=by, version=sheet.version)
+
+
+def _panel_score(ctx):
+    """One more evaluator's submitted scores on the application, which the evaluator (who
+    submitted their own) then sees."""
+    from kbridge.evaluation import pledge
+    from kbridge.evaluation.models import Assignment, StageEvaluator
+
+    mine = _scoring_assignment(ctx)
+    ctx.once("own_scores", lambda: _submit(mine, ctx.personas.evaluator, "나의 평가 근거"))
+    user, current = UserFactory(), pledge.pledge()
+    StageEvaluator.objects.create(stage=mine.stage, evaluator=user,
+                                  invited_by=ctx.personas.operator,
+                                  pledge_version=current.version, pledge_sha256=current.sha256,
+                                  pledge_signed_at=timezone.now())
+    reason = _name("다른 평가 근거")
+    _submit(Assignment.objects.create(stage=mine.stage, application=mine.application,
+                                      evaluator=user), user, reason)
+    return reason
+
+
+def _assignment_page(ctx):
+    return f"/evaluate/assignments/{_scoring_assignment(ctx).pk}/"
+
+
+def _scoresheet_page(ctx):
+    return f"/manage/evaluation/scoresheets/{_scoring_assignment(ctx).scoresheet.pk}/"
 
 
 CASES = [
@@ -620,6 +722,17 @@ CASES = [
          ranking_url, add_ranked_application),
     Case("applicant's evaluation: reasons", "evaluation:applicant_reasons", "startup_a",
          reasons_url, add_published_reasons),
+    # Evaluation: scoring
+    Case("evaluator home: invitations", "evaluation:home", "evaluator",
+         lambda c: "/evaluate/", _evaluation_invitation),
+    Case("evaluator stage: assigned applications", "evaluation:stage_home", "evaluator",
+         lambda c: f"/evaluate/stages/{_scoring_stage(c).pk}/", _evaluator_assignment),
+    Case("assignment page: rubric", "evaluation:assignment", "evaluator", _assignment_page,
+         _criterion),
+    Case("assignment page: the other evaluators' scores", "evaluation:assignment",
+         "evaluator", _assignment_page, _panel_score),
+    Case("operator scoresheet: rubric", "evaluation:manage_scoresheet", "operator",
+         _scoresheet_page, _criterion),
 ]
 
 
@@ -712,6 +825,9 @@ NOT_LIST_PAGES = {
     "evaluation:stage_close": "an action", "evaluation:stage_notify": "an action",
     "evaluation:rubric_edit": "a form of at most 20 criteria (the formset's max_num)",
     "evaluation:rate_reasons": "an action (an invalid rating shows applicant_reasons again)",
+    "evaluation:assignment_autosave": "an action", "evaluation:assignment_submit": "an action",
+    "evaluation:assignment_file": "a file",
+    "evaluation:unlock_scoresheet": "an action (an invalid form shows the scoresheet again)",
 }
 
 #: Django's admin: superusers only, its own pages.

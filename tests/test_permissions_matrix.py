@@ -194,6 +194,26 @@ MATRIX = [
     # --- assignment, panels and schedule
 
     # --- scoring
+    # The evaluator's home and stage page (both evaluators are invited and signed); the
+    # assignment page, its files, autosave and submit belong to ``evaluator`` alone: the
+    # conflicted evaluator gets 404 on their own earlier assignment. An empty save redirects
+    # back; an empty autosave answers JSON; an empty submit shows what is missing (200).
+    ("/evaluate/", expect(OK=EVALUATORS), READ_ONLY),
+    ("/evaluate/stages/{stage}/", expect(OK=EVALUATORS), READ_ONLY),
+    ("/evaluate/assignments/{assignment}/", expect(OK={"evaluator"}),
+     expect(REDIRECT={"evaluator"})),
+    ("/evaluate/assignments/{conflicted_assignment}/", expect(), expect()),
+    ("/evaluate/assignments/{assignment}/autosave/", POST_ONLY, expect(OK={"evaluator"})),
+    ("/evaluate/assignments/{conflicted_assignment}/autosave/", POST_ONLY, expect()),
+    ("/evaluate/assignments/{assignment}/submit/", POST_ONLY, expect(OK={"evaluator"})),
+    ("/evaluate/assignments/{conflicted_assignment}/submit/", POST_ONLY, expect()),
+    ("/evaluate/assignments/{assignment}/files/{attachment}/", expect(OK={"evaluator"}),
+     READ_ONLY),
+    ("/evaluate/assignments/{conflicted_assignment}/files/{attachment}/", expect(),
+     READ_ONLY),
+    # One scoresheet for the stage's operators; an empty unlock form comes back with errors.
+    ("/manage/evaluation/scoresheets/{scoresheet}/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/scoresheets/{scoresheet}/unlock/", POST_ONLY, OPERATOR),
 
     # --- ranking, export and feedback
     # The ranking and its export: the stage's agency only (partners and evaluators: 404).
@@ -255,6 +275,7 @@ def ids(world, personas, submitted, evaluation):
         "conflict": evaluation.conflict.pk,
         "stage_evaluator": evaluation.stage.evaluators.get(evaluator=personas.evaluator).pk,
         **feedback_ids(evaluation, personas, submitted),
+        "scoresheet": evaluation.assignment.scoresheet.pk,
     }
 
 

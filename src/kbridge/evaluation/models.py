@@ -485,6 +485,9 @@ class Scoresheet(TimeStampedModel):
     total = models.DecimalField(_("total (0–100)"), max_digits=6, decimal_places=2,
                                 null=True, blank=True)
     unlocked_until = models.DateTimeField(_("unlocked until"), null=True, blank=True)
+    # What was last submitted ({"levels": {criterion pk: level}, "reasons": {…}, "comment"}):
+    # others see this, never a change typed afterwards under an unlock until it is submitted.
+    submitted_scores = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("scoresheet")

@@ -225,3 +225,24 @@ def is_applicant(user, application) -> bool:
 
 
 rules.add_perm("evaluation.view_feedback", is_applicant)
+# --- scoring -----------------------------------------------------------------------------
+
+
+@rules.predicate
+def scoresheet_is_draft(user, obj) -> bool:
+    """The object's scoresheet has not been submitted (a missing one counts as a draft)."""
+    assignment = assignment_of(obj)
+    if assignment is None:
+        return False
+    sheet = Scoresheet.objects.filter(assignment_id=assignment.pk).only("status").first()
+    return sheet is None or sheet.status == Scoresheet.Status.DRAFT
+
+
+# The evaluator's own stage page (the operator's pages are under /manage/evaluation/).
+rules.add_perm("evaluation.evaluate_stage", is_stage_evaluator)
+# Changing a scoresheet: a draft while the stage is open; after submitting, or after the stage
+# ended, only while an operator's unlock lasts (submitted is final for the evaluator: they
+# have seen the others' scores by then — docs/evaluation.md, "Scoring").
+rules.add_perm("evaluation.change_scoresheet",
+               may_evaluate & ((stage_is_open & scoresheet_is_draft) | is_unlocked))
+rules.add_perm("evaluation.unlock_scoresheet", is_stage_operator)

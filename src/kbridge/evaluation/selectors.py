@@ -264,3 +264,61 @@ def confirmed_shortlist(stage: Stage) -> QuerySet:
     return Shortlisted.objects.filter(stage=stage).select_related(
         "application__applicant", "track", "confirmed_by").order_by(
         "track__position", "track_id", "rank", "application_id")
+# --- scoring -----------------------------------------------------------------------------
+
+
+def my_assignments(user, stage: Stage | None = None) -> list[Assignment]:
+    """The evaluator's assignments (in ``stage``, or in all their stages) with their
+    scoresheets, in a fixed order that says nothing about scores (application, then
+    assignment creation)."""
+    return list(assignments_for_evaluator(user, stage)
+                .select_related("scoresheet", "application__track__partner__organisation")
+                .order_by("application_id", "pk"))
+
+
+def scoresheet_of(assignment: Assignment):
+    """The assignment's scoresheet, or an unsaved empty draft when none was created yet."""
+    from kbridge.evaluation.models import Scoresheet
+
+    sheet = Scoresheet.objects.filter(assignment=assignment).first()
+    return sheet or Scoresheet(assignment=assignment)
+
+
+def latest_submission(application):
+    """The application as submitted (its latest submission), or None."""
+    return application.submissions.order_by("-number").first()
+
+
+def panel_scores(assignment: Assignment, viewer) -> list[dict]:
+    """The other evaluators' *submitted* scoresheets of the assignment's application in its
+    stage, for a viewer allowed ``evaluation.view_panel_scores`` (check it first).
+
+    Each entry: ``label_number`` (Evaluator 1…n, numbered over the application's other
+    assignments in creation order — stable as others submit, unrelated to scores), ``total``,
+    ``submitted_at`` and ``scores`` as submitted (``Scoresheet.submitted_scores``). Leaves out
+    the viewer and anyone with a conflict of interest in force with the application."""
+    from kbridge.evaluation.models import Scoresheet
+
+    conflicted = set(Conflict.objects.filter(application_id=assignment.application_id,
+                                             overridden_at__isnull=True)
+                     .values_list("evaluator_id", flat=True))
+    others = [a for a in Assignment.objects.filter(
+        stage_id=assignment.stage_id, application_id=assignment.application_id)
+        .exclude(evaluator_id=viewer.pk).order_by("pk")
+        if a.evaluator_id not in conflicted]
+    number = {a.pk: i for i, a in enumerate(others, start=1)}
+    sheets = Scoresheet.objects.filter(assignment__in=[a.pk for a in others],
+                                       status=Scoresheet.Status.SUBMITTED)
+    return sorted(({"label_number": number[s.assignment_id], "total": s.total,
+                    "submitted_at": s.submitted_at, "scores": s.submitted_scores}
+                   for s in sheets), key=lambda e: e["label_number"])
+
+
+def scoresheets_for_operator(user):
+    """Scoresheets of the stages the user's agencies run."""
+    from kbridge.evaluation.models import Scoresheet
+
+    return Scoresheet.objects.filter(
+        assignment__stage__in=stages_for_operator(user)).select_related(
+        "assignment__stage__call__program", "assignment__application__applicant",
+        "assignment__evaluator")
