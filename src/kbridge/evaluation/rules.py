@@ -143,3 +143,9 @@ rules.add_perm("evaluation.score", may_evaluate & (stage_is_open | is_unlocked))
 # Independence: another evaluator's scores only after submitting one's own.
 rules.add_perm("evaluation.view_panel_scores",
                is_stage_operator | (may_evaluate & own_score_submitted))
+
+# --- assignment, panels and schedule ------------------------------------------------------
+
+# The presentation-day agenda of a stage: invited and signed. What it lists is scoped by
+# ``selectors.agenda_slots`` (never an application the evaluator has a conflict with).
+rules.add_perm("evaluation.view_agenda", is_stage_evaluator & has_signed_pledge)
