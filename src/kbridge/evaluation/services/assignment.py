@@ -416,7 +416,8 @@ def _reason(reason: str) -> str:
 
 
 def _check_pair(stage: Stage, application: Application, evaluator_id: int) -> None:
-    if application.call_id != stage.call_id or application.status not in APPLICATION_STATUSES:
+    if not Application.objects.filter(pk=application.pk, call_id=stage.call_id,
+                                      status__in=APPLICATION_STATUSES).exists():
         raise ValidationError({"application": _("This application is not evaluated in this "
                                                 "stage.")})
     if not eligible_invitations(stage).filter(evaluator_id=evaluator_id).exists():
