@@ -273,6 +273,10 @@ def run_assignment(*, stage: Stage, by, mode: str | None = None,
     except AssignmentInfeasible as exc:
         outcome = AssignmentRun.Outcome.INFEASIBLE
         diagnoses = [{"code": d.code, "params": d.params} for d in exc.diagnoses]
+    except TimeoutError as exc:
+        raise ValidationError(_(
+            "The engine found no assignment within %(seconds)d seconds. Try the total mode, "
+            "or fewer composition rules.") % {"seconds": TIME_LIMIT}) from exc
     except ValueError as exc:  # rules the engine refuses; the operator reads why
         raise ValidationError(_("The engine refused these rules: %(reason)s")
                               % {"reason": str(exc)}) from exc
