@@ -34,6 +34,14 @@ from tests.factories import ApplicationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English here (Korean is the site's default; the diagnosis
+    test below reads both)."""
+    with translation.override("en"):
+        yield
+
+
 def plain_rules(stage, k=1):
     """No composition rules: k evaluators per application, nothing else."""
     stage.evaluators_per_application = k
