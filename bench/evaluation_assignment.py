@@ -70,7 +70,6 @@ def seed(n_apps: int, n_evs: int, rng):
     from decimal import Decimal
 
     import numpy as np
-
     from django.utils import timezone
 
     from kbridge.accounts.models import Membership, Organisation, User
@@ -213,7 +212,6 @@ def run(args) -> None:
         f"{time.perf_counter() - started:.1f}s ({connection.vendor})")
 
     from _pages_django import _SameSpaceStandIn
-
     from kbridge.engine.matching import Matcher
     from kbridge.evaluation import affinity
     from kbridge.evaluation.models import Assignment, EvaluatorProfile, Stage
