@@ -176,6 +176,8 @@ def main() -> None:
     ap.add_argument("--evaluators", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--mode", default="total", choices=["total", "fair", "randomised"])
+    ap.add_argument("--no-composition", action="store_true",
+                    help="no market/women shares nor one per affiliation (min-cost flow)")
     ap.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     ap.add_argument("--pg-host", default="127.0.0.1")
     ap.add_argument("--pg-port", default="5432")
@@ -208,6 +210,10 @@ def run(args) -> None:
     rng = np.random.default_rng(2026)
     started = time.perf_counter()
     stage, operator = seed(args.applications, args.evaluators, rng)
+    if args.no_composition:
+        stage.min_market_share = stage.min_women_share = 0
+        stage.one_per_affiliation = False
+        stage.save()
     log(f"seeded {args.applications} applications × {args.evaluators} evaluators in "
         f"{time.perf_counter() - started:.1f}s ({connection.vendor})")
 
@@ -269,7 +275,7 @@ def run(args) -> None:
         (f"apply_run ({applied.created} pairs + scoresheets)", apply_t[0]),
     ]
     print(f"\n{args.applications} applications × {args.evaluators} evaluators, k = 5, loads "
-          f"{stage.load_min}–{stage.load_max}, ~1 % conflicts, composition rules, mode {args.mode}, {connection.vendor}, "
+          f"{stage.load_min}–{stage.load_max}, ~1 % conflicts, {'no composition rules' if args.no_composition else 'composition rules'}, mode {args.mode}, {connection.vendor}, "
           f"medians of {args.repeats} (query: 50)\n")
     print("| step | median s |")
     print("|---|---|")
