@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -475,7 +476,7 @@ def schedule(request, stage_id: int):
                                                "%(count)d presentations are scheduled.",
                                                len(slots)) % {"count": len(slots)})
             return redirect("evaluation:schedule", stage_id=stage.pk)
-    panels = list(stage.panels.all())
+    panels = list(stage.panels.annotate(n_slots=Count("slots")))
     members: dict[int, list] = {p.pk: [] for p in panels}
     seen = set()
     for a in Assignment.objects.filter(stage=stage, panel__isnull=False).select_related(
@@ -483,10 +484,9 @@ def schedule(request, stage_id: int):
         if (a.panel_id, a.evaluator_id) not in seen:
             seen.add((a.panel_id, a.evaluator_id))
             members[a.panel_id].append(_person(a.evaluator))
-    counts = {p.pk: p.slots.count() for p in panels}
     return render(request, "evaluation/assignment/schedule.html", {
         "stage": stage, "form": form,
-        "panels": [{"panel": p, "members": members[p.pk], "slots": counts[p.pk]}
+        "panels": [{"panel": p, "members": members[p.pk], "slots": p.n_slots}
                    for p in panels],
         "is_presentation": stage.kind == Stage.Kind.PRESENTATION,
     })
