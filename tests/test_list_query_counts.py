@@ -736,6 +736,129 @@ CASES = [
 ]
 
 
+# --- evaluation: assignment, panels and schedule ------------------------------------------
+
+
+def _eval_stage(ctx, kind="document"):
+    """A stage of the world's call with the persona ``evaluator`` invited and signed."""
+    def make():
+        from kbridge.evaluation import pledge
+        from kbridge.evaluation.models import Stage, StageEvaluator
+
+        current = pledge.pledge()
+        stage = Stage.objects.create(call=ctx.world.call, kind=kind,
+                                     opens_at=timezone.now() - dt.timedelta(days=1),
+                                     closes_at=timezone.now() + dt.timedelta(days=5),
+                                     pledge_version=current.version)
+        StageEvaluator.objects.create(stage=stage, evaluator=ctx.personas.evaluator,
+                                      invited_by=ctx.personas.operator,
+                                      pledge_version=current.version,
+                                      pledge_signed_at=timezone.now())
+        return stage
+    return ctx.once(f"eval_stage_{kind}", make)
+
+
+def _eval_panel(ctx):
+    from kbridge.evaluation.models import Panel
+
+    return ctx.once("eval_panel", lambda: Panel.objects.create(
+        stage=_eval_stage(ctx, "presentation"), name_ko="1분과", name_en="Panel 1"))
+
+
+def _eval_pair(ctx, stage=None, panel=None, evaluator=None):
+    """One more assignment (with its scoresheet); returns (application, evaluator)."""
+    from kbridge.applications.models import Application
+    from kbridge.evaluation.models import Assignment, Scoresheet
+
+    stage = stage or _eval_stage(ctx)
+    name = ctx.add_application(track=ctx.world.track_a)
+    application = Application.objects.get(applicant__name_ko=name)
+    evaluator = evaluator or UserFactory(full_name=_name("평가위원"))
+    a = Assignment.objects.create(stage=stage, application=application, evaluator=evaluator,
+                                  panel=panel, affinity=0.5,
+                                  explanation={"rank_for_application": 1,
+                                               "rank_for_evaluator": 2})
+    Scoresheet.objects.create(assignment=a)
+    return application, evaluator
+
+
+def _eval_assignment(ctx):
+    return _eval_pair(ctx)[1].full_name
+
+
+def _eval_run_by(ctx):
+    from kbridge.evaluation.models import AssignmentRun
+
+    user = UserFactory(email=f"{_name('operator')}@kised.example")
+    AssignmentRun.objects.create(stage=_eval_stage(ctx), started_by=user, mode="total", seed=1,
+                                 outcome="assigned")
+    return user.email
+
+
+def _eval_run(ctx):
+    from kbridge.evaluation.models import AssignmentRun
+
+    return ctx.once("eval_run", lambda: AssignmentRun.objects.create(
+        stage=_eval_stage(ctx), started_by=ctx.personas.operator, mode="total", seed=1,
+        outcome="assigned", report={"pairs": []}))
+
+
+def _eval_run_pair(ctx):
+    from kbridge.applications.models import Application
+
+    run = _eval_run(ctx)
+    name = ctx.add_application(track=ctx.world.track_a)
+    application = Application.objects.get(applicant__name_ko=name)
+    evaluator = UserFactory(full_name=_name("평가위원"))
+    run.report["pairs"].append([application.pk, evaluator.pk, 0.5, 1, 1, False, None])
+    run.save(update_fields=["report"])
+    return evaluator.full_name
+
+
+def _eval_panel_row(ctx):
+    from kbridge.evaluation.models import Panel
+
+    stage = _eval_stage(ctx, "presentation")
+    name = _name("분과")
+    panel = Panel.objects.create(stage=stage, name_ko=name, name_en=name)
+    _eval_pair(ctx, stage=stage, panel=panel)
+    return name
+
+
+def _eval_slot(ctx, evaluator=None):
+    from kbridge.evaluation.models import PresentationSlot
+
+    panel = _eval_panel(ctx)
+    application, _ev = _eval_pair(ctx, stage=panel.stage, panel=panel, evaluator=evaluator)
+    start = timezone.now() + dt.timedelta(days=1, minutes=20 * next(_serial))
+    PresentationSlot.objects.create(panel=panel, application=application, starts_at=start,
+                                    ends_at=start + dt.timedelta(minutes=20))
+    return application.applicant.name_ko
+
+
+def _eval_manage(suffix, kind="document"):
+    return lambda c: f"/manage/evaluation/stages/{_eval_stage(c, kind).pk}/{suffix}"
+
+
+CASES += [
+    Case("assignment: current pairs", "evaluation:assignment", "operator",
+         _eval_manage("assignment/"), _eval_assignment),
+    Case("assignment runs", "evaluation:assignment_runs", "operator",
+         _eval_manage("assignment/runs/"), _eval_run_by),
+    Case("assignment run: pairs and why", "evaluation:assignment_run", "operator",
+         lambda c: f"/manage/evaluation/stages/{_eval_stage(c).pk}/assignment/runs/"
+                   f"{_eval_run(c).pk}/", _eval_run_pair),
+    Case("panels and presentation day", "evaluation:schedule", "operator",
+         _eval_manage("schedule/", "presentation"), _eval_panel_row),
+    Case("panel agenda", "evaluation:panel_agenda", "operator",
+         lambda c: f"/manage/evaluation/stages/{_eval_panel(c).stage_id}/panels/"
+                   f"{_eval_panel(c).pk}/", _eval_slot),
+    Case("evaluator's agenda", "evaluation:agenda", "evaluator",
+         lambda c: f"/evaluate/stages/{_eval_stage(c, 'presentation').pk}/agenda/",
+         lambda c: _eval_slot(c, evaluator=c.personas.evaluator)),
+]
+
+
 @pytest.fixture
 def ctx(world, personas):
     return Ctx(world, personas)
@@ -828,6 +951,9 @@ NOT_LIST_PAGES = {
     "evaluation:assignment_autosave": "an action", "evaluation:assignment_submit": "an action",
     "evaluation:assignment_file": "a file",
     "evaluation:unlock_scoresheet": "an action (an invalid form shows the scoresheet again)",
+    "evaluation:assignment_apply": "an action", "evaluation:assignment_input": "a file",
+    "evaluation:assignment_change": "a form", "evaluation:panel_ics": "a file",
+    "evaluation:agenda_ics": "a file",
 }
 
 #: Django's admin: superusers only, its own pages.

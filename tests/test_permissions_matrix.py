@@ -192,6 +192,26 @@ MATRIX = [
      OPERATOR_POST),
 
     # --- assignment, panels and schedule
+    # Operators of the stage's agency only; evaluators (conflicted or not) get 404 on every
+    # operator page. Runs: POST with no data re-shows the rules form (200). The agenda and
+    # its ICS: invited and signed evaluators (tests/evaluation/test_assignment_views.py shows
+    # the conflicted one never sees the application there).
+    ("/manage/evaluation/stages/{stage}/assignment/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/assignment/runs/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/assignment/runs/{assignment_run}/", OPERATOR,
+     READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/assignment/runs/{assignment_run}/apply/", POST_ONLY,
+     OPERATOR_POST),
+    ("/manage/evaluation/stages/{stage}/assignment/runs/{assignment_run}/input/scores.csv",
+     OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/assignment/runs/{assignment_run}/input/constraints.csv",
+     OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/assignment/change/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/schedule/", OPERATOR, OPERATOR),
+    ("/manage/evaluation/stages/{stage}/panels/{panel}/", OPERATOR, READ_ONLY),
+    ("/manage/evaluation/stages/{stage}/panels/{panel}/agenda.ics", OPERATOR, READ_ONLY),
+    ("/evaluate/stages/{stage}/agenda/", expect(OK=EVALUATORS), READ_ONLY),
+    ("/evaluate/stages/{stage}/agenda.ics", expect(OK=EVALUATORS), READ_ONLY),
 
     # --- scoring
     # The evaluator's home and stage page (both evaluators are invited and signed); the
@@ -276,7 +296,21 @@ def ids(world, personas, submitted, evaluation):
         "stage_evaluator": evaluation.stage.evaluators.get(evaluator=personas.evaluator).pk,
         **feedback_ids(evaluation, personas, submitted),
         "scoresheet": evaluation.assignment.scoresheet.pk,
+        "assignment_run": _assignment_run(evaluation, personas).pk,
+        "panel": evaluation.stage.panels.create(name_ko="1분과", name_en="Panel 1").pk,
     }
+
+
+def _assignment_run(evaluation, personas):
+    """A stored run of the evaluation stage (assigned, startup A's application to the
+    evaluator), as ``services.assignment.run_assignment`` writes one."""
+    from kbridge.evaluation.services.assignment import run_assignment
+
+    stage = evaluation.stage
+    stage.evaluators_per_application, stage.min_market_share = 1, 0
+    stage.min_women_share, stage.one_per_affiliation = 0, False
+    stage.save()
+    return run_assignment(stage=stage, by=personas.operator, seed=7)
 
 
 @contextlib.contextmanager

@@ -358,6 +358,9 @@ class AssignmentRun(TimeStampedModel):
     diagnoses = models.JSONField(default=list, blank=True)
     report = models.JSONField(default=dict, blank=True)
     applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    # The run's full input (numpy npz: affinities in millionths, conflicts, forced pairs,
+    # evaluator attributes, panels), written out as kbridge-assign's CSV files on request.
+    inputs = models.BinaryField(blank=True, default=b"", editable=False)
 
     class Meta:
         verbose_name = _("assignment run")

@@ -246,3 +246,8 @@ rules.add_perm("evaluation.evaluate_stage", is_stage_evaluator)
 rules.add_perm("evaluation.change_scoresheet",
                may_evaluate & ((stage_is_open & scoresheet_is_draft) | is_unlocked))
 rules.add_perm("evaluation.unlock_scoresheet", is_stage_operator)
+# --- assignment, panels and schedule ------------------------------------------------------
+
+# The presentation-day agenda of a stage: invited and signed. What it lists is scoped by
+# ``selectors.agenda_slots`` (never an application the evaluator has a conflict with).
+rules.add_perm("evaluation.view_agenda", is_stage_evaluator & has_signed_pledge)

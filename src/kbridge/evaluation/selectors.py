@@ -322,3 +322,31 @@ def scoresheets_for_operator(user):
         assignment__stage__in=stages_for_operator(user)).select_related(
         "assignment__stage__call__program", "assignment__application__applicant",
         "assignment__evaluator")
+# --- assignment, panels and schedule ------------------------------------------------------
+
+
+def stage_assignments(stage: Stage) -> QuerySet[Assignment]:
+    """Every pair of a stage, for its operators (the view checked ``manage_stage``)."""
+    return (Assignment.objects.filter(stage=stage)
+            .select_related("application", "application__applicant", "application__track",
+                            "evaluator", "panel", "scoresheet")
+            .order_by("application_id", "evaluator_id"))
+
+
+def agenda_slots(user, stage: Stage):
+    """The presentation slots of ``stage`` that ``user`` sits in as a panel member: slots of
+    panels they are assigned on, for applications assigned to them, never one they have a
+    conflict of interest with (in force), and nothing before the pledge is signed."""
+    from kbridge.evaluation.models import PresentationSlot
+
+    if not getattr(user, "is_authenticated", False):
+        return PresentationSlot.objects.none()
+    pairs = assignments_for_evaluator(user, stage).filter(panel__isnull=False)
+    apps = pairs.values("application_id")
+    panels = pairs.values("panel_id")
+    return (PresentationSlot.objects.filter(panel__stage=stage, panel_id__in=panels,
+                                            application_id__in=apps)
+            .exclude(application_id__in=Conflict.objects.filter(
+                evaluator=user, overridden_at__isnull=True).values("application_id"))
+            .select_related("panel", "application", "application__applicant")
+            .order_by("starts_at", "panel_id"))

@@ -273,6 +273,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--panel-min-size", type=int, default=5)
     ap.add_argument("--panel-max-size", type=int)
     ap.add_argument("--time-limit", type=float)
+    ap.add_argument("--candidates", type=int,
+                    help="with composition rules, solve first among each application's N "
+                         "best evaluators (the full problem when that is infeasible)")
     ap.add_argument("--out-csv")
     ap.add_argument("--out-json")
     ap.add_argument("--openreview-json")
@@ -299,7 +302,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         problem = build_problem(args)
         result = solve(problem, args.objective, max_probability=args.max_probability,
-                       seed=args.seed, time_limit=args.time_limit)
+                       seed=args.seed, time_limit=args.time_limit,
+                       candidates=args.candidates)
     except AssignmentInfeasible as exc:
         for d in exc.diagnoses:
             print(f"no assignment: {d.message}", file=sys.stderr)

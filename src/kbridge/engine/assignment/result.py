@@ -44,6 +44,9 @@ class RunReport:
     seed: int | None = None
     expected_affinity: float | None = None
     status: str = "optimal"  # or "time_limit": best found, bound still valid
+    # Solved among each application's N best candidates (``solve(candidates=N)``): objective,
+    # bound and gap are those of that restricted problem.
+    candidates: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,7 @@ class RunReport:
             "bound": self.bound, "gap": self.gap, "solver": self.solver, "seconds": self.seconds,
             "stages": [s.to_dict() for s in self.stages], "seed": self.seed,
             "expected_affinity": self.expected_affinity, "status": self.status,
+            "candidates": self.candidates,
         }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -49,6 +50,7 @@ def solve(
     max_probability: float | np.ndarray = 0.5,
     seed: int | None = None,
     time_limit: float | None = None,
+    candidates: int | None = None,
 ) -> AssignmentResult:
     """Return an assignment that keeps every rule and is optimal for ``objective``.
 
@@ -56,6 +58,11 @@ def solve(
     seed: randomised mode's draw; ``None`` draws a fresh seed, which is recorded in the report.
     time_limit: seconds per MIP stage; on expiry the best assignment is returned with its bound
     and a positive gap (report.status == "time_limit").
+    candidates: with composition rules (a MIP, or CP-SAT for fair), first solve among each
+    application's ``candidates`` best evaluators plus the best few of each group the rules
+    count (:func:`prune`); the result is optimal among those pairs (``report.candidates``
+    says so). When that smaller problem has no assignment, the full problem is solved (and
+    diagnosed), so pruning never turns a feasible stage into an infeasible one.
     Raises ``AssignmentInfeasible`` (with diagnoses) when no assignment exists, ``ValueError`` on
     malformed input or unsupported combinations.
     """
@@ -68,6 +75,69 @@ def solve(
     issues = reviewer_set_checks(p)
     if issues:
         raise AssignmentInfeasible(issues)
+    if (candidates and p.composition.active and objective in ("total", "fair")
+            and candidates < p.shape[1]):
+        pruned = prune(p, candidates)
+        try:
+            if reviewer_set_checks(pruned):
+                raise AssignmentInfeasible([])
+            result = _solve_reviewer_sets(pruned, objective, max_probability, seed,
+                                          time_limit, start, explain=False)
+        except (AssignmentInfeasible, TimeoutError):
+            pass
+        else:
+            result.problem = p
+            result.report = replace(result.report, candidates=int(candidates))
+            return result
+    return _solve_reviewer_sets(p, objective, max_probability, seed, time_limit, start)
+
+
+#: Extra candidates per application from each group a composition rule counts.
+GROUP_CANDIDATES = 8
+
+
+def prune(p: NormalisedProblem, candidates: int) -> NormalisedProblem:
+    """The problem restricted to each application's ``candidates`` best evaluators (by
+    affinity, conflicts excluded), plus its ``max(k, GROUP_CANDIDATES)`` best market experts
+    and women when a share rule counts them, plus forced pairs; for an evaluator with a
+    minimum load, their ``3 × load_min`` best applications. Everything else becomes a
+    conflict. Shapes are unchanged, so results index the full problem.
+
+    Why: with composition rules the solvers are MIPs over every pair (2,000 × 300 = 600,000
+    binaries), which do not finish in minutes; restricted to ~40 per application they solve
+    in seconds. Sparsifying to top-affinity candidates is how large conference matchers keep
+    such programs tractable (e.g. OpenReview's matcher, ``openreview-matcher``).
+    """
+    n_a, n_e = p.shape
+    allowed = ~p.conflicts
+    score = np.where(allowed, p.affinity, -np.inf)
+    rows = np.arange(n_a)[:, None]
+    keep = np.zeros((n_a, n_e), dtype=bool)
+    keep[rows, np.argsort(-score, axis=1, kind="stable")[:, :candidates]] = True
+    groups = []
+    if p.composition.min_market_share > 0:
+        groups.append(p.market_expert)
+    if p.composition.min_women_share > 0:
+        groups.append(p.woman)
+    for group in groups:
+        extra = max(int(p.k.max(initial=0)), GROUP_CANDIDATES)
+        in_group = np.where(group[None, :], score, -np.inf)
+        keep[rows, np.argsort(-in_group, axis=1, kind="stable")[:, :extra]] = True
+    for e in np.flatnonzero(p.load_min > 0):
+        best = np.argsort(-score[:, e], kind="stable")[: 3 * int(p.load_min[e])]
+        keep[best, e] = True
+    keep = (keep & allowed) | p.forced
+    return replace(p, conflicts=~keep)
+
+
+def _solve_reviewer_sets(p: NormalisedProblem, objective: str, max_probability, seed,
+                         time_limit: float | None, start: float,
+                         explain: bool = True) -> AssignmentResult:
+    """Solve reviewer-set mode; ``explain=False`` raises an empty diagnosis when infeasible
+    (the caller falls back to the full problem, which is diagnosed)."""
+
+    def infeasible() -> AssignmentInfeasible:
+        return AssignmentInfeasible(_diagnose_reviewer_sets(p, time_limit) if explain else [])
 
     if objective == "total":
         if not p.composition.active:
@@ -79,7 +149,7 @@ def solve(
             assignment, value, bound = res.x, res.objective, res.bound
             solver, status = "highs-mip", res.status
         if assignment is None:
-            raise AssignmentInfeasible(_diagnose_reviewer_sets(p, time_limit))
+            raise infeasible()
         stage = StageReport("total", value, bound, _gap(value, bound), status)
         report = RunReport("reviewer_set", "total", value, bound, stage.gap, solver,
                            time.perf_counter() - start, (stage,), status=status)
@@ -92,7 +162,7 @@ def solve(
         if first.x is None:
             if first.status == "time_limit":
                 raise TimeoutError("fair mode found no assignment within the time limit")
-            raise AssignmentInfeasible(_diagnose_reviewer_sets(p, time_limit))
+            raise infeasible()
         return _fair_result(p, "reviewer_set", first, second, start, "ortools-cp-sat")
 
     return _solve_randomised(p, max_probability, seed, time_limit, start)
