@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kbridge.programs",
     "kbridge.applications",
     "kbridge.matching",
+    "kbridge.portal",  # the top layer: cross-app pages and the demo seed (last)
 ]
 
 MIDDLEWARE = [
