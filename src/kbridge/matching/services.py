@@ -1,8 +1,9 @@
 """Changing the embedding model: start a switch, advance it batch by batch, flip or fail it.
 
 A switch (``ModelSwitch``) re-embeds every document — tracks, startups, submitted and
-selected applications — into the configured model's space, one ``embed_switch_batch`` task
-per batch, each enqueuing the next in the same transaction that records its progress. When
+selected applications, and the kinds other apps register (matching/registry.py) — into the
+configured model's space, one ``embed_switch_batch`` task per batch, each enqueuing the next
+in the same transaction that records its progress. When
 the last batch is done the target space becomes the serving one, atomically; until then pages
 keep reading the old space. Every step is safe to run twice: progress advances only from the
 offset a batch started at, and a vector already stored is a cache hit.
@@ -17,12 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kbridge.accounts.models import Organisation
-from kbridge.applications.models import Application
 from kbridge.core import audit
-from kbridge.matching import store
+from kbridge.matching import registry, store
 from kbridge.matching.models import ModelSwitch, VectorSpace
-from kbridge.programs.models import Track
 
 logger = logging.getLogger("kbridge.matching")
 
@@ -30,14 +28,10 @@ Status = ModelSwitch.Status
 
 
 def document_keys() -> list[str]:
-    """Every document pages rank or rank against, as ``resolve`` keys, in a stable order."""
-    tracks = Track.objects.order_by("pk").values_list("pk", flat=True)
-    startups = Organisation.objects.filter(kind=Organisation.Kind.STARTUP).order_by(
-        "pk").values_list("pk", flat=True)
-    applications = Application.objects.filter(status__in=["submitted", "selected"]).order_by(
-        "pk").values_list("pk", flat=True)
-    return ([f"track:{pk}" for pk in tracks] + [f"startup:{pk}" for pk in startups]
-            + [f"application:{pk}" for pk in applications])
+    """Every document pages rank or rank against, as registry keys, in a stable order: each
+    registered kind's ``all_pks`` (tracks, startups, submitted and selected applications,
+    then the kinds of apps above matching; matching/registry.py)."""
+    return registry.all_keys()
 
 
 def running_switch() -> ModelSwitch | None:
