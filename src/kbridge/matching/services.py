@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -32,6 +32,28 @@ def document_keys() -> list[str]:
     registered kind's ``all_pks`` (tracks, startups, submitted and selected applications,
     then the kinds of apps above matching; matching/registry.py)."""
     return registry.all_keys()
+
+
+def serving_row() -> VectorSpace:
+    """The serving ``VectorSpace`` row, recorded now (as the packaged default) if none is.
+
+    The one write of a serving space outside a switch: an installation that never switched
+    serves the packaged default, whose vectors it has (``store.serving_space``)."""
+    row = VectorSpace.objects.filter(serving=True).first()
+    if row is not None:
+        return row
+    space = store.default_space()
+    try:
+        with transaction.atomic():
+            row, _created = VectorSpace.objects.get_or_create(
+                name=space.name, version=space.version,
+                defaults={"spec": space.spec, "prefix": space.prefix, "dim": space.dim,
+                          "max_words": space.max_words})
+            VectorSpace.objects.filter(pk=row.pk).update(serving=True,
+                                                         serving_since=timezone.now())
+    except IntegrityError:  # another process recorded one at the same time
+        pass
+    return VectorSpace.objects.get(serving=True)
 
 
 def running_switch() -> ModelSwitch | None:
@@ -102,7 +124,7 @@ def start_switch(*, by=None) -> ModelSwitch | None:
     Safe to call repeatedly and from several workers at once.
     """
     spec, prefix = store.configured()
-    serving = store.serving_row()
+    serving = serving_row()
     if store.configured_identity() == (serving.name, serving.version):
         with transaction.atomic():
             for switch in ModelSwitch.objects.select_for_update().filter(status=Status.RUNNING):
