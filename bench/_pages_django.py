@@ -46,7 +46,7 @@ from django.utils import timezone  # noqa: E402
 from kbridge.accounts.models import Membership, Organisation, User  # noqa: E402
 from kbridge.applications import services  # noqa: E402
 from kbridge.applications.models import Application, StartupProfile, Submission  # noqa: E402
-from kbridge.core import demo  # noqa: E402
+from kbridge.portal import demo  # noqa: E402
 from kbridge.programs import services as program_services  # noqa: E402
 from kbridge.programs.models import Track  # noqa: E402
 

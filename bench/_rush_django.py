@@ -54,7 +54,7 @@ from kbridge.applications.models import (  # noqa: E402
     StartupProfile,
     Submission,
 )
-from kbridge.core import demo  # noqa: E402
+from kbridge.portal import demo  # noqa: E402
 from kbridge.programs import services as program_services  # noqa: E402
 from kbridge.programs.models import Call  # noqa: E402
 

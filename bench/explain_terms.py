@@ -4,7 +4,7 @@ docs/benchmarks/matching.md ("Explanations in whole terms").
     KBRIDGE_VAR_DIR=/tmp/kbvar-terms PYTHONPATH=src python bench/explain_terms.py [--store PATH]
 
 1. Domain stop-words: the share of the demo's documents (its seven track texts and 120 startup
-   profiles, as kbridge.core.demo writes them) that contain each listed word, beside a few
+   profiles, as kbridge.portal.demo writes them) that contain each listed word, beside a few
    content words for contrast.
 2. The cross-lingual threshold on the labelled term list (kbridge.engine.matching.term_pairs)
    for the default model: ROC AUC of true vs wrong pairs on raw cosines, after removing one
@@ -34,7 +34,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from kbridge.core.demo import PARTNERS, SECTORS
     from kbridge.engine.matching import (
         CachedEmbedder,
         SQLiteStore,
@@ -44,6 +43,7 @@ def main() -> int:
     from kbridge.engine.matching.explain import centred_terms, measure_term_threshold, term_centre
     from kbridge.engine.matching.term_pairs import CENTRING_TERMS, LABELLED_TERM_PAIRS
     from kbridge.engine.matching.text import has_hangul
+    from kbridge.portal.demo import PARTNERS, SECTORS
 
     texts = [f"{t['name_ko']} {t['name_en']} {t['desc_ko']} {t['desc_en']} {' '.join(t['keywords'])}"
              for p in PARTNERS for t in p["tracks"]]

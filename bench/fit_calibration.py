@@ -3,7 +3,7 @@ docs/benchmarks/matching.md ("Fit that discriminates").
 
     KBRIDGE_VAR_DIR=/tmp/kbvar-fit PYTHONPATH=src python bench/fit_calibration.py [--store PATH]
 
-Labelled pairs: every product of the demo's ten sectors (kbridge.core.demo.SECTORS), written
+Labelled pairs: every product of the demo's ten sectors (kbridge.portal.demo.SECTORS), written
 as a short Korean profile and a short English profile with three of the sector's keywords,
 against the demo's six open tracks. ``RELATED`` / ``UNRELATED`` below say which tracks a
 programme officer would call a fit or clearly not one; the remaining pairs are ambiguous and
@@ -73,7 +73,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from kbridge.core.demo import PARTNERS, SECTORS
     from kbridge.engine.matching import (
         CachedEmbedder,
         Document,
@@ -82,6 +81,7 @@ def main() -> int:
         default_embedder,
     )
     from kbridge.engine.matching.calibration import lexical_share, reference_z
+    from kbridge.portal.demo import PARTNERS, SECTORS
 
     os.makedirs(os.path.dirname(args.store), exist_ok=True)
     tracks = [Document(id=f"{p['en']} {t['name_en']}",

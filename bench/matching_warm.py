@@ -32,9 +32,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from kbridge.accounts.models import Membership, User  # noqa: E402
 from kbridge.applications.models import Application  # noqa: E402
-from kbridge.core import demo  # noqa: E402
 from kbridge.engine.matching import text  # noqa: E402
 from kbridge.matching.selectors import INDEXES  # noqa: E402
+from kbridge.portal import demo  # noqa: E402
 from kbridge.programs.models import Track  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "2"))

@@ -65,8 +65,8 @@ MATRIX = [
      READ_ONLY),
     ("/healthz", EVERYONE, READ_ONLY),
     # Home and audit
-    ("/dashboard/", expect(OK=EVALUATORS | STARTUPS,
-                           REDIRECT=OPERATORS | PARTNERS), READ_ONLY),
+    ("/dashboard/", expect(OK=STARTUPS, REDIRECT=OPERATORS | PARTNERS | EVALUATORS),
+     READ_ONLY),
     ("/audit/", expect(OK=OPERATORS), READ_ONLY),
     # Accounts
     ("/accounts/login/", expect(REDIRECT, anonymous=OK), expect(REDIRECT, anonymous=OK)),

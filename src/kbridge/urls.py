@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from kbridge.core import views as core_views
+from kbridge.portal import urls as portal_urls
+from kbridge.portal import views as portal_views
 from kbridge.programs import views as program_views
 
 public = (
@@ -15,12 +17,12 @@ public = (
 
 urlpatterns = [
     path("", include(public)),
-    path("dashboard/", core_views.dashboard, name="dashboard"),
-    path("audit/", core_views.audit_log, name="audit_log"),
+    path("dashboard/", portal_views.dashboard, name="dashboard"),
+    path("audit/", portal_views.audit_log, name="audit_log"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("kbridge.accounts.urls")),
     path("manage/programs/", include("kbridge.programs.urls")),
-    path("manage/deliveries/", include("kbridge.core.urls")),
+    path("manage/deliveries/", include(portal_urls.deliveries)),
     path("", include("kbridge.applications.urls")),
     path("", include("kbridge.matching.urls")),
     path("", include("kbridge.evaluation.urls")),

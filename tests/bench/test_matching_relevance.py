@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from kbridge.accounts.models import Organisation
-from kbridge.core.demo import PARTNERS
 from kbridge.matching import documents
+from kbridge.portal.demo import PARTNERS
 from kbridge.programs.models import Partner, Track
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "matching_relevance.py"

@@ -36,8 +36,8 @@ def starts_a_word(term: str, texts: list[str]) -> bool:
 def test_voice_agent_startup_sees_the_openai_api_track_explained_in_whole_terms(
         page, transactional_db, run_tasks):
     from kbridge.accounts.models import User
-    from kbridge.core.demo import PARTNERS
     from kbridge.matching.models import Embedding
+    from kbridge.portal.demo import PARTNERS
 
     call_command("seed_demo", startups=12)
     user = User.objects.get(email="startup001@kbridge.demo")

@@ -44,6 +44,7 @@ from kbridge.applications.models import (
 )
 from kbridge.applications.tasks import purge_replaced_file
 from kbridge.core import audit
+from kbridge.core.backup import quote_name
 from kbridge.core.mail import queue_email
 from kbridge.core.money import AmountError, parse_krw
 from kbridge.core.text import MAX_LINE_CHARS, MAX_TEXT_CHARS, clean_text, count_chars
@@ -436,6 +437,19 @@ def attach_file(*, application: Application, question: Question, checked, by: Us
 
 def storage_path(attachment: Attachment) -> str:
     return f"applications/{attachment.stored_name}"
+
+
+def stored_files(cursor, tables: dict[str, int]) -> dict[str, str]:
+    """The attachments' part of a backup (registered with ``core.backup.register_files``):
+    MEDIA_ROOT-relative path -> the SHA-256 recorded at upload, read with the DB-API
+    ``cursor`` of the database being backed up or restored ({} when it has no attachment
+    table)."""
+    table = Attachment._meta.db_table
+    if table not in tables:
+        return {}
+    cursor.execute(f"SELECT stored_name, sha256 FROM {quote_name(table)}")  # noqa: S608
+    return {storage_path(Attachment(stored_name=name)): digest
+            for name, digest in cursor.fetchall()}
 
 
 def purge_stored_file(*, stored_name: str) -> bool:

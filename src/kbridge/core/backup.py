@@ -41,6 +41,7 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -175,30 +176,45 @@ def _applied_migrations(cursor, tables: dict[str, int]) -> dict[str, list[str]]:
     return applied
 
 
-def _recorded_hashes(cursor, tables: dict[str, int]) -> dict[str, str]:
-    """MEDIA_ROOT-relative path -> the SHA-256 its attachment row recorded at upload (the hash
-    receipts carry), for the attachments of the database the cursor reads."""
-    from kbridge.applications.models import Attachment
-    from kbridge.applications.services import storage_path
+# --- files that rows refer to -----------------------------------------------------------------
+#
+# core sits below every domain app (docs/architecture.md, "Layers") and cannot know which of
+# their tables name stored files. Each app that stores files under MEDIA_ROOT registers, from
+# its ``AppConfig.ready()``, a *file source*: ``files(cursor, tables) -> {path: sha256}`` reads
+# the database the DB-API ``cursor`` is connected to (a snapshot copy, or the restored
+# database) and returns the MEDIA_ROOT-relative path of every file its rows refer to, with the
+# SHA-256 (hex) the row recorded at upload ("" when the app records none). ``tables`` maps
+# every table of that database to its row count; a source returns {} when its table is absent.
+# Sources read with plain SQL on the given cursor (never the ORM: it would read the live
+# database, not the snapshot). The applications app registers its attachments.
 
-    table = Attachment._meta.db_table
-    if table not in tables:
-        return {}
-    cursor.execute(f"SELECT stored_name, sha256 FROM {_quote(table)}")  # noqa: S608
-    return {storage_path(Attachment(stored_name=name)): digest
-            for name, digest in cursor.fetchall()}
+FileSource = Callable[[Any, dict[str, int]], dict[str, str]]
+
+_FILE_SOURCES: dict[str, FileSource] = {}
+
+
+def register_files(name: str, files: FileSource) -> None:
+    """Add (or replace, so a reloaded app does not register twice) one app's file source."""
+    _FILE_SOURCES[name] = files
+
+
+def quote_name(name: str) -> str:
+    """A table or column name quoted for SQL on SQLite and PostgreSQL (for file sources)."""
+    return _quote(name)
+
+
+def _recorded_hashes(cursor, tables: dict[str, int]) -> dict[str, str]:
+    """MEDIA_ROOT-relative path -> the SHA-256 its row recorded at upload (the hash receipts
+    carry), for the files rows of the database the cursor reads refer to ("" = none recorded)."""
+    recorded: dict[str, str] = {}
+    for files in _FILE_SOURCES.values():
+        recorded.update(files(cursor, tables))
+    return recorded
 
 
 def _referenced_files(cursor, tables: dict[str, int]) -> set[str]:
     """MEDIA_ROOT-relative paths that rows of the snapshot refer to (uploaded attachments)."""
-    from kbridge.applications.models import Attachment
-    from kbridge.applications.services import storage_path
-
-    table = Attachment._meta.db_table
-    if table not in tables:
-        return set()
-    cursor.execute(f"SELECT stored_name FROM {_quote(table)}")  # noqa: S608 (model's table)
-    return {storage_path(Attachment(stored_name=name)) for (name,) in cursor.fetchall()}
+    return set(_recorded_hashes(cursor, tables))
 
 
 @dataclass
@@ -540,7 +556,7 @@ def _verify_restored(manifest, connection, engine, media_root, pending) -> Resto
             digest = _sha256_file(path)
             if digest != entry["sha256"]:
                 problems.append(f"file {entry['path']}: SHA-256 differs from the manifest")
-            elif entry["path"] in recorded and digest != recorded[entry["path"]]:
+            elif recorded.get(entry["path"]) and digest != recorded[entry["path"]]:
                 # The manifest is not signed: a file and its manifest line can be changed
                 # together, but not the hash the database recorded at upload (and receipts carry).
                 problems.append(f"file {entry['path']}: SHA-256 differs from the one its "

@@ -23,9 +23,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import Model
 from django_tasks_db.backend import DatabaseBackend
 
-from kbridge.accounts.models import Organisation
 from kbridge.core.models import EmailDelivery
 from kbridge.core.text import header_line
 
@@ -84,13 +84,15 @@ def message_id_for(key: str) -> str:
 
 
 def queue_email(message: EmailMessage, *, idempotency_key: str = "",
-                organisation: Organisation | None = None) -> EmailDelivery:
+                organisation: Model | None = None) -> EmailDelivery:
     """Put one message in the outbox and queue its delivery, in the caller's transaction.
 
     ``idempotency_key`` (≤ 100 characters, e.g. ``receipt:42``) makes queueing idempotent:
     a key already in the outbox returns its existing row and queues nothing. Without one,
-    a random key is used. ``organisation`` is the operator organisation whose staff may see
-    and resend the delivery (None: administrators only). Raises ValueError for a message
+    a random key is used. ``organisation`` is the operator organisation (an
+    ``accounts.Organisation``; core sits below accounts and names it only through the string
+    reference of ``EmailDelivery.organisation``) whose staff may see and resend the delivery
+    (None: administrators only). Raises ValueError for a message
     without recipients.
     """
     from kbridge.core.tasks import deliver_email

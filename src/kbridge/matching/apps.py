@@ -8,4 +8,7 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from kbridge.matching import checks, signals  # noqa: F401
+        from kbridge.matching import checks, documents, signals  # noqa: F401
+
+        # Matching's own kinds; apps above matching register theirs (matching/registry.py).
+        documents.register_kinds()

@@ -5,6 +5,10 @@ Every document is bounded before the model sees it, whatever was stored: at most
 ``MAX_TITLE_CHARS`` and a description of ``MAX_DESCRIPTION_CHARS`` characters. One startup
 saving 10,000 keywords once made an embedding task run 132 s; bounded, a document is a few
 dozen model chunks at most.
+
+The three kinds matching ranks today (``track``, ``startup``, ``application``) are registered
+here with ``matching.registry`` (:func:`register_kinds`, called from ``MatchingConfig.ready()``);
+apps above matching register theirs the same way from their own ``ready()``.
 """
 
 from __future__ import annotations
@@ -104,3 +108,58 @@ def latest_submissions(applications) -> dict[int, Submission]:
 
 def query_document(text: str) -> Document:
     return Document(id="query", title=text.strip()[:MAX_TITLE_CHARS])
+
+
+# -- the kinds of documents of the apps below matching (matching.registry) ------------------
+
+RANKED_STATUSES = ("submitted", "selected")
+
+
+def tracks_by_pk(pks) -> dict[int, Track]:
+    return Track.objects.select_related("partner__organisation").in_bulk(list(pks))
+
+
+def startups_by_pk(pks) -> dict[int, Organisation]:
+    return Organisation.objects.select_related("profile").in_bulk(list(pks))
+
+
+def applications_by_pk(pks) -> dict[int, Application]:
+    return Application.objects.select_related("applicant__profile").in_bulk(list(pks))
+
+
+def application_documents(applications) -> list[Document]:
+    """``application_document`` of each application, as submitted (the latest submission),
+    with the questions of its call: two queries for any number of applications."""
+    applications = list(applications)
+    questions: dict[int, list[Question]] = {}
+    for question in Question.objects.filter(call_id__in={a.call_id for a in applications}):
+        questions.setdefault(question.call_id, []).append(question)
+    latest = latest_submissions(applications)
+    return [application_document(a, questions.get(a.call_id, []), latest.get(a.pk))
+            for a in applications]
+
+
+def register_kinds() -> None:
+    """Register ``track``, ``startup`` and ``application`` (matching's own: the apps that own
+    those models sit below matching and cannot import its registry)."""
+    from kbridge.applications.models import StartupProfile
+    from kbridge.matching import registry
+
+    registry.register(registry.DocumentKind(
+        prefix="track", fetch=tracks_by_pk,
+        documents=lambda tracks: [track_document(t) for t in tracks],
+        all_pks=lambda: Track.objects.order_by("pk").values_list("pk", flat=True),
+        watch=((Track, lambda track: [track.pk]),)))
+    registry.register(registry.DocumentKind(
+        prefix="startup", fetch=startups_by_pk,
+        documents=lambda orgs: [startup_document(o) for o in orgs],
+        all_pks=lambda: Organisation.objects.filter(kind=Organisation.Kind.STARTUP)
+        .order_by("pk").values_list("pk", flat=True),
+        # save_profile writes both rows: two hooks, one waiting task (matching.signals).
+        watch=((StartupProfile, lambda profile: [profile.organisation_id]),
+               (Organisation, lambda org: [org.pk] if org.kind == Organisation.Kind.STARTUP
+                else []))))
+    registry.register(registry.DocumentKind(
+        prefix="application", fetch=applications_by_pk, documents=application_documents,
+        all_pks=lambda: Application.objects.filter(status__in=RANKED_STATUSES)
+        .order_by("pk").values_list("pk", flat=True)))

@@ -42,7 +42,7 @@ from kbridge.engine.matching import (
     Matcher,
     MatchingConfig,
 )
-from kbridge.matching import analysis, documents
+from kbridge.matching import analysis, documents, registry
 from kbridge.matching.store import NotCached, ZeroEmbedder, cached_embedder, model
 from kbridge.programs.models import Track
 
@@ -311,7 +311,7 @@ def recommended_tracks(startup: Organisation, *, k: int = 10, live: bool = False
 
 def precompute(keys: list[str]) -> int:
     """Embed these objects now (for commands such as the demo seed; never for pages)."""
-    docs = [d for d in (resolve(k) for k in keys) if d is not None]
+    docs = registry.ordered_documents(keys)
     if docs:
         matcher = Matcher(cached_embedder(live=True))
         matcher.embed(docs)
@@ -319,7 +319,7 @@ def precompute(keys: list[str]) -> int:
     return len(docs)
 
 
-RANKED_STATUSES = ("submitted", "selected")
+RANKED_STATUSES = documents.RANKED_STATUSES
 
 
 def applicants_corpus(track: Track) -> Corpus:
@@ -336,10 +336,8 @@ def applicants_corpus(track: Track) -> Corpus:
                     n=Count("pk"), ids=Sum("pk"), text=Count("pk", filter=Q(kind="text"))))
 
     def load():
-        questions = list(Question.objects.filter(call_id=track.call_id))
-        latest = documents.latest_submissions(applications)
-        return [documents.application_document(a, questions, latest.get(a.pk))
-                for a in applications.select_related("applicant__profile").order_by("pk")]
+        return documents.application_documents(
+            applications.select_related("applicant__profile").order_by("pk"))
 
     def objects(ids):
         found = applications.select_related("applicant__profile").in_bulk(_pks(ids))
@@ -407,23 +405,29 @@ def discoverable_startups(text: str, *, k: int = 30, live: bool = False) -> Rank
 
 
 def resolve(key: str) -> Document | None:
-    """The current document behind a key such as ``track:5`` (None if it is gone)."""
-    kind, _sep, pk = key.partition(":")
-    if kind == "track":
-        track = Track.objects.select_related("partner__organisation").filter(pk=pk).first()
-        return documents.track_document(track) if track else None
-    if kind == "startup":
-        org = Organisation.objects.select_related("profile").filter(pk=pk).first()
-        return documents.startup_document(org) if org else None
-    if kind == "application":
-        application = Application.objects.select_related("applicant__profile").filter(
-            pk=pk).first()
-        if application is None:
-            return None
-        questions = list(Question.objects.filter(call_id=application.call_id))
-        latest = documents.latest_submissions([application]).get(application.pk)
-        return documents.application_document(application, questions, latest)
-    return None
+    """The current document behind a key such as ``track:5`` (None if it is gone or its kind
+    is not registered; matching/registry.py)."""
+    return registry.resolve(key)
+
+
+def kind_corpus(prefix: str, pks: Callable[[], list[int]], *, key: str,
+                stamp: Callable[[], object] | None = None) -> Corpus:
+    """A corpus of the objects ``pks()`` names, of any registered kind (``prefix``): what an
+    app above matching ranks with :func:`rank` (e.g. evaluators for an application). ``key``
+    names the corpus among the warm indexes (e.g. ``"evaluators:stage:3"``); ``stamp`` as in
+    :class:`Corpus` (None: the documents are rebuilt and compared by digest on every call).
+    The objects shown are the kind's ``fetch`` results."""
+    kind = registry.kind(prefix)
+
+    def load():
+        objects = kind.fetch(sorted(set(pks())))
+        return kind.documents([objects[pk] for pk in sorted(objects)])
+
+    def objects(ids):
+        found = kind.fetch(_pks(ids))
+        return {i: found[pk] for i, pk in zip(ids, _pks(ids), strict=True) if pk in found}
+
+    return Corpus(key, load, objects, stamp)
 
 
 WARM_TRACKS = 40  # applicants-by-fit corpora built at worker start (most recent deadlines)

@@ -1,8 +1,9 @@
 """Changing the embedding model: start a switch, advance it batch by batch, flip or fail it.
 
 A switch (``ModelSwitch``) re-embeds every document — tracks, startups, submitted and
-selected applications — into the configured model's space, one ``embed_switch_batch`` task
-per batch, each enqueuing the next in the same transaction that records its progress. When
+selected applications, and the kinds other apps register (matching/registry.py) — into the
+configured model's space, one ``embed_switch_batch`` task per batch, each enqueuing the next
+in the same transaction that records its progress. When
 the last batch is done the target space becomes the serving one, atomically; until then pages
 keep reading the old space. Every step is safe to run twice: progress advances only from the
 offset a batch started at, and a vector already stored is a cache hit.
@@ -13,16 +14,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kbridge.accounts.models import Organisation
-from kbridge.applications.models import Application
 from kbridge.core import audit
-from kbridge.matching import store
+from kbridge.matching import registry, store
 from kbridge.matching.models import ModelSwitch, VectorSpace
-from kbridge.programs.models import Track
 
 logger = logging.getLogger("kbridge.matching")
 
@@ -30,14 +28,32 @@ Status = ModelSwitch.Status
 
 
 def document_keys() -> list[str]:
-    """Every document pages rank or rank against, as ``resolve`` keys, in a stable order."""
-    tracks = Track.objects.order_by("pk").values_list("pk", flat=True)
-    startups = Organisation.objects.filter(kind=Organisation.Kind.STARTUP).order_by(
-        "pk").values_list("pk", flat=True)
-    applications = Application.objects.filter(status__in=["submitted", "selected"]).order_by(
-        "pk").values_list("pk", flat=True)
-    return ([f"track:{pk}" for pk in tracks] + [f"startup:{pk}" for pk in startups]
-            + [f"application:{pk}" for pk in applications])
+    """Every document pages rank or rank against, as registry keys, in a stable order: each
+    registered kind's ``all_pks`` (tracks, startups, submitted and selected applications,
+    then the kinds of apps above matching; matching/registry.py)."""
+    return registry.all_keys()
+
+
+def serving_row() -> VectorSpace:
+    """The serving ``VectorSpace`` row, recorded now (as the packaged default) if none is.
+
+    The one write of a serving space outside a switch: an installation that never switched
+    serves the packaged default, whose vectors it has (``store.serving_space``)."""
+    row = VectorSpace.objects.filter(serving=True).first()
+    if row is not None:
+        return row
+    space = store.default_space()
+    try:
+        with transaction.atomic():
+            row, _created = VectorSpace.objects.get_or_create(
+                name=space.name, version=space.version,
+                defaults={"spec": space.spec, "prefix": space.prefix, "dim": space.dim,
+                          "max_words": space.max_words})
+            VectorSpace.objects.filter(pk=row.pk).update(serving=True,
+                                                         serving_since=timezone.now())
+    except IntegrityError:  # another process recorded one at the same time
+        pass
+    return VectorSpace.objects.get(serving=True)
 
 
 def running_switch() -> ModelSwitch | None:
@@ -108,7 +124,7 @@ def start_switch(*, by=None) -> ModelSwitch | None:
     Safe to call repeatedly and from several workers at once.
     """
     spec, prefix = store.configured()
-    serving = store.serving_row()
+    serving = serving_row()
     if store.configured_identity() == (serving.name, serving.version):
         with transaction.atomic():
             for switch in ModelSwitch.objects.select_for_update().filter(status=Status.RUNNING):

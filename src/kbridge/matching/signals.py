@@ -1,4 +1,8 @@
-"""Embed profiles and tracks in the background whenever their text changes.
+"""Embed documents in the background whenever their text changes.
+
+Which saves change which documents is each kind's ``watch`` (matching/registry.py): a track's
+save its ``track:`` key, a startup profile's or startup organisation's save its ``startup:``
+key, and whatever the kinds of other apps name.
 
 One save of a profile writes the organisation and the profile (two ``post_save`` signals),
 and a form may save a track several times in one transaction; each key is nevertheless
@@ -16,10 +20,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_tasks_db.models import DBTaskResult
 
-from kbridge.accounts.models import Organisation
-from kbridge.applications.models import StartupProfile
 from kbridge.core.signals import takes_queue, worker_starting
-from kbridge.programs.models import Track
+from kbridge.matching import registry
 
 
 def is_waiting(key: str) -> bool:
@@ -42,22 +44,26 @@ def enqueue_embedding(key: str) -> None:
     transaction.on_commit(enqueue)
 
 
-@receiver(post_save, sender=Track)
-def track_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        enqueue_embedding(f"track:{instance.pk}")
+def _watch(kind: registry.DocumentKind) -> None:
+    """Connect ``post_save`` of each model a kind watches (once per kind and model): after
+    commit, the keys the kind's ``watch`` function names for the saved row are re-embedded.
+    The handler reads the kind registered at save time, so a replaced kind's hooks follow it
+    and an unregistered one's do nothing."""
+    for model, _pks_of in kind.watch:
+        def saved(sender, instance, raw=False, *, _prefix=kind.prefix, **kwargs):
+            current = registry.get(_prefix)
+            if raw or current is None:  # loading fixtures; a kind no longer registered
+                return
+            for watched, pks_of in current.watch:
+                if watched is sender:
+                    for pk in pks_of(instance):
+                        enqueue_embedding(current.key(pk))
+
+        post_save.connect(saved, sender=model, weak=False,
+                          dispatch_uid=f"kbridge.matching:{kind.prefix}:{model._meta.label}")
 
 
-@receiver(post_save, sender=StartupProfile)
-def profile_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        enqueue_embedding(f"startup:{instance.organisation_id}")
-
-
-@receiver(post_save, sender=Organisation)
-def organisation_saved(sender, instance, raw=False, **kwargs):
-    if not raw and instance.kind == Organisation.Kind.STARTUP:
-        enqueue_embedding(f"startup:{instance.pk}")
+registry.on_register(_watch)
 
 
 @receiver(worker_starting)

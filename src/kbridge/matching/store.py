@@ -21,8 +21,6 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from kbridge.engine.matching import (
     CachedEmbedder,
@@ -230,25 +228,6 @@ def serving_space() -> Space:
     default, whose vectors every installation made before this setting existed has."""
     row = VectorSpace.objects.filter(serving=True).first()
     return Space.of(row) if row is not None else default_space()
-
-
-def serving_row() -> VectorSpace:
-    """The serving ``VectorSpace`` row, recorded now (as the packaged default) if none is."""
-    row = VectorSpace.objects.filter(serving=True).first()
-    if row is not None:
-        return row
-    space = default_space()
-    try:
-        with transaction.atomic():
-            row, _created = VectorSpace.objects.get_or_create(
-                name=space.name, version=space.version,
-                defaults={"spec": space.spec, "prefix": space.prefix, "dim": space.dim,
-                          "max_words": space.max_words})
-            VectorSpace.objects.filter(pk=row.pk).update(serving=True,
-                                                         serving_since=timezone.now())
-    except IntegrityError:  # another process recorded one at the same time
-        pass
-    return VectorSpace.objects.get(serving=True)
 
 
 def embedder_for(space: Space) -> Embedder:

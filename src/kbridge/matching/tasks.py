@@ -8,7 +8,7 @@ from django_tasks import task
 
 from kbridge.core.worker import RetryLater, retry_policy
 from kbridge.engine.matching import Document, Matcher
-from kbridge.matching import store
+from kbridge.matching import registry, store
 from kbridge.matching.store import ModelUnavailable, cached_embedder
 
 logger = logging.getLogger("kbridge.matching")
@@ -17,9 +17,7 @@ logger = logging.getLogger("kbridge.matching")
 def embed_keys(keys: list[str], space: store.Space) -> int:
     """Embed the current documents behind ``keys`` into ``space`` (cache hits cost nothing).
     Returns how many documents exist; raises ``ModelUnavailable``."""
-    from kbridge.matching.selectors import resolve
-
-    docs = [d for d in (resolve(k) for k in keys) if d is not None]
+    docs = registry.ordered_documents(keys)
     if docs:
         cached_embedder(live=True, space=space).embed_documents([d.full_text() for d in docs])
     return len(docs)
@@ -63,12 +61,11 @@ def embed_documents(keys: list[str]) -> int:
 def warm_search(payload: dict) -> int:
     """Compute every vector a ranked page needs (documents, query, explanation terms)."""
     from kbridge.matching.documents import bounded
-    from kbridge.matching.selectors import resolve
 
     doc_id, title, keywords, description = payload["query"]
     query = bounded(Document(id=doc_id, title=title, keywords=tuple(keywords),
                              description=description))
-    targets = [d for d in (resolve(k) for k in payload["targets"]) if d is not None]
+    targets = registry.ordered_documents(payload["targets"])
     if not targets:
         return 0
     try:

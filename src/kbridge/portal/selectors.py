@@ -1,4 +1,4 @@
-"""Reads of the core app, scoped to the user asking."""
+"""Reads of the portal pages, scoped to the user asking: the outbox (core.EmailDelivery)."""
 
 from __future__ import annotations
 

@@ -1,3 +1,6 @@
+"""Who may see the cross-app pages. The permission names keep the ``core.`` prefix: they are
+about core's models (the audit log, the outbox), named where roles are known."""
+
 import rules
 
 from kbridge.accounts.rules import is_operator

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from kbridge.core import demo
+from kbridge.portal import demo
 
 
 class Command(BaseCommand):

@@ -110,21 +110,3 @@ def test_the_operator_resends_a_failed_receipt_and_it_is_delivered(
     assert len(mail.outbox) == 1
     assert EmailDelivery.objects.get(pk=delivery.pk).status == "sent"
     assert client.get(_resend(delivery)).status_code == 405
-
-
-def test_the_application_receipt_belongs_to_the_programs_operator(submitted, run_tasks):
-    run_tasks()
-    receipt = EmailDelivery.objects.get()
-    assert receipt.idempotency_key == f"receipt:{submitted.submissions.get().pk}"
-    assert receipt.organisation == submitted.call.program.operator
-    assert receipt.status == "sent"
-
-
-def test_a_rerun_receipt_task_queues_no_second_receipt(submitted, run_tasks):
-    from kbridge.applications.tasks import email_receipt
-
-    run_tasks()
-    email_receipt.enqueue(submitted.submissions.get().pk)  # e.g. re-run after a lost worker
-    run_tasks()
-    assert EmailDelivery.objects.count() == 1
-    assert len(mail.outbox) == 1
