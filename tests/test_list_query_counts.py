@@ -841,7 +841,7 @@ def _eval_manage(suffix, kind="document"):
 
 
 CASES += [
-    Case("assignment: current pairs", "evaluation:assignment", "operator",
+    Case("assignment: current pairs", "evaluation:stage_assignment", "operator",
          _eval_manage("assignment/"), _eval_assignment),
     Case("assignment runs", "evaluation:assignment_runs", "operator",
          _eval_manage("assignment/runs/"), _eval_run_by),

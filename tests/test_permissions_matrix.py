@@ -225,7 +225,9 @@ MATRIX = [
     ("/evaluate/assignments/{conflicted_assignment}/", expect(), expect()),
     ("/evaluate/assignments/{assignment}/autosave/", POST_ONLY, expect(OK={"evaluator"})),
     ("/evaluate/assignments/{conflicted_assignment}/autosave/", POST_ONLY, expect()),
-    ("/evaluate/assignments/{assignment}/submit/", POST_ONLY, expect(OK={"evaluator"})),
+    ("/evaluate/assignments/{assignment}/submit/", POST_ONLY,
+     # An incomplete submission goes back to the scoresheet, which says what is missing.
+     expect(REDIRECT={"evaluator"})),
     ("/evaluate/assignments/{conflicted_assignment}/submit/", POST_ONLY, expect()),
     ("/evaluate/assignments/{assignment}/files/{attachment}/", expect(OK={"evaluator"}),
      READ_ONLY),

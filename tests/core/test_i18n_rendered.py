@@ -154,7 +154,8 @@ def _pages():
     for url, get, _post in MATRIX:
         if ("export=" in url or "/download/" in url or url == "/healthz"
                 or url.endswith("/my-data/export/")
-                or (url.startswith("/evaluate/assignments/") and "/files/" in url)):
+                or (url.startswith("/evaluate/assignments/") and "/files/" in url)
+                or url.endswith((".csv", ".ics"))):
             continue  # files and JSON, not pages
         persona = next((p for p in PREFERENCE if get.get(p) == OK), None)
         if persona is not None:

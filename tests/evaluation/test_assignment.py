@@ -360,3 +360,17 @@ def test_the_run_input_scores_file_is_what_kbridge_assign_reads(evaluation, pers
     text = io.StringIO()
     csv.writer(text).writerows(rows)
     assert "paper,reviewer,score" in text.getvalue()
+
+
+def test_evaluator_documents_are_a_kind_in_matchings_registry(personas):
+    """Matching resolves ``evaluator:<user id>`` through its registry (evaluation registers
+    the kind from ready()), so model switches and saves re-embed evaluators like any kind."""
+    from kbridge.evaluation.services import pool
+    from kbridge.matching import registry
+
+    pool.save_profile(user=personas.evaluator, expertise_ko="AI 반도체 설계",
+                      expertise_en="AI chip design", expertise_keywords=["NPU"],
+                      expert_type="academic")
+    document = registry.resolve(f"evaluator:{personas.evaluator.pk}")
+    assert document is not None and "NPU" in document.keywords
+    assert f"evaluator:{personas.evaluator.pk}" in registry.all_keys()

@@ -112,6 +112,26 @@ def test_a_shared_private_mail_domain_is_detected_but_not_a_public_one(evaluatio
     assert _conflicts(hobby) == set()
 
 
+def test_a_domain_many_organisations_share_is_not_a_tie(evaluation, personas):
+    """A mailbox domain used by members of three or more organisations (a provider missing
+    from the public list, a co-working or demo domain) says nothing about who works where."""
+    from tests.factories import OrganisationFactory
+
+    colleague = UserFactory(email="ceo@hub.example")
+    MembershipFactory(user=colleague, organisation=personas.startup_a_org,
+                      role="startup_member")
+    expert = UserFactory(email="expert@hub.example")
+    services.detect_conflicts(stage=evaluation.stage, evaluators=[expert])
+    assert _conflicts(expert) == {(Source.DETECTED, Basis.EMAIL_DOMAIN)}  # one company: a tie
+    Conflict.objects.filter(evaluator=expert).delete()
+    for n in range(2):
+        MembershipFactory(user=UserFactory(email=f"founder{n}@hub.example"),
+                          organisation=OrganisationFactory(kind="startup"),
+                          role="startup_rep")
+    services.detect_conflicts(stage=evaluation.stage, evaluators=[expert])
+    assert _conflicts(expert) == set()
+
+
 def test_a_member_of_the_startup_is_detected_by_membership(evaluation, personas):
     MembershipFactory(user=personas.evaluator, organisation=personas.startup_a_org,
                       role="startup_member")

@@ -187,8 +187,11 @@ def test_a_too_short_reason_is_refused_with_every_text_kept(evaluation, personas
     typed = "너무 짧은 근거"  # 8 characters; 20 needed
     response = client.post(url(evaluation.assignment, "submit/"),
                            form_data(evaluation, reasons=(typed, GOOD), comment="총평 그대로"))
-    html = response.content.decode()
-    assert response.status_code == 200
+    # Post/Redirect/Get: the refusal shows at the scoresheet's address, so a reload of the
+    # page never re-sends an older copy of the form over what autosave kept since.
+    assert response.status_code == 302
+    assert response["Location"] == url(evaluation.assignment)
+    html = client.get(response["Location"]).content.decode()
     assert "Write at least 20 characters: 12 more characters needed (8 so far)." in html
     assert f'href="#reason-{a.pk}"' in html
     assert f">{typed}</textarea>" in html and f">{GOOD}</textarea>" in html
@@ -197,6 +200,8 @@ def test_a_too_short_reason_is_refused_with_every_text_kept(evaluation, personas
     sheet = Scoresheet.objects.get(assignment=evaluation.assignment)
     assert sheet.status == "draft"
     assert scoring.payload(sheet, evaluation.criteria)["reasons"][str(a.pk)] == typed
+    # Shown once: the next visit is the plain scoresheet again.
+    assert "12 more characters needed" not in client.get(url(evaluation.assignment)).content.decode()
 
 
 def test_submit_then_the_page_shows_the_total(evaluation, personas, client_for):
@@ -356,6 +361,6 @@ def test_the_operator_unlocks_and_the_correction_is_audited(evaluation, personas
 def test_the_refusal_reads_in_korean_on_a_korean_page(evaluation, personas, client_for):
     client = client_for(personas.evaluator)
     html = client.post(url(evaluation.assignment, "submit/"),
-                       form_data(evaluation, reasons=("짧음", GOOD))).content.decode()
+                       form_data(evaluation, reasons=("짧음", GOOD)), follow=True).content.decode()
     assert '<html lang="ko">' in html
     assert "20자 이상 작성하세요: 18자가 더 필요합니다(현재 2자)." in html

@@ -18,7 +18,8 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
         "AWS", "Google", "Microsoft", "NVIDIA", "OpenAI"]
     # Every partner company record is managed by one agency (the tenancy model).
     assert not Organisation.objects.filter(kind="partner", agency__isnull=True).exists()
-    open_call = Call.objects.get(program__year=2026, program__operator=kised)
+    open_call = Call.objects.get(program__year=2026, program__operator=kised,
+                                 title_en__endswith="call for startups")
     assert open_call.is_open()
     assert sorted(open_call.tracks.filter(partner__organisation__name_en="OpenAI")
                   .values_list("name_en", flat=True)) == ["API track", "Collaboration track"]
@@ -36,6 +37,8 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     drafts = list(Application.objects.filter(status="draft").select_related("call", "track"))
     assert any(findings_for(drafts).values()), "some drafts are ineligible"
     assert Submission.objects.count() >= 15
+
+    _evaluation_has_something_for_every_role()
 
     # A second agency shares the installation; its operator reaches nothing of KISED's.
     assert "operator2@kbridge.demo" in out
@@ -73,3 +76,30 @@ def test_the_demo_texts_have_no_particle_placeholders(db):
                 for org in Organisation.objects.filter(kind="startup")]
     assert all(s == josa(s[:-1], "은") for s in subjects)
     assert {s[-1] for s in subjects} == {"은", "는"}  # 딥실리콘은, 뉴로칩스는
+
+
+def _evaluation_has_something_for_every_role():
+    """Issue 13: a call in document evaluation (assignments, some scores submitted, some
+    not; a conflict detected and one declared) and last year's call with both stages done."""
+    from django.utils import timezone
+
+    from kbridge.evaluation.models import Assignment, Conflict, ReasonRating, Scoresheet, Stage
+
+    now = timezone.now()
+    current = Stage.objects.get(kind="document", opens_at__lte=now, closes_at__gt=now)
+    assert current.is_open() and current.runs.filter(applied_at__isnull=False).exists()
+    sheets = Scoresheet.objects.filter(assignment__stage=current)
+    assert sheets.filter(status="submitted").exists() and sheets.filter(status="draft").exists()
+    assert {c.source for c in Conflict.objects.filter(application__call=current.call)} == {
+        "detected", "recusal"}
+    evaluator = User.objects.get(email="evaluator01@kbridge.demo")
+    mine = Scoresheet.objects.filter(assignment__stage=current, assignment__evaluator=evaluator)
+    assert mine.filter(status="submitted").count() == 2 and mine.count() >= 4
+    past = Stage.objects.filter(closes_at__lt=now)
+    assert sorted(past.values_list("kind", flat=True)) == ["document", "presentation"]
+    for stage in past:
+        assert not Scoresheet.objects.filter(assignment__stage=stage, status="draft").exists()
+    presentation = past.get(kind="presentation")
+    assert presentation.panels.count() == 2 and presentation.shortlist.count() >= 12
+    assert Assignment.objects.filter(stage=presentation, panel__isnull=True).count() == 0
+    assert ReasonRating.objects.count() >= 5

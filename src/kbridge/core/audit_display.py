@@ -70,6 +70,17 @@ ACTION_LABELS = {
     "evaluation.conflict.reinstated": gettext_lazy("Conflict of interest back in force"),
     "evaluation.assignment.dropped_for_conflict": gettext_lazy(
         "Assignment removed because of a conflict of interest"),
+    "evaluation.stage_created": gettext_lazy("Evaluation stage set up"),
+    "evaluation.stage_updated": gettext_lazy("Evaluation stage changed"),
+    "evaluation.stage_closed": gettext_lazy("Evaluation stage closed"),
+    "evaluation.rubric_changed": gettext_lazy("Rubric changed"),
+    "evaluation.shortlist_confirmed": gettext_lazy("Shortlist confirmed"),
+    "evaluation.assignment_notified": gettext_lazy("Assignment notices sent"),
+    "evaluation.reasons_rated": gettext_lazy("Usefulness of reasons rated"),
+    "evaluation.reasons_rating_changed": gettext_lazy("Rating of reasons changed"),
+    "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
+    "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
+    "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

@@ -17,8 +17,8 @@ Neutral affinity: an evaluator without a profile (or with no expertise written) 
 about fit, so their column is the mean fit of the application's profiled evaluators (0.5 when
 nobody has a profile): neither preferred nor avoided by the solver.
 
-Kept here (not in matching) until matching's document registry lands; the lead then registers
-``evaluator`` documents there and :func:`evaluator_document` moves.
+The kind is in matching's document registry (:func:`register_kind`, from
+``EvaluationConfig.ready``): matching embeds and re-embeds these documents without importing us.
 """
 
 from __future__ import annotations
@@ -165,3 +165,39 @@ def embed_evaluators(user_ids: list[int]) -> int:
         logger.warning("embed_evaluators: serving model unavailable: %s", exc)
         return 0
     return len(docs)
+
+
+# --- the matching registry's "evaluator" kind (registered in EvaluationConfig.ready) ---------
+
+
+def evaluators_by_pk(pks) -> dict:
+    """``{user id: EvaluatorProfile}`` for these evaluators (one query; absent ones left out)."""
+    from kbridge.evaluation.models import EvaluatorProfile
+
+    return {p.user_id: p for p in EvaluatorProfile.objects.filter(user_id__in=list(pks))}
+
+
+def evaluator_documents(profiles) -> list[Document]:
+    return [evaluator_document(p) for p in profiles]
+
+
+def profiled_evaluator_pks() -> list[int]:
+    """Evaluators with expertise written: what a model switch re-embeds."""
+    from django.db.models import Q
+
+    from kbridge.evaluation.models import EvaluatorProfile
+
+    return list(EvaluatorProfile.objects.exclude(Q(expertise_ko="") & Q(expertise_en=""))
+                .values_list("user_id", flat=True))
+
+
+def register_kind() -> None:
+    """Evaluator expertise documents (``evaluator:<user id>``) in matching's registry, so
+    matching embeds, switches models for and re-embeds them on save like its own kinds."""
+    from kbridge.evaluation.models import EvaluatorProfile
+    from kbridge.matching import registry
+
+    registry.register(registry.DocumentKind(
+        prefix="evaluator", fetch=evaluators_by_pk, documents=evaluator_documents,
+        all_pks=profiled_evaluator_pks,
+        watch=((EvaluatorProfile, lambda profile: [profile.user_id]),)))

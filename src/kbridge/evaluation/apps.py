@@ -16,3 +16,7 @@ class EvaluationConfig(AppConfig):
 
         personal_data.register("evaluation", export=selectors.personal_data_of,
                                erase=pool.erase_personal_data)
+        # Evaluator expertise documents in matching's registry (affinities for assignment).
+        from kbridge.evaluation import affinity
+
+        affinity.register_kind()

@@ -24,6 +24,11 @@ PUBLIC_MAIL_DOMAINS: frozenset[str] = frozenset({
     "yahoo.co.kr", "icloud.com", "me.com", "proton.me", "protonmail.com",
 })
 
+#: A domain whose addresses belong to members of at least this many different organisations
+#: on the platform is a shared mailbox domain too (a provider missing from the list above, a
+#: co-working or university alumni domain, a demo's one domain): it says nothing about ties.
+SHARED_DOMAIN_MIN_ORGANISATIONS = 3
+
 # Legal-form words that do not tell two companies apart: "(주)뉴로칩스" is "뉴로칩스", and
 # "Neuro Chips Co., Ltd." is "Neuro Chips".
 _LEGAL_FORMS = re.compile(

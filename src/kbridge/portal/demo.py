@@ -339,6 +339,12 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
                                       role=Membership.Role.EVALUATOR)
             if j == 0 and k == 0:
                 logins["evaluator"] = person.email
+    # Evaluation: last year's call evaluated, this year's first round in document evaluation.
+    from kbridge.portal.demo_evaluation import seed_evaluation
+
+    seed_evaluation(operator=operator, operator_org=operator_org, program=program,
+                    old_program=old_program, startups=startup_orgs[61:], logins=logins,
+                    today=today)
     return logins
 
 
@@ -486,4 +492,6 @@ def existing_logins() -> dict[str, str]:
     logins["startup (representative)"] = "startup001@kbridge.demo"
     logins["startup (submitted)"] = "startup002@kbridge.demo"
     logins["evaluator"] = "evaluator01@kbridge.demo"
+    logins["startup (evaluated last year)"] = "startup063@kbridge.demo"
+    logins["startup (in evaluation)"] = "startup073@kbridge.demo"
     return logins

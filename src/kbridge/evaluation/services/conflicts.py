@@ -116,13 +116,22 @@ def _person_key(name: str) -> str:
     return rules_of.normalise_company_name(name)
 
 
+def _shared_domains(domains: set[str]) -> set[str]:
+    """Of ``domains``, those whose addresses belong to members of at least
+    ``SHARED_DOMAIN_MIN_ORGANISATIONS`` organisations (one query per domain)."""
+    return {d for d in domains if Membership.objects.filter(
+        user__email__iendswith=f"@{d}").values("organisation_id").distinct().count()
+        >= rules_of.SHARED_DOMAIN_MIN_ORGANISATIONS}
+
+
 def find_conflicts(stage: Stage, evaluators: list | None = None, *, today=None) -> list[_Found]:
     """Every conflict the rules find between the stage's applications and ``evaluators``
     (default: its invited evaluators not removed). Reads only; see :func:`detect_conflicts`.
 
     Rules (docs/evaluation.md): membership in the startup; the evaluator's affiliation is the
     applicant (same organisation, or the same name once normalised); the evaluator's e-mail
-    domain is a startup member's, unless a public mail domain; a declared tie to the company
+    domain is a startup member's, unless a public or shared mail domain (members of at least
+    ``SHARED_DOMAIN_MIN_ORGANISATIONS`` organisations use it); a declared tie to the company
     (by BRN when both have one, else by name) still in ``stage.conflict_lookback_years``;
     the applicant's challenge naming the evaluator (by e-mail, or by name and affiliation)."""
     today = today or timezone.localdate()
@@ -150,6 +159,7 @@ def find_conflicts(stage: Stage, evaluators: list | None = None, *, today=None) 
         for d in {rules_of.email_domain(e) for e in c.member_emails} - {""}:
             by_domain.setdefault(d, []).append(c)
     found: list[_Found] = []
+    shared = _shared_domains({rules_of.email_domain(u.email) for u in evaluators} - {""})
     for user in evaluators:
         profile = profiles.get(user.pk)
         own_orgs = memberships.get(user.pk, set())
@@ -171,7 +181,7 @@ def find_conflicts(stage: Stage, evaluators: list | None = None, *, today=None) 
                     add(c, Conflict.Source.DETECTED, Conflict.Basis.SAME_ORGANISATION,
                         affiliation.name_ko or affiliation.name_en)
         domain = rules_of.email_domain(user.email)
-        if domain and not rules_of.is_public_domain(domain):
+        if domain and not rules_of.is_public_domain(domain) and domain not in shared:
             for c in by_domain.get(domain, []):
                 if user.pk in c.member_ids:
                     continue  # their own address: the membership rule already says it

@@ -405,7 +405,7 @@ def run_apply(request, stage_id: int, run_id: int):
         "Applied: %(created)d new pairs, %(removed)d removed, %(kept)d kept (work in progress "
         "or chosen by hand), %(skipped)d skipped (a conflict or invitation changed since the "
         "run).") % outcome.__dict__)
-    return redirect("evaluation:assignment", stage_id=stage.pk)
+    return redirect("evaluation:stage_assignment", stage_id=stage.pk)
 
 
 @require_safe
@@ -452,7 +452,7 @@ def change(request, stage_id: int):
                 form.add_error(None, _validation_message(exc))
         else:
             messages.success(request, _("The change is saved."))
-            return redirect("evaluation:assignment", stage_id=stage.pk)
+            return redirect("evaluation:stage_assignment", stage_id=stage.pk)
     return render(request, "evaluation/assignment/change.html", {"stage": stage, "form": form})
 
 
@@ -564,7 +564,7 @@ def my_agenda_ics(request, stage_id: int):
 
 _OP = "manage/evaluation/stages/<int:stage_id>/"
 urlpatterns = [
-    path(_OP + "assignment/", assignment_home, name="assignment"),
+    path(_OP + "assignment/", assignment_home, name="stage_assignment"),
     path(_OP + "assignment/runs/", run_list, name="assignment_runs"),
     path(_OP + "assignment/runs/<int:run_id>/", run_detail, name="assignment_run"),
     path(_OP + "assignment/runs/<int:run_id>/apply/", run_apply, name="assignment_apply"),

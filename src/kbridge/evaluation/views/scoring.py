@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Membership
@@ -42,13 +41,6 @@ from kbridge.evaluation.forms_scoring import (
 )
 from kbridge.evaluation.models import Assignment, Scoresheet, Stage
 from kbridge.evaluation.services import scoring
-
-# The audit log names these actions in the reader's language (core keeps the registry).
-audit_display.ACTION_LABELS.update({
-    "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
-    "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
-    "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
-})
 
 # --- evaluator side ---------------------------------------------------------------------
 
@@ -203,9 +195,21 @@ def _refused_page(request, assignment, problem):
     return _page(request, assignment, content=content, errors=detail, status=200)
 
 
+def _refusal_key(assignment) -> str:
+    return f"evaluation:submit-refused:{assignment.pk}"
+
+
 @require_login
 def assignment_page(request, assignment_id: int):
     assignment = _assignment_for(request, assignment_id)
+    if request.method != "POST" and request.session.pop(_refusal_key(assignment), False):
+        # What is missing *now* (autosave may have stored more since the refused submit).
+        sheet = selectors.scoresheet_of(assignment)
+        if sheet.status == Scoresheet.Status.DRAFT:
+            problems = scoring.submission_problems(sheet, scoring.criteria_of(assignment.stage),
+                                                   assignment.stage)
+            if problems:
+                return _page(request, assignment, errors=problems)
     if request.method == "POST":
         sheet, problem = _save(request, assignment)
         if problem:
@@ -262,7 +266,11 @@ def submit(request, assignment_id: int):
     try:
         scoring.submit_scoresheet(assignment=assignment, by=request.user, version=sheet.version)
     except scoring.ScoresheetIncomplete as exc:
-        return _page(request, assignment, errors=exc.errors)
+        # The draft is saved as typed: show it with what is missing at the scoresheet's own
+        # address (Post/Redirect/Get), so a reload never re-sends an older copy of the form.
+        request.session[_refusal_key(assignment)] = True
+        del exc  # the page recomputes what is missing from the stored draft
+        return redirect("evaluation:assignment", assignment_id=assignment.pk)
     except scoring.ScoresheetConflict:
         return _refused_page(request, assignment, ("conflict", None))
     except scoring.ScoresheetLocked as exc:

@@ -18,4 +18,4 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo program created."))
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for role, email in logins.items():
-            self.stdout.write(f"  {role:28} {email}")
+            self.stdout.write(f"  {role:30} {email}")
