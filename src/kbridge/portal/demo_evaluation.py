@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from decimal import Decimal
 from contextlib import contextmanager
+from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
