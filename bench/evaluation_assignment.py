@@ -258,8 +258,10 @@ def run(args) -> None:
     built = services.build_problem(stage)
     from kbridge.engine.assignment import solve
 
+    # The engine called exactly as the service calls it (candidates per application).
     engine, _res = timed(lambda: solve(built.problem, args.mode, seed=1,
-                                       time_limit=services.TIME_LIMIT), args.repeats)
+                                       time_limit=services.TIME_LIMIT,
+                                       candidates=services.CANDIDATES), args.repeats)
     aff_times, _ = timed(lambda: services.build_problem(stage), args.repeats)
     query, _ = timed(lambda: Stage.objects.filter(pk=stage.pk).first(), 50)
     apply_t, applied = timed(lambda: services.apply_run(run=last, by=operator), 1)
@@ -282,7 +284,8 @@ def run(args) -> None:
     for name, value in rows:
         print(f"| {name} | {value:.4f} |")
     print(f"\nsolver {last.report['solver']}, objective {last.report['objective']:.4f}, "
-          f"gap {last.report['gap']:.2e}, {pairs} pairs stored")
+          f"gap {last.report['gap']:.2e}, candidates {last.report.get('candidates')}, "
+          f"{pairs} pairs stored")
 
 
 if __name__ == "__main__":

@@ -226,7 +226,18 @@ def _invite_and_sign(stage, operator, people) -> None:
         pool_services.sign_pledge(invitation=invitation, by=person)
 
 
+def _embed(stage) -> None:
+    """Vectors for the stage's applications and invited evaluators now, so the demo's runs use
+    semantic fit at once (in production the embedding tasks do this as texts change)."""
+    from kbridge.matching import selectors
+
+    keys = [f"application:{pk}" for pk in stage.call.applications.values_list("pk", flat=True)]
+    keys += [f"evaluator:{pk}" for pk in stage.evaluators.values_list("evaluator_id", flat=True)]
+    selectors.precompute(keys)
+
+
 def _assign(stage, operator, panels=None):
+    _embed(stage)
     run = assignment_services.run_assignment(stage=stage, by=operator, panels=panels,
                                              seed=20261201)
     if run.outcome != run.Outcome.ASSIGNED:
