@@ -147,6 +147,22 @@ def mail_through_task_queue(settings):
     settings.KBRIDGE_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture
+def fresh_throttle_window():
+    """Run the test from the first second of a clock hour, the clock then ticking on.
+
+    Throttle windows are fixed and aligned to the epoch (``core/throttle.py``): a test whose
+    attempts straddled a quarter hour saw its counter start again, a 200 where a 429 was
+    due. Starting at hh:00:01 no window of an hour or less can end within the test.
+    """
+    import time
+
+    import time_machine
+
+    with time_machine.travel(int(time.time()) // 3600 * 3600 + 1, tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (throttles and memoised values live there) and

@@ -131,6 +131,7 @@ def test_password_reset_mail_goes_through_the_queue(personas, client, run_tasks,
     assert personas.startup_a.check_password("a-brand-new-secret-42")
 
 
+@pytest.mark.usefixtures("fresh_throttle_window")
 def test_login_with_email_and_lockout_after_too_many_failures(personas, client, settings):
     # Throttled per account *and* client address (tests/accounts/test_throttling.py has more).
     settings.KBRIDGE_THROTTLE_RATES = {**settings.KBRIDGE_THROTTLE_RATES,

@@ -21,6 +21,8 @@ from kbridge.core import throttle
 from kbridge.core.models import AuditLog
 from tests.factories import PASSWORD, UserFactory
 
+pytestmark = pytest.mark.usefixtures("fresh_throttle_window")
+
 ATTACKER = "203.0.113.9"
 OWNER = "198.51.100.7"
 

@@ -190,7 +190,7 @@ def test_a_too_short_reason_is_refused_with_every_text_kept(evaluation, personas
     # Post/Redirect/Get: the refusal shows at the scoresheet's address, so a reload of the
     # page never re-sends an older copy of the form over what autosave kept since.
     assert response.status_code == 302
-    assert response["Location"] == url(evaluation.assignment)
+    assert response["Location"] == url(evaluation.assignment) + "?check=submission"
     html = client.get(response["Location"]).content.decode()
     assert "Write at least 20 characters: 12 more characters needed (8 so far)." in html
     assert f'href="#reason-{a.pk}"' in html
@@ -202,6 +202,21 @@ def test_a_too_short_reason_is_refused_with_every_text_kept(evaluation, personas
     assert scoring.payload(sheet, evaluation.criteria)["reasons"][str(a.pk)] == typed
     # Shown once: the next visit is the plain scoresheet again.
     assert "12 more characters needed" not in client.get(url(evaluation.assignment)).content.decode()
+
+
+def test_a_double_click_on_a_refused_submit_shows_the_refusal_either_way(evaluation, personas,
+                                                                        client_for):
+    # The refusal is carried by the address, not by the session: the second request of a
+    # double click (or an autosave of the same session in between) cannot consume it.
+    client = english(client_for(personas.evaluator))
+    data = form_data(evaluation, reasons=("너무 짧은 근거", GOOD))
+    first = client.post(url(evaluation.assignment, "submit/"), data)
+    second = client.post(url(evaluation.assignment, "submit/"), data)
+    for location in (second["Location"], first["Location"]):
+        assert "12 more characters needed" in client.get(location).content.decode()
+    # Once the draft is complete the same address no longer lists anything.
+    client.post(url(evaluation.assignment), form_data(evaluation))
+    assert "more characters needed" not in client.get(first["Location"]).content.decode()
 
 
 def test_submit_then_the_page_shows_the_total(evaluation, personas, client_for):

@@ -195,14 +195,16 @@ def _refused_page(request, assignment, problem):
     return _page(request, assignment, content=content, errors=detail, status=200)
 
 
-def _refusal_key(assignment) -> str:
-    return f"evaluation:submit-refused:{assignment.pk}"
+#: The query a refused submission redirects to: the scoresheet shows what is missing from
+#: the stored draft. It is in the address, not the session, so a repeated or concurrent
+#: request of the same session (a double click) can never consume another's notice.
+REFUSED_QUERY = "check=submission"
 
 
 @require_login
 def assignment_page(request, assignment_id: int):
     assignment = _assignment_for(request, assignment_id)
-    if request.method != "POST" and request.session.pop(_refusal_key(assignment), False):
+    if request.method != "POST" and request.GET.get("check") == "submission":
         # What is missing *now* (autosave may have stored more since the refused submit).
         sheet = selectors.scoresheet_of(assignment)
         if sheet.status == Scoresheet.Status.DRAFT:
@@ -268,9 +270,9 @@ def submit(request, assignment_id: int):
     except scoring.ScoresheetIncomplete as exc:
         # The draft is saved as typed: show it with what is missing at the scoresheet's own
         # address (Post/Redirect/Get), so a reload never re-sends an older copy of the form.
-        request.session[_refusal_key(assignment)] = True
         del exc  # the page recomputes what is missing from the stored draft
-        return redirect("evaluation:assignment", assignment_id=assignment.pk)
+        return redirect(reverse("evaluation:assignment", args=[assignment.pk])
+                        + "?" + REFUSED_QUERY)
     except scoring.ScoresheetConflict:
         return _refused_page(request, assignment, ("conflict", None))
     except scoring.ScoresheetLocked as exc:

@@ -191,7 +191,8 @@
      never the draft's fields. Before the file goes, the draft's pending autosave is sent and
      awaited, so the server holds what was typed; while a file goes, autosaves wait for it
      (both change the draft's version). */
-  var draft = { form: null, dirty: false, inFlight: 0, waiters: [], upload: null, sending: null };
+  var draft = { form: null, dirty: false, inFlight: 0, waiters: [], upload: null, sending: null,
+                leaving: false };
 
   function draftIdle() { return draft.inFlight === 0 && !draft.dirty; }
 
@@ -222,14 +223,27 @@
     }
     form.addEventListener("input", typed);
     form.addEventListener("change", typed);
+    /* Once the form itself is submitted (save or submit: the whole page goes with its
+       values), no autosave may follow it: it would race the submission. */
+    form.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) { draft.leaving = true; }
+    });
+    window.addEventListener("pageshow", function () { draft.leaving = false; });
     document.body.addEventListener("htmx:confirm", function (event) {
-      if (fromDraft(event) && draft.sending) {
+      if (!fromDraft(event)) { return; }
+      if (draft.leaving) { event.preventDefault(); return; }
+      if (draft.sending) {
         event.preventDefault();
         draft.sending.then(function () { event.detail.issueRequest(true); });
       }
     });
     document.body.addEventListener("htmx:configRequest", function (event) {
-      if (fromDraft(event)) { draft.dirty = false; }  /* the values are collected now */
+      if (!fromDraft(event)) { return; }
+      draft.dirty = false;  /* the values are collected now */
+      /* An autosave always goes to the form's hx-post. htmx would send it to the formaction
+         of the last button clicked, so an autosave queued behind another and sent after a
+         click on "Submit" would submit a second time, as an XHR, in the background. */
+      event.detail.path = form.getAttribute("hx-post");
     });
     document.body.addEventListener("htmx:beforeRequest", function (event) {
       if (fromDraft(event)) { draft.inFlight += 1; }
