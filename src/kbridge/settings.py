@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "kbridge.applications",
     "kbridge.matching",
     "kbridge.evaluation",
+    "kbridge.selection",
     "kbridge.portal",  # the top layer: cross-app pages and the demo seed (last)
 ]
 
