@@ -271,6 +271,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
+    from tests.selection import world as selection_world
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -283,7 +284,11 @@ def ids(world, personas, submitted, evaluation):
         idempotency_key="matrix:receipt", organisation=personas.operator_org)
     EmailDelivery.objects.filter(pk=delivery.pk).update(status=EmailDelivery.Status.FAILED,
                                                         last_error="550 mailbox unavailable")
+    feedback = feedback_ids(evaluation, personas, submitted)  # its ended stage comes first
+    decided = selection_world.decided(world, personas, submitted)
     return {
+        **selection_world.matrix_ids(decided),
+        # Selection areas add their ids here from `decided`.
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,
@@ -296,7 +301,7 @@ def ids(world, personas, submitted, evaluation):
         "conflicted_assignment": evaluation.conflicted_assignment.pk,
         "conflict": evaluation.conflict.pk,
         "stage_evaluator": evaluation.stage.evaluators.get(evaluator=personas.evaluator).pk,
-        **feedback_ids(evaluation, personas, submitted),
+        **feedback,
         "scoresheet": evaluation.assignment.scoresheet.pk,
         "assignment_run": _assignment_run(evaluation, personas).pk,
         "panel": evaluation.stage.panels.create(name_ko="1분과", name_en="Panel 1").pk,

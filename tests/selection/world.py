@@ -93,7 +93,8 @@ def decided(world, personas, submitted, *, announced: bool = True) -> Decided:
     track.quota = 2
     track.save(update_fields=["quota"])
     applications = [submitted] + [applicant(world, n) for n in range(1, len(TOTALS))]
-    stage = ended_stage(world.call)
+    stage = (Stage.objects.filter(call=world.call, kind=Stage.Kind.PRESENTATION).first()
+             or ended_stage(world.call))
     evaluators = [personas.evaluator] + [UserFactory(email=f"panel{i}@eval.example")
                                          for i in range(1, 5)]
     for application, totals in zip(applications, TOTALS, strict=True):
@@ -120,3 +121,9 @@ def decided(world, personas, submitted, *, announced: bool = True) -> Decided:
             selection=selection, application=application, rank=rank, score=score,
             status=status, reason_code=reason, award_krw=award, waitlist_position=position))
     return Decided(stage, policy, selection, applications, outcomes, evaluators)
+
+
+def matrix_ids(d: Decided) -> dict[str, int]:
+    """The ids the permission matrix's selection rows name."""
+    return {"selection": d.selection.pk, "outcome": d.outcomes[0].pk,
+            "waitlisted_outcome": d.outcomes[2].pk, "not_selected_outcome": d.outcomes[4].pk}
