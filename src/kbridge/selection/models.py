@@ -72,6 +72,11 @@ class SelectionPolicy(TimeStampedModel):
         verbose_name = _("selection rules")
         verbose_name_plural = _("selection rules")
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.call.program.operator_id
+
     def __str__(self) -> str:
         return f"{self.call}"
 
@@ -108,6 +113,11 @@ class Selection(TimeStampedModel):
         verbose_name = _("selection")
         verbose_name_plural = _("selections")
         ordering = ["track__call_id", "track__position", "track_id"]
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.track.call.program.operator_id
 
     def __str__(self) -> str:
         return f"{self.track}"
@@ -170,6 +180,11 @@ class Outcome(TimeStampedModel):
         verbose_name_plural = _("outcomes")
         ordering = ["selection_id", "rank", "application_id"]
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.selection.audit_tenant_id
+
     def __str__(self) -> str:
         return f"{self.application} · {self.status}"
 
@@ -192,6 +207,11 @@ class FundingImport(TimeStampedModel):
         verbose_name = _("funding list import")
         verbose_name_plural = _("funding list imports")
         ordering = ["-created_at", "-id"]
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.program.operator_id
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.rows})"
@@ -243,6 +263,11 @@ class Offer(TimeStampedModel):
             fields=["outcome"], condition=models.Q(status="pending"),
             name="selection_one_pending_offer_per_outcome")]
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.outcome.audit_tenant_id
+
     def __str__(self) -> str:
         return f"{self.outcome} · {self.status}"
 
@@ -266,6 +291,11 @@ class LotteryDraw(TimeStampedModel):
         verbose_name = _("lottery draw")
         verbose_name_plural = _("lottery draws")
         ordering = ["-created_at", "-id"]
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.selection.audit_tenant_id
 
     def __str__(self) -> str:
         return f"{self.selection} · {self.places}"
@@ -303,6 +333,11 @@ class Appeal(TimeStampedModel):
         verbose_name_plural = _("appeals")
         ordering = ["-created_at", "-id"]
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.outcome.audit_tenant_id
+
     def __str__(self) -> str:
         return f"{self.outcome} · {self.status}"
 
@@ -336,6 +371,11 @@ class Agreement(TimeStampedModel):
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.outcome.audit_tenant_id
+
     def __str__(self) -> str:
         return f"{self.outcome} · {self.status}"
 
@@ -360,6 +400,11 @@ class AgreementDocument(models.Model):
         verbose_name_plural = _("agreement documents")
         ordering = ["agreement_id", "kind", "-uploaded_at"]
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.agreement.audit_tenant_id
+
     def __str__(self) -> str:
         return f"{self.kind} · {self.original_name}"
 
@@ -380,6 +425,11 @@ class PartnerInterest(TimeStampedModel):
         verbose_name_plural = _("partner interests")
         constraints = [models.UniqueConstraint(fields=["application", "organisation"],
                                                name="selection_one_interest_per_partner")]
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.application.program.operator_id
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.application}"
