@@ -72,13 +72,13 @@ class SelectionPolicy(TimeStampedModel):
         verbose_name = _("selection rules")
         verbose_name_plural = _("selection rules")
 
+    def __str__(self) -> str:
+        return f"{self.call}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.call.program.operator_id
-
-    def __str__(self) -> str:
-        return f"{self.call}"
 
 
 class Selection(TimeStampedModel):
@@ -114,13 +114,13 @@ class Selection(TimeStampedModel):
         verbose_name_plural = _("selections")
         ordering = ["track__call_id", "track__position", "track_id"]
 
+    def __str__(self) -> str:
+        return f"{self.track}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.track.call.program.operator_id
-
-    def __str__(self) -> str:
-        return f"{self.track}"
 
     @property
     def is_confirmed(self) -> bool:
@@ -180,13 +180,13 @@ class Outcome(TimeStampedModel):
         verbose_name_plural = _("outcomes")
         ordering = ["selection_id", "rank", "application_id"]
 
+    def __str__(self) -> str:
+        return f"{self.application} · {self.status}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.selection.audit_tenant_id
-
-    def __str__(self) -> str:
-        return f"{self.application} · {self.status}"
 
     @property
     def reason(self) -> str:
@@ -208,13 +208,13 @@ class FundingImport(TimeStampedModel):
         verbose_name_plural = _("funding list imports")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.rows})"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.program.operator_id
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.rows})"
 
 
 class FundingRecord(models.Model):
@@ -263,13 +263,13 @@ class Offer(TimeStampedModel):
             fields=["outcome"], condition=models.Q(status="pending"),
             name="selection_one_pending_offer_per_outcome")]
 
+    def __str__(self) -> str:
+        return f"{self.outcome} · {self.status}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.outcome.audit_tenant_id
-
-    def __str__(self) -> str:
-        return f"{self.outcome} · {self.status}"
 
 
 class LotteryDraw(TimeStampedModel):
@@ -292,13 +292,13 @@ class LotteryDraw(TimeStampedModel):
         verbose_name_plural = _("lottery draws")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.selection} · {self.places}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.selection.audit_tenant_id
-
-    def __str__(self) -> str:
-        return f"{self.selection} · {self.places}"
 
 
 class Appeal(TimeStampedModel):
@@ -333,13 +333,13 @@ class Appeal(TimeStampedModel):
         verbose_name_plural = _("appeals")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.outcome} · {self.status}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.outcome.audit_tenant_id
-
-    def __str__(self) -> str:
-        return f"{self.outcome} · {self.status}"
 
 
 class Agreement(TimeStampedModel):
@@ -371,13 +371,13 @@ class Agreement(TimeStampedModel):
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
 
+    def __str__(self) -> str:
+        return f"{self.outcome} · {self.status}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.outcome.audit_tenant_id
-
-    def __str__(self) -> str:
-        return f"{self.outcome} · {self.status}"
 
 
 class AgreementDocument(models.Model):
@@ -400,13 +400,13 @@ class AgreementDocument(models.Model):
         verbose_name_plural = _("agreement documents")
         ordering = ["agreement_id", "kind", "-uploaded_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.original_name}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.agreement.audit_tenant_id
-
-    def __str__(self) -> str:
-        return f"{self.kind} · {self.original_name}"
 
 
 class PartnerInterest(TimeStampedModel):
@@ -426,10 +426,10 @@ class PartnerInterest(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["application", "organisation"],
                                                name="selection_one_interest_per_partner")]
 
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.application}"
+
     @property
     def audit_tenant_id(self) -> int | None:
         """The agency whose staff read this row's audit log."""
         return self.application.program.operator_id
-
-    def __str__(self) -> str:
-        return f"{self.organisation} → {self.application}"
