@@ -149,6 +149,7 @@ class Outcome(TimeStampedModel):
         "over_budget": _("The track's budget was used up by higher-ranked applications."),
         "lottery_won": _("Drawn in the lottery at the funding line."),
         "lottery_lost": _("Not drawn in the lottery at the funding line."),
+        "lottery_pending": _("Waiting for the lottery at the funding line."),
         "duplicate_funding": _("Already funded by another program for the same purpose "
                                "(duplicate funding)."),
         "ineligible": _("Not eligible at the time of the decision."),
