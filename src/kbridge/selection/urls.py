@@ -7,6 +7,10 @@
 /results/…                        the public results page
 """
 
+from kbridge.selection.views import offers
+
 app_name = "selection"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *offers.urlpatterns,
+]
