@@ -255,6 +255,16 @@ MATRIX = [
     ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
      expect()),
 
+    # Selection: waitlist (tests/selection/offer_world.py). Startup B's application holds a
+    # pending offer: its representative reads it, and an empty answer comes back with its
+    # error; startup A's application has no offer (404 for all). The program's operator drops
+    # a selected startup (an empty form comes back with its errors); a waitlisted outcome
+    # cannot be dropped by anyone.
+    ("/applications/{offer_application}/offer/", expect(OK={"startup_b"}),
+     expect(OK={"startup_b"})),
+    ("/applications/{application}/offer/", expect(), expect()),
+    ("/manage/selection/outcomes/{selected_outcome}/drop/", OPERATOR, expect(OK={"operator"})),
+    ("/manage/selection/outcomes/{waitlisted_outcome}/drop/", expect(), expect()),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -271,6 +281,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
+    from tests.selection.offer_world import matrix_ids as offer_ids
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -300,6 +311,7 @@ def ids(world, personas, submitted, evaluation):
         "scoresheet": evaluation.assignment.scoresheet.pk,
         "assignment_run": _assignment_run(evaluation, personas).pk,
         "panel": evaluation.stage.panels.create(name_ko="1분과", name_en="Panel 1").pk,
+        **offer_ids(world, personas, evaluation.stage),
     }
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given, settings
@@ -244,3 +244,49 @@ def test_no_sequence_of_events_exceeds_the_quota_or_the_budget(decided, personas
                 raise AssertionError(f"{kind} was refused in a valid state") from None
             _invariants(selection, selection.track.quota, budget)
         transaction.set_rollback(True)
+
+
+# --- concurrency (PostgreSQL: SQLite serialises every write anyway) -------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs real concurrent transactions (runs on PostgreSQL in CI)")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_drop_outs_never_overfill(decided, personas):
+    """Both selected startups drop out at the same moment, twice each, while the budget only
+    has room for one ₩200M offer (rank 2 holds no award here): the locks serialise them, each outcome drops
+    once, and a single offer is made."""
+    import threading
+
+    from django.db import connections
+
+    cap = decided.selection.track.funding_cap_krw
+    Selection.objects.filter(pk=decided.selection.pk).update(budget_krw=cap)
+    Outcome.objects.filter(pk=decided.outcomes[1].pk).update(award_krw=0)
+    barrier = threading.Barrier(4)
+    errors, refused = [], []
+
+    def drop(outcome):
+        try:
+            barrier.wait()
+            services.drop_out(outcome, personas.operator, "withdrew")
+        except ValidationError:
+            refused.append(outcome.pk)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=drop, args=(o,))
+               for o in (decided.outcomes[0], decided.outcomes[0],
+                         decided.outcomes[1], decided.outcomes[1])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(refused) == sorted([decided.outcomes[0].pk, decided.outcomes[1].pk])
+    assert pending_offers(decided.selection).count() == 1
+    assert AuditLog.objects.filter(action="selection.outcome_dropped").count() == 2
+    _invariants(decided.selection, 2, cap)
