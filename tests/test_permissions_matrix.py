@@ -255,14 +255,12 @@ MATRIX = [
     ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
      expect()),
 
-    # Selection: waitlist (tests/selection/offer_world.py). Startup B's application holds a
-    # pending offer: its representative reads it, and an empty answer comes back with its
-    # error; startup A's application has no offer (404 for all). The program's operator drops
-    # a selected startup (an empty form comes back with its errors); a waitlisted outcome
-    # cannot be dropped by anyone.
-    ("/applications/{offer_application}/offer/", expect(OK={"startup_b"}),
-     expect(OK={"startup_b"})),
-    ("/applications/{application}/offer/", expect(), expect()),
+    # Selection: waitlist (tests/selection/offer_world.py). Startup A's application holds a
+    # pending offer: its members read it, only its representative answers (an empty answer
+    # comes back with its error). The program's operator drops a selected startup (an empty
+    # form comes back with its errors); a waitlisted outcome cannot be dropped by anyone.
+    ("/applications/{application}/offer/", expect(OK={"startup_a", "startup_a_member"}),
+     expect(OK={"startup_a"})),
     ("/manage/selection/outcomes/{selected_outcome}/drop/", OPERATOR, expect(OK={"operator"})),
     ("/manage/selection/outcomes/{waitlisted_outcome}/drop/", expect(), expect()),
 ]
@@ -311,7 +309,7 @@ def ids(world, personas, submitted, evaluation):
         "scoresheet": evaluation.assignment.scoresheet.pk,
         "assignment_run": _assignment_run(evaluation, personas).pk,
         "panel": evaluation.stage.panels.create(name_ko="1분과", name_en="Panel 1").pk,
-        **offer_ids(world, personas, evaluation.stage),
+        **offer_ids(world, personas, submitted, evaluation.stage),
     }
 
 
