@@ -269,6 +269,14 @@ MATRIX = [
     ("/manage/selection/tracks/{track_b}/draws/", POST_ONLY, expect(BAD={"operator"})),
     ("/manage/selection/tracks/{track_a}/draws/{draw}/draw/", POST_ONLY, expect()),
     ("/lottery/{draw}.json", EVERYONE, READ_ONLY),
+    # Selection: waitlist (tests/selection/offer_world.py). Another startup's waitlisted
+    # application holds a pending offer: none of the personas may see it (its members read it
+    # and its representative answers: tests/selection/test_offer_views.py). The program's
+    # operator drops a selected startup (an empty form comes back with its errors); a
+    # waitlisted outcome cannot be dropped by anyone.
+    ("/applications/{offer_application}/offer/", expect(), expect()),
+    ("/manage/selection/outcomes/{selected_outcome}/drop/", OPERATOR, expect(OK={"operator"})),
+    ("/manage/selection/outcomes/{waitlisted_outcome}/drop/", expect(), expect()),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -286,6 +294,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.selection import world as selection_world
+    from tests.selection.offer_world import matrix_ids as offer_ids
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -303,6 +312,7 @@ def ids(world, personas, submitted, evaluation):
     return {
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
+        **offer_ids(decided, personas),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

@@ -89,6 +89,12 @@ ACTION_LABELS = {
     "selection.drawn": gettext_lazy("Drawn"),
     "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
     "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
+    # selection: waitlist
+    "selection.outcome_dropped": gettext_lazy("Selected startup dropped out"),
+    "selection.offer_made": gettext_lazy("Place offered to a waitlisted startup"),
+    "selection.offer_accepted": gettext_lazy("Offered place accepted"),
+    "selection.offer_declined": gettext_lazy("Offered place declined"),
+    "selection.offer_expired": gettext_lazy("Offered place expired"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

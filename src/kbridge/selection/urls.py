@@ -7,10 +7,11 @@
 /results/…, /lottery/…            public: results and the draws at the funding line
 """
 
-from kbridge.selection.views import selection
+from kbridge.selection.views import offers, selection
 
 app_name = "selection"
 
 urlpatterns = [
     *selection.urlpatterns,
+    *offers.urlpatterns,
 ]
