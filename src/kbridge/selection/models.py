@@ -13,8 +13,8 @@ Sources: the quota, the per-award cap (e.g. ₩200M) and the 10-month agreement 
 program's (../shared/docs/PRODUCT.md, "Facts about the real program"); duplicate funding
 (중복지원) is what dropped four of fourteen OpenAI finalists in 2024 (same document); the
 lottery at the line is the Swiss National Science Foundation's partial randomisation
-(Heyard et al. 2022, "Rethinking the funding line at the Swiss National Science Foundation",
-Research Integrity and Peer Review 7:1, docs/selection.md).
+(Heyard et al. 2022, "Rethinking the funding line at the Swiss National Science Foundation:
+Bayesian ranking and lottery", Statistics and Public Policy 9(1):110–121; docs/selection.md).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class SelectionPolicy(TimeStampedModel):
     equal final scores the higher mean level on it ranks first; what is still tied is drawn by
     lot. ``lottery_at_line`` adds the partial randomisation: the applications whose score
     intervals overlap the funding line are drawn for the places left there
-    (``kbridge.engine.selection.line``). Days are working days (Korean public holidays and
+    (``kbridge.engine.selection.plan(..., lottery_at_line=True)``). Days are working days (Korean public holidays and
     weekends excluded, ``core/workdays.py``).
     """
 
