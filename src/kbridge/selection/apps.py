@@ -9,3 +9,9 @@ class SelectionConfig(AppConfig):
 
     def ready(self) -> None:
         from kbridge.selection import rules  # noqa: F401
+
+        # --- agreements: backups learn which files the agreement documents' rows name.
+        from kbridge.core import backup  # noqa: I001
+        from kbridge.selection.services import agreements
+
+        backup.register_files("selection.agreements", agreements.stored_files)

@@ -10,3 +10,8 @@
 app_name = "selection"
 
 urlpatterns: list = []
+
+# --- agreements ---
+from kbridge.selection.views import agreements  # noqa: E402
+
+urlpatterns += [*agreements.urlpatterns]
