@@ -9,9 +9,12 @@ class SelectionConfig(AppConfig):
 
     def ready(self) -> None:
         from kbridge.selection import rules  # noqa: F401
+        # --- agreements ---
+        self.ready_agreements()
 
-        # --- agreements: backups learn which files the agreement documents' rows name.
-        from kbridge.core import backup  # noqa: I001
+    def ready_agreements(self) -> None:
+        """Backups learn which files the agreement documents' rows name."""
+        from kbridge.core import backup
         from kbridge.selection.services import agreements
 
         backup.register_files("selection.agreements", agreements.stored_files)
