@@ -151,8 +151,7 @@ def draft(request, outcome_id: int):
         "signing_share": services.SIGNING_SHARE_PERCENT,
         "rest_share": 100 - services.SIGNING_SHARE_PERCENT,
         "accept_days": services.ACCEPT_WORKING_DAYS,
-        "documents": [services.document_label(k) for k in services.REQUIRED_DOCUMENTS]},
-        status=422 if request.method == "POST" else 200)
+        "documents": [services.document_label(k) for k in services.REQUIRED_DOCUMENTS]})
 
 
 @require_safe
