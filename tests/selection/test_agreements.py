@@ -151,7 +151,7 @@ def test_a_new_upload_of_a_kind_replaces_the_earlier_one(decided, personas):
     assert default_storage.exists(services.storage_path(first.stored_name))
     assert services.purge_document_file(stored_name=first.stored_name) is True
     assert services.purge_document_file(stored_name=stored.document.stored_name) is False
-    row = AuditLog.objects.filter(action="selection.agreement_document_uploaded").last()
+    row = AuditLog.objects.filter(action="selection.agreement_document_uploaded").first()
     assert row.after["replaced"] == {"file": "old.pdf", "sha256": first.sha256}
 
 

@@ -81,6 +81,11 @@ ACTION_LABELS = {
     "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
     "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
     "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
+    # Selection: agreements
+    "selection.agreement_sent": gettext_lazy("Agreement sent"),
+    "selection.agreement_document_uploaded": gettext_lazy("Agreement document uploaded"),
+    "selection.agreement_accepted": gettext_lazy("Agreement accepted"),
+    "selection.agreement_lapsed": gettext_lazy("Agreement lapsed"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

@@ -481,7 +481,7 @@ def _mail(agreement: Agreement, user, template: str, *, key: str) -> None:
         "agreement": agreement, "outcome": outcome, "user": user,
         "application": outcome.application, "track": outcome.selection.track,
         "tranches": parse_tranches(agreement.tranches),
-        "documents": [document_label(k) for k in REQUIRED_DOCUMENTS],
+        "documents": list(REQUIRED_DOCUMENTS.values()),  # lazy: each part in its language
         "url": absolute(f"/applications/{outcome.application_id}/agreement/"),
     }
     parts, subjects = [], []
