@@ -225,3 +225,16 @@ def test_a_lapsed_agreement_says_so_to_the_startup(decided, personas, client_for
     services.expire_agreements(now=agreement.accept_by + timezone.timedelta(seconds=1))
     html = client_for(personas.startup_a).get(page_url(decided.applications[0])).content.decode()
     assert "협약이 기한 안에 수락되지 않아 효력을 잃었습니다." in html
+
+
+def test_the_acceptance_address_is_the_client_s_as_the_throttles_read_it(rf, settings):
+    from kbridge.selection.views.agreements import acceptance_address
+
+    settings.KBRIDGE_TRUSTED_PROXY_COUNT = 1
+    request = rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert acceptance_address(request) == "203.0.113.5"
+    request = rf.post("/", REMOTE_ADDR="10.0.0.2",
+                      HTTP_X_FORWARDED_FOR="2001:db8:1:2:3:4:5:6")
+    assert acceptance_address(request) == "2001:db8:1:2::"  # its /64, as throttles count it
+    request = rf.post("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not an address")
+    assert acceptance_address(request) is None
