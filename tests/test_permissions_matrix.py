@@ -255,6 +255,21 @@ MATRIX = [
     ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
      expect()),
 
+    # Selection: the operator's pages. Track A's selection is confirmed (nothing changes it
+    # any more, so even its operator gets 404 on its changes); track B has none yet: its
+    # operator proposes one (an empty one: no scores) and is refused confirming or drawing
+    # before that (400). The published draw is public.
+    ("/manage/selection/calls/{call}/", OPERATOR, READ_ONLY),
+    ("/manage/selection/calls/{call}/rules/", OPERATOR, OPERATOR),
+    ("/manage/selection/calls/{call}/funding-lists/", POST_ONLY, expect(BAD={"operator"})),
+    ("/manage/selection/tracks/{track_a}/", OPERATOR, READ_ONLY),
+    ("/manage/selection/tracks/{track_b}/propose/", POST_ONLY, OPERATOR_POST),
+    ("/manage/selection/tracks/{track_a}/outcomes/{outcome}/award/", POST_ONLY, expect()),
+    ("/manage/selection/tracks/{track_b}/confirm/", POST_ONLY, expect(BAD={"operator"})),
+    ("/manage/selection/tracks/{track_b}/draws/", POST_ONLY, expect(BAD={"operator"})),
+    ("/manage/selection/tracks/{track_a}/draws/{draw}/draw/", POST_ONLY, expect()),
+    ("/lottery/{draw}.json", EVERYONE, READ_ONLY),
+
     # Selection: agreements
     # Operators: the list (any agency; KISED's programs only), the agreement of startup A's
     # outcome (sent: POST says so and goes back), the second selected outcome's draft form

@@ -79,6 +79,14 @@ ACTION_LABELS = {
     "evaluation.reasons_rated": gettext_lazy("Usefulness of reasons rated"),
     "evaluation.reasons_rating_changed": gettext_lazy("Rating of reasons changed"),
     "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
+    # Selection: the operator's decisions.
+    "selection.rules_saved": gettext_lazy("Selection rules saved"),
+    "selection.funding_list_imported": gettext_lazy("Funding list imported"),
+    "selection.proposed": gettext_lazy("Selection proposed"),
+    "selection.award_changed": gettext_lazy("Award changed"),
+    "selection.confirmed": gettext_lazy("Selection confirmed"),
+    "selection.draw_committed": gettext_lazy("Draw committed"),
+    "selection.drawn": gettext_lazy("Drawn"),
     "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
     "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
     # Selection: agreements

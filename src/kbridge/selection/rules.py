@@ -51,6 +51,25 @@ def is_program_operator(user, obj) -> bool:
     return program is not None and program.operator_id in agency_ids(user)
 
 
+@rules.predicate
+def selection_is_draft(user, obj) -> bool:
+    """No selection yet, or a draft one (Track → its selection; Selection; Outcome; draw)."""
+    from kbridge.programs.models import Track
+    from kbridge.selection.models import LotteryDraw, Outcome, Selection
+
+    if isinstance(obj, Track):
+        selection = Selection.objects.filter(track=obj).first()
+    elif isinstance(obj, Selection):
+        selection = obj
+    elif isinstance(obj, Outcome | LotteryDraw):
+        selection = obj.selection
+    else:
+        return False
+    return selection is None or not selection.is_confirmed
+
+
+rules.add_perm("selection.manage_selection", is_program_operator)
+rules.add_perm("selection.change_selection", is_program_operator & selection_is_draft)
 # --- agreements ----------------------------------------------------------------------------
 
 

@@ -4,12 +4,16 @@
                                   agreements, duplicate-funding imports)
 /partner/selection/…              partners (their tracks' shortlist and results, interest)
 /applications/<id>/result/…       applicants (result with reasons, appeal, offer, agreement)
-/results/…                        the public results page
+/results/…, /lottery/…            public: results and the draws at the funding line
 """
+
+from kbridge.selection.views import selection
 
 app_name = "selection"
 
-urlpatterns: list = []
+urlpatterns = [
+    *selection.urlpatterns,
+]
 
 # --- agreements ---
 from kbridge.selection.views import agreements  # noqa: E402
