@@ -87,7 +87,7 @@ def test_sending_redirects_to_the_agreement_s_status(decided, personas, client_f
     assert response.status_code == 302
     agreement = Agreement.objects.get(outcome=outcome)
     html = client.get(response["Location"]).content.decode()
-    assert "기업 수락 대기" in html and "필요 서류: 3건 중 0건 제출" in html
+    assert 'data-agreement-status="offered"' in html and "필요 서류: 3건 중 0건 제출" in html
     assert agreement.accept_by > timezone.now()
 
 
@@ -192,7 +192,7 @@ def test_the_track_s_partner_follows_read_only_and_another_partner_sees_nothing(
     document = upload(agreement, "business_registration", personas.startup_a)
     client = client_for(personas.partner_a)
     html = client.get("/partner/selection/agreements/").content.decode()
-    assert "뉴로칩스" in html and "기업 수락 대기" in html
+    assert "뉴로칩스" in html and 'data-agreement-status="offered"' in html
     assert "multipart/form-data" not in html and "/accept/" not in html
     download = f"/partner/selection/agreements/{agreement.pk}/documents/{document.pk}/"
     assert client.get(download).status_code == 200
