@@ -859,6 +859,66 @@ CASES += [
 ]
 
 
+# --- selection (issue 14) ---------------------------------------------------------------------
+
+
+def _sel_selection(ctx):
+    """A confirmed, announced selection of partner A's track on an ended stage."""
+    def make():
+        from kbridge.selection.models import Selection, SelectionPolicy
+        from tests.evaluation.feedback_world import ended_stage
+
+        stage = ended_stage(ctx.world.call)
+        SelectionPolicy.objects.create(call=ctx.world.call,
+                                       announcement_at=timezone.now() - dt.timedelta(hours=1))
+        return Selection.objects.create(
+            track=ctx.world.track_a, stage=stage, status=Selection.Status.CONFIRMED,
+            budget_krw=10**12, created_by=ctx.personas.operator,
+            confirmed_by=ctx.personas.operator, confirmed_at=timezone.now())
+    return ctx.once("sel_selection", make)
+
+
+def _sel_outcome(ctx):
+    """One more selected application in the selection; returns (outcome, applicant name)."""
+    from decimal import Decimal
+
+    from kbridge.selection.models import Outcome
+
+    selection = _sel_selection(ctx)
+    name = _name("선정기업")
+    org = OrganisationFactory(kind="startup", name_ko=name, name_en=name)
+    application = ApplicationFactory(track=ctx.world.track_a, applicant=org,
+                                     created_by=UserFactory())
+    rank = Outcome.objects.filter(selection=selection).count() + 1
+    outcome = Outcome.objects.create(selection=selection, application=application, rank=rank,
+                                     score=Decimal("80.00"), status="selected",
+                                     reason_code="within_quota", award_krw=100_000_000)
+    return outcome, name
+
+
+def _sel_outcome_row(ctx):
+    return _sel_outcome(ctx)[1]
+
+
+def _sel_agreement(ctx):
+    from kbridge.selection.services import agreements
+    from tests.selection.agreement_world import default_terms
+
+    outcome, name = _sel_outcome(ctx)
+    terms = default_terms(outcome)
+    agreements.send_agreement(outcome=outcome, by=ctx.personas.operator, **terms)
+    return name
+
+
+CASES += [
+    Case("selection of a track: outcomes", "selection:track", "operator",
+         lambda c: f"/manage/selection/tracks/{_sel_selection(c).track_id}/", _sel_outcome_row),
+    Case("agreements (operator)", "selection:agreement_list", "operator",
+         lambda c: "/manage/selection/agreements/", _sel_agreement),
+    Case("agreements (partner)", "selection:partner_agreements", "partner_a",
+         lambda c: "/partner/selection/agreements/", _sel_agreement),
+]
+
 @pytest.fixture
 def ctx(world, personas):
     return Ctx(world, personas)
@@ -914,10 +974,13 @@ LIST_PAGES = {c.url_name for c in CASES}
 
 #: URL names that list nothing (forms, actions, single objects, files), each with why.
 NOT_LIST_PAGES = {
-    # Selection (issue 14). The call's and the track's pages do list things (a call's tracks,
-    # a track's outcomes); their query counts are not measured yet: a follow-up of issue 14.
+    # Selection (issue 14). The call's page lists its tracks (a handful, each with one
+    # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",
-    "selection:track": "a track's outcomes; query count to be measured",
+    "selection:agreement_draft": "a form", "selection:agreement_accept": "an action",
+    "selection:agreement_document_partner": "a file", "selection:agreement_document": "a file",
+    "selection:agreement_document_manage": "a file", "selection:agreement_upload": "an action",
+    "selection:my_agreement": "one agreement (three documents at most)",
     "selection:rules": "a form", "selection:funding_list_upload": "an action",
     "selection:propose": "an action", "selection:award": "an action",
     "selection:confirm": "an action", "selection:commit_draw": "an action",

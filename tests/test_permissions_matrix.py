@@ -277,6 +277,32 @@ MATRIX = [
     ("/applications/{offer_application}/offer/", expect(), expect()),
     ("/manage/selection/outcomes/{selected_outcome}/drop/", OPERATOR, expect(OK={"operator"})),
     ("/manage/selection/outcomes/{waitlisted_outcome}/drop/", expect(), expect()),
+
+    # Selection: agreements
+    # Operators: the list (any agency; KISED's programs only), the agreement of startup A's
+    # outcome (sent: POST says so and goes back), the second selected outcome's draft form
+    # (an empty POST comes back with its errors), and none for a waitlisted outcome. The
+    # documents: KISED's operator, OpenAI's staff (the track's partner) and startup A.
+    ("/manage/selection/agreements/", expect(OK=OPERATORS), READ_ONLY),
+    ("/manage/selection/outcomes/{outcome}/agreement/", OPERATOR, OPERATOR_POST),
+    ("/manage/selection/outcomes/{agreeable_outcome}/agreement/", OPERATOR, OPERATOR),
+    ("/manage/selection/outcomes/{waitlisted_outcome}/agreement/", expect(), expect()),
+    ("/manage/selection/agreements/{agreement}/documents/{agreement_document}/", OPERATOR,
+     READ_ONLY),
+    ("/partner/selection/agreements/", expect(OK=PARTNERS), READ_ONLY),
+    ("/partner/selection/agreements/{agreement}/documents/{agreement_document}/",
+     expect(OK=PARTNER_A), READ_ONLY),
+    # Startup A: its members read, download and upload (an empty upload says what to
+    # choose); only the representative reaches acceptance (an unticked box goes back).
+    ("/applications/{application}/agreement/", expect(OK={"startup_a", "startup_a_member"}),
+     READ_ONLY),
+    ("/applications/{application}/agreement/documents/", POST_ONLY,
+     expect(REDIRECT={"startup_a", "startup_a_member"})),
+    ("/applications/{application}/agreement/documents/{agreement_document}/",
+     expect(OK={"startup_a", "startup_a_member"}), READ_ONLY),
+    ("/applications/{application}/agreement/accept/", POST_ONLY,
+     expect(REDIRECT={"startup_a"})),
+
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -293,6 +319,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
+    from tests.selection import agreement_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
 
@@ -313,6 +340,7 @@ def ids(world, personas, submitted, evaluation):
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
         **offer_ids(decided, personas),
+        **agreement_world.matrix_ids(decided, personas),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

@@ -155,6 +155,7 @@ def _pages():
         if ("export=" in url or "/download/" in url or url == "/healthz"
                 or url.endswith("/my-data/export/")
                 or (url.startswith("/evaluate/assignments/") and "/files/" in url)
+                or "/documents/{agreement_document}/" in url or url.endswith(".json")
                 or url.endswith((".csv", ".ics"))):
             continue  # files and JSON, not pages
         persona = next((p for p in PREFERENCE if get.get(p) == OK), None)

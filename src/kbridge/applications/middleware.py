@@ -6,9 +6,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.http.multipartparser import MultiPartParser
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from kbridge.applications.uploads import count_files_or_reject, reject_oversized_request
+
+#: URL name of an upload view → where a refused upload goes back to (a function of the URL's
+#: kwargs returning a path). Apps above add theirs from ``ready()`` with
+#: :func:`guard_uploads_of`.
+GUARDED_UPLOADS = {
+    "applications:upload": lambda kwargs: reverse("applications:edit", kwargs={"pk": kwargs["pk"]}),
+}
+
+
+def guard_uploads_of(view_name: str, back) -> None:
+    """Put the upload view ``view_name`` behind the guard below; ``back(kwargs)`` is the page
+    a refused upload returns to, with the message."""
+    GUARDED_UPLOADS[view_name] = back
 
 
 class _RawNameParser(MultiPartParser):
@@ -51,7 +64,7 @@ class UploadSizeGuardMiddleware:
                 match = resolve(request.path_info)
             except Resolver404:
                 match = None
-            if match is not None and match.view_name == "applications:upload":
+            if match is not None and match.view_name in GUARDED_UPLOADS:
                 response = self._guard(request, match)
                 if response is not None:
                     return response
@@ -70,7 +83,7 @@ class UploadSizeGuardMiddleware:
         if rejection is None:
             return None
         messages.error(request, rejection.message)
-        response = redirect("applications:edit", pk=match.kwargs["pk"])
+        response = redirect(GUARDED_UPLOADS[match.view_name](match.kwargs))
         if rejection.code == "too_large":
             # The unread body must not be taken for the next request on this connection.
             response["Connection"] = "close"

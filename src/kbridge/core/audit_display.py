@@ -95,6 +95,11 @@ ACTION_LABELS = {
     "selection.offer_accepted": gettext_lazy("Offered place accepted"),
     "selection.offer_declined": gettext_lazy("Offered place declined"),
     "selection.offer_expired": gettext_lazy("Offered place expired"),
+    # Selection: agreements
+    "selection.agreement_sent": gettext_lazy("Agreement sent"),
+    "selection.agreement_document_uploaded": gettext_lazy("Agreement document uploaded"),
+    "selection.agreement_accepted": gettext_lazy("Agreement accepted"),
+    "selection.agreement_lapsed": gettext_lazy("Agreement lapsed"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

@@ -9,3 +9,20 @@ class SelectionConfig(AppConfig):
 
     def ready(self) -> None:
         from kbridge.selection import rules  # noqa: F401
+        # --- agreements ---
+        self.ready_agreements()
+
+    def ready_agreements(self) -> None:
+        """Backups learn which files the agreement documents' rows name."""
+        from kbridge.core import backup
+        from kbridge.selection.services import agreements
+
+        backup.register_files("selection.agreements", agreements.stored_files)
+        # Agreement uploads pass the same early guard as application uploads (declared size,
+        # number of files, names as sent).
+        from django.urls import reverse
+
+        from kbridge.applications.middleware import guard_uploads_of
+
+        guard_uploads_of("selection:agreement_upload", lambda kwargs: reverse(
+            "selection:my_agreement", kwargs={"application_id": kwargs["application_id"]}))

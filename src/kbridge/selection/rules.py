@@ -113,3 +113,74 @@ def offer_is_open(user, offer) -> bool:
 rules.add_perm("selection.drop_outcome", is_program_operator & outcome_is_droppable)
 rules.add_perm("selection.view_offer", is_offer_startup_member & offer_is_open)
 rules.add_perm("selection.respond_offer", is_offer_representative & offer_is_open)
+# --- agreements ----------------------------------------------------------------------------
+
+
+def _agreement_applicant_id(obj) -> int | None:
+    from kbridge.selection.models import Agreement
+
+    return obj.outcome.application.applicant_id if isinstance(obj, Agreement) else None
+
+
+@rules.predicate
+def is_agreement_representative(user, agreement) -> bool:
+    """Representative of the startup whose agreement this is."""
+    from kbridge.accounts.models import Membership
+    from kbridge.accounts.selectors import organisation_ids
+
+    applicant_id = _agreement_applicant_id(agreement)
+    return applicant_id is not None and applicant_id in organisation_ids(
+        user, Membership.Role.STARTUP_REPRESENTATIVE)
+
+
+@rules.predicate
+def is_agreement_startup_member(user, agreement) -> bool:
+    """Representative or member of the startup whose agreement this is."""
+    from kbridge.accounts.models import Membership
+    from kbridge.accounts.selectors import organisation_ids
+
+    applicant_id = _agreement_applicant_id(agreement)
+    return applicant_id is not None and applicant_id in organisation_ids(
+        user, Membership.Role.STARTUP_REPRESENTATIVE, Membership.Role.STARTUP_MEMBER)
+
+
+@rules.predicate
+def is_agreement_track_partner(user, agreement) -> bool:
+    """Staff (or admin) of the partner company whose track the agreement's startup was
+    selected in."""
+    from kbridge.accounts.tenancy import partner_organisation_ids
+    from kbridge.selection.models import Agreement
+
+    return isinstance(agreement, Agreement) and (
+        agreement.outcome.selection.track.partner.organisation_id
+        in partner_organisation_ids(user))
+
+
+@rules.predicate
+def agreement_waits_for_startup(user, agreement) -> bool:
+    """Offered and not past ``accept_by``: documents may change and it may be accepted."""
+    from kbridge.selection.services.agreements import is_open
+
+    return is_open(agreement)
+
+
+@rules.predicate
+def outcome_may_get_agreement(user, outcome) -> bool:
+    """A selected outcome (with an award) of a confirmed, announced selection."""
+    from kbridge.selection.models import Outcome
+    from kbridge.selection.services.agreements import agreeable
+
+    return isinstance(outcome, Outcome) and agreeable(outcome)
+
+
+rules.add_perm("selection.manage_agreements", is_program_operator)
+rules.add_perm("selection.draft_agreement", is_program_operator & outcome_may_get_agreement)
+rules.add_perm("selection.view_agreement",
+               is_program_operator | is_agreement_startup_member | is_agreement_track_partner)
+rules.add_perm("selection.view_own_agreement", is_agreement_startup_member)
+rules.add_perm("selection.view_track_agreement", is_agreement_track_partner)
+rules.add_perm("selection.act_for_agreement", is_agreement_representative)
+rules.add_perm("selection.upload_agreement_document",
+               is_agreement_startup_member & agreement_waits_for_startup)
+rules.add_perm("selection.accept_agreement",
+               is_agreement_representative & agreement_waits_for_startup)

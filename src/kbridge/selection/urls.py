@@ -7,11 +7,12 @@
 /results/…, /lottery/…            public: results and the draws at the funding line
 """
 
-from kbridge.selection.views import offers, selection
+from kbridge.selection.views import agreements, offers, selection
 
 app_name = "selection"
 
 urlpatterns = [
     *selection.urlpatterns,
     *offers.urlpatterns,
+    *agreements.urlpatterns,
 ]
