@@ -81,6 +81,11 @@ ACTION_LABELS = {
     "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
     "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
     "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
+    # Selection: appeals
+    "selection.appeal_filed": gettext_lazy("Appeal filed"),
+    "selection.appeal_answered": gettext_lazy("Appeal answered"),
+    "selection.reranked_after_appeal": gettext_lazy("Track re-ranked after an upheld appeal"),
+    "selection.outcome_reranked": gettext_lazy("Rank changed after an upheld appeal"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

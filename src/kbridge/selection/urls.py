@@ -10,3 +10,8 @@
 app_name = "selection"
 
 urlpatterns: list = []
+
+# --- appeals ---
+from kbridge.selection.views import appeals  # noqa: E402
+
+urlpatterns += [*appeals.urlpatterns]
