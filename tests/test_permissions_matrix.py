@@ -255,6 +255,16 @@ MATRIX = [
     ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
      expect()),
 
+    # Selection: appeals
+    # The applicant's appeal page (results announced): the startup's members; an empty
+    # appeal comes back with its error. Operators read appeals on their own pages.
+    ("/applications/{application}/appeal/", expect(OK={"startup_a", "startup_a_member"}),
+     expect(OK={"startup_a", "startup_a_member"})),
+    # The agency's appeals (the second agency's list is empty); one appeal (another
+    # startup's, filed); an empty answer comes back with its errors.
+    ("/manage/selection/appeals/", expect(OK=OPERATORS), READ_ONLY),
+    ("/manage/selection/appeals/{appeal}/", OPERATOR, READ_ONLY),
+    ("/manage/selection/appeals/{appeal}/answer/", POST_ONLY, OPERATOR),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -271,6 +281,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
+    from tests.selection import appeal_world
     from tests.selection import world as selection_world
 
     staff_invitation = account_services.invite(
@@ -289,6 +300,7 @@ def ids(world, personas, submitted, evaluation):
     return {
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
+        **appeal_world.matrix_ids(decided),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,
