@@ -22,7 +22,7 @@ from kbridge.evaluation.models import Assignment, Criterion
 from kbridge.selection.models import Appeal, Outcome
 from kbridge.selection.services import appeals as services
 from tests.factories import MembershipFactory, UserFactory
-from tests.selection.appeal_world import ANSWER, GROUNDS, file, representative_of
+from tests.selection.appeal_world import ANSWER, file
 from tests.selection.world import decided as make_decided
 
 KST = ZoneInfo("Asia/Seoul")
@@ -57,9 +57,9 @@ def test_the_window_ends_after_seven_working_days_skipping_weekends_and_chuseok(
     with time_machine.travel(kst(2026, 10, 1, 23, 59, 58), tick=False):
         appeal = file(decided, 0)
     assert appeal.status == Appeal.Status.FILED
-    with time_machine.travel(kst(2026, 10, 2, 0, 0, 0), tick=False):
-        with pytest.raises(ValidationError) as excinfo:
-            file(decided, 4)
+    with time_machine.travel(kst(2026, 10, 2, 0, 0, 0), tick=False), \
+            pytest.raises(ValidationError) as excinfo:
+        file(decided, 4)
     assert code_of(excinfo) == "closed"
     assert "2026" in excinfo.value.messages[0]
 
