@@ -12,6 +12,8 @@ from kbridge.selection.services import appeals as services
 
 GROUNDS = ("평가위원 2의 시장성 사유는 2025년 매출 실적을 반영하지 않았습니다. "
            "제출한 사업계획서 12쪽에 실적이 있습니다.")
+GROUNDS_EN = ("Evaluator 2's market reason ignores our 2025 revenue, which is on page 12 of "
+              "the business plan we submitted.")
 ANSWER = ("시장성 항목의 사유를 다시 검토했습니다. 사업계획서 12쪽의 2025년 매출 실적은 "
           "평가 당시 반영되었으며, 점수 산정에 오류가 없음을 확인했습니다.")
 
@@ -28,8 +30,9 @@ def file(d, n: int, *, grounds: str = GROUNDS, by=None) -> Appeal:
 
 def matrix_ids(d) -> dict[str, int]:
     """The ids of the permission matrix's appeal rows: an appeal filed against a
-    not-selected outcome (another startup's), waiting for its answer."""
-    return {"appeal": file(d, 4).pk}
+    not-selected outcome (another startup's), waiting for its answer; in English, as its
+    startup wrote it (the rendered-pages test looks for Korean on English pages)."""
+    return {"appeal": file(d, 4, grounds=GROUNDS_EN).pk}
 
 
 # --- tests/test_list_query_counts.py ------------------------------------------------------
