@@ -47,6 +47,7 @@ from tests.factories import (
     TrackFactory,
     UserFactory,
 )
+from tests.selection import appeal_world
 
 _serial = itertools.count(1)
 
@@ -942,6 +943,17 @@ def _queries(client, url, *, cold: bool = False) -> tuple[int, str, list[str]]:
     return len(sql), response.content.decode(), sql
 
 
+# Selection: appeals
+CASES += [
+    Case("appeals: the agency's appeals", "selection:appeal_list", "operator",
+         appeal_world.list_url, appeal_world.add_listed_appeal),
+    Case("applicant's appeals: answers and criteria cited", "selection:appeal", "startup_a",
+         appeal_world.applicant_url, appeal_world.add_answered_appeal),
+    Case("appeal review: evaluators' reasons", "selection:appeal_detail", "operator",
+         appeal_world.review_url, appeal_world.add_reviewed_reasons),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_list_page_queries_do_not_grow_with_its_items(case, ctx, personas, client_for):
     client = client_for(personas.by_name(case.persona))
@@ -969,6 +981,7 @@ def _difference(one_sql: list[str], three_sql: list[str]) -> str:
 
 
 # --- every URL name is a list page with a case here, or declared not one -------------------------
+
 
 LIST_PAGES = {c.url_name for c in CASES}
 
@@ -1026,6 +1039,8 @@ NOT_LIST_PAGES = {
     "evaluation:assignment_apply": "an action", "evaluation:assignment_input": "a file",
     "evaluation:assignment_change": "a form", "evaluation:panel_ics": "a file",
     "evaluation:agenda_ics": "a file",
+    # Selection: appeals
+    "selection:appeal_answer": "an action (an invalid answer shows appeal_detail again)",
 }
 
 #: Django's admin: superusers only, its own pages.

@@ -303,6 +303,16 @@ MATRIX = [
     ("/applications/{application}/agreement/accept/", POST_ONLY,
      expect(REDIRECT={"startup_a"})),
 
+    # Selection: appeals
+    # The applicant's appeal page (results announced): the startup's members; an empty
+    # appeal comes back with its error. Operators read appeals on their own pages.
+    ("/applications/{application}/appeal/", expect(OK={"startup_a", "startup_a_member"}),
+     expect(OK={"startup_a", "startup_a_member"})),
+    # The agency's appeals (the second agency's list is empty); one appeal (another
+    # startup's, filed); an empty answer comes back with its errors.
+    ("/manage/selection/appeals/", expect(OK=OPERATORS), READ_ONLY),
+    ("/manage/selection/appeals/{appeal}/", OPERATOR, READ_ONLY),
+    ("/manage/selection/appeals/{appeal}/answer/", POST_ONLY, OPERATOR),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -319,7 +329,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
-    from tests.selection import agreement_world
+    from tests.selection import agreement_world, appeal_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
 
@@ -341,6 +351,7 @@ def ids(world, personas, submitted, evaluation):
         # Selection areas add their ids here from `decided`.
         **offer_ids(decided, personas),
         **agreement_world.matrix_ids(decided, personas),
+        **appeal_world.matrix_ids(decided),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

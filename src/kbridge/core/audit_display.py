@@ -100,6 +100,11 @@ ACTION_LABELS = {
     "selection.agreement_document_uploaded": gettext_lazy("Agreement document uploaded"),
     "selection.agreement_accepted": gettext_lazy("Agreement accepted"),
     "selection.agreement_lapsed": gettext_lazy("Agreement lapsed"),
+    # Selection: appeals
+    "selection.appeal_filed": gettext_lazy("Appeal filed"),
+    "selection.appeal_answered": gettext_lazy("Appeal answered"),
+    "selection.reranked_after_appeal": gettext_lazy("Track re-ranked after an upheld appeal"),
+    "selection.outcome_reranked": gettext_lazy("Rank changed after an upheld appeal"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

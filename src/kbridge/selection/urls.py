@@ -7,7 +7,7 @@
 /results/…, /lottery/…            public: results and the draws at the funding line
 """
 
-from kbridge.selection.views import agreements, offers, selection
+from kbridge.selection.views import agreements, appeals, offers, selection
 
 app_name = "selection"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     *selection.urlpatterns,
     *offers.urlpatterns,
     *agreements.urlpatterns,
+    *appeals.urlpatterns,
 ]
