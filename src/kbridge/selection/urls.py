@@ -10,3 +10,8 @@
 app_name = "selection"
 
 urlpatterns: list = []
+
+# --- results and partners ---
+from kbridge.selection.views import partners, results  # noqa: E402
+
+urlpatterns += [*results.urlpatterns, *partners.urlpatterns]
