@@ -81,6 +81,15 @@ ACTION_LABELS = {
     "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
     "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
     "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
+    # Selection: results and partners
+    "selection.results_announced": gettext_lazy("Results e-mailed to the applicants"),
+    "selection.publish_consent_given": gettext_lazy(
+        "Startup agreed to appear on the public results page"),
+    "selection.publish_consent_withdrawn": gettext_lazy(
+        "Startup withdrew from the public results page"),
+    "selection.interest_recorded": gettext_lazy("Partner's interest recorded"),
+    "selection.interest_changed": gettext_lazy("Partner's interest note changed"),
+    "selection.interest_removed": gettext_lazy("Partner's interest removed"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the
