@@ -217,7 +217,7 @@ class PartnerTrackView:
 
 def partner_track_view(track: Track, organisation_id: int) -> PartnerTrackView:
     """The partner page of ``track`` (the caller checked ``selection.view_partner_track``).
-    Outcomes carry rank, score and status only; no evaluator is read. Four queries."""
+    Outcomes carry rank, score and status only; no evaluator is read. Five queries."""
     selection = Selection.objects.filter(track=track).first()
     stage_id = (Shortlisted.objects.filter(track=track).order_by("-stage__opens_at", "-stage_id")
                 .values_list("stage_id", flat=True).first())
