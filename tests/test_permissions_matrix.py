@@ -255,6 +255,28 @@ MATRIX = [
     ("/applications/{application}/evaluation/ratings/{draft_scoresheet}/", POST_ONLY,
      expect()),
 
+    # Selection: the operator's pages. Track A's selection is confirmed (nothing changes it
+    # any more, so even its operator gets 404 on its changes); track B has none yet: its
+    # operator proposes one (an empty one: no scores) and is refused confirming or drawing
+    # before that (400). The published draw is public.
+    ("/manage/selection/calls/{call}/", OPERATOR, READ_ONLY),
+    ("/manage/selection/calls/{call}/rules/", OPERATOR, OPERATOR),
+    ("/manage/selection/calls/{call}/funding-lists/", POST_ONLY, expect(BAD={"operator"})),
+    ("/manage/selection/tracks/{track_a}/", OPERATOR, READ_ONLY),
+    ("/manage/selection/tracks/{track_b}/propose/", POST_ONLY, OPERATOR_POST),
+    ("/manage/selection/tracks/{track_a}/outcomes/{outcome}/award/", POST_ONLY, expect()),
+    ("/manage/selection/tracks/{track_b}/confirm/", POST_ONLY, expect(BAD={"operator"})),
+    ("/manage/selection/tracks/{track_b}/draws/", POST_ONLY, expect(BAD={"operator"})),
+    ("/manage/selection/tracks/{track_a}/draws/{draw}/draw/", POST_ONLY, expect()),
+    ("/lottery/{draw}.json", EVERYONE, READ_ONLY),
+    # Selection: waitlist (tests/selection/offer_world.py). Another startup's waitlisted
+    # application holds a pending offer: none of the personas may see it (its members read it
+    # and its representative answers: tests/selection/test_offer_views.py). The program's
+    # operator drops a selected startup (an empty form comes back with its errors); a
+    # waitlisted outcome cannot be dropped by anyone.
+    ("/applications/{offer_application}/offer/", expect(), expect()),
+    ("/manage/selection/outcomes/{selected_outcome}/drop/", OPERATOR, expect(OK={"operator"})),
+    ("/manage/selection/outcomes/{waitlisted_outcome}/drop/", expect(), expect()),
     # Selection: results
     # The result page: the startup's members (before the announcement it says only when); a
     # consent to the public page: the representative of the selected startup, announced.
@@ -296,6 +318,7 @@ def ids(world, personas, submitted, evaluation):
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.selection import results_world
     from tests.selection import world as selection_world
+    from tests.selection.offer_world import matrix_ids as offer_ids
 
     staff_invitation = account_services.invite(
         organisation=personas.partner_a_org, email="new@openai.example", role="partner",
@@ -313,6 +336,7 @@ def ids(world, personas, submitted, evaluation):
     return {
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
+        **offer_ids(decided, personas),
         **results_world.matrix_ids(decided),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,

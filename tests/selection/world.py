@@ -124,6 +124,14 @@ def decided(world, personas, submitted, *, announced: bool = True) -> Decided:
 
 
 def matrix_ids(d: Decided) -> dict[str, int]:
-    """The ids the permission matrix's selection rows name."""
+    """The ids the permission matrix's selection rows name (with a committed draw)."""
+    from kbridge.engine import lottery
+    from kbridge.selection.models import LotteryDraw
+
+    seed = lottery.new_seed()
+    draw = LotteryDraw.objects.create(selection=d.selection, entrants=["R-1", "R-2"], places=1,
+                                      seed=seed, seed_sha256=lottery.commitment(seed),
+                                      committed_by=d.selection.created_by)
     return {"selection": d.selection.pk, "outcome": d.outcomes[0].pk,
-            "waitlisted_outcome": d.outcomes[2].pk, "not_selected_outcome": d.outcomes[4].pk}
+            "waitlisted_outcome": d.outcomes[2].pk, "not_selected_outcome": d.outcomes[4].pk,
+            "draw": draw.pk}

@@ -79,8 +79,22 @@ ACTION_LABELS = {
     "evaluation.reasons_rated": gettext_lazy("Usefulness of reasons rated"),
     "evaluation.reasons_rating_changed": gettext_lazy("Rating of reasons changed"),
     "scoresheet.submitted": gettext_lazy("Scoresheet submitted"),
+    # Selection: the operator's decisions.
+    "selection.rules_saved": gettext_lazy("Selection rules saved"),
+    "selection.funding_list_imported": gettext_lazy("Funding list imported"),
+    "selection.proposed": gettext_lazy("Selection proposed"),
+    "selection.award_changed": gettext_lazy("Award changed"),
+    "selection.confirmed": gettext_lazy("Selection confirmed"),
+    "selection.draw_committed": gettext_lazy("Draw committed"),
+    "selection.drawn": gettext_lazy("Drawn"),
     "scoresheet.resubmitted": gettext_lazy("Scoresheet submitted again while unlocked"),
     "scoresheet.unlocked": gettext_lazy("Scoresheet unlocked"),
+    # selection: waitlist
+    "selection.outcome_dropped": gettext_lazy("Selected startup dropped out"),
+    "selection.offer_made": gettext_lazy("Place offered to a waitlisted startup"),
+    "selection.offer_accepted": gettext_lazy("Offered place accepted"),
+    "selection.offer_declined": gettext_lazy("Offered place declined"),
+    "selection.offer_expired": gettext_lazy("Offered place expired"),
     # Selection: results and partners
     "selection.results_announced": gettext_lazy("Results e-mailed to the applicants"),
     "selection.publish_consent_given": gettext_lazy(

@@ -75,6 +75,11 @@ class SelectionPolicy(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.call}"
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.call.program.operator_id
+
 
 class Selection(TimeStampedModel):
     """The selection of one track: draft while the operator works on it, then confirmed.
@@ -113,6 +118,11 @@ class Selection(TimeStampedModel):
         return f"{self.track}"
 
     @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.track.call.program.operator_id
+
+    @property
     def is_confirmed(self) -> bool:
         return self.status == self.Status.CONFIRMED
 
@@ -139,6 +149,7 @@ class Outcome(TimeStampedModel):
         "over_budget": _("The track's budget was used up by higher-ranked applications."),
         "lottery_won": _("Drawn in the lottery at the funding line."),
         "lottery_lost": _("Not drawn in the lottery at the funding line."),
+        "lottery_pending": _("Waiting for the lottery at the funding line."),
         "duplicate_funding": _("Already funded by another program for the same purpose "
                                "(duplicate funding)."),
         "ineligible": _("Not eligible at the time of the decision."),
@@ -174,6 +185,11 @@ class Outcome(TimeStampedModel):
         return f"{self.application} · {self.status}"
 
     @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.selection.audit_tenant_id
+
+    @property
     def reason(self) -> str:
         return str(self.REASONS.get(self.reason_code, ""))
 
@@ -195,6 +211,11 @@ class FundingImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.rows})"
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.program.operator_id
 
 
 class FundingRecord(models.Model):
@@ -246,6 +267,11 @@ class Offer(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.outcome} · {self.status}"
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.outcome.audit_tenant_id
+
 
 class LotteryDraw(TimeStampedModel):
     """A draw at the funding line: committed (the seed's SHA-256 published) before it is
@@ -269,6 +295,11 @@ class LotteryDraw(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.selection} · {self.places}"
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.selection.audit_tenant_id
 
 
 class Appeal(TimeStampedModel):
@@ -306,6 +337,11 @@ class Appeal(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.outcome} · {self.status}"
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.outcome.audit_tenant_id
+
 
 class Agreement(TimeStampedModel):
     """The agreement (협약) of a selected application: period, tranches, documents, acceptance.
@@ -339,6 +375,11 @@ class Agreement(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.outcome} · {self.status}"
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.outcome.audit_tenant_id
+
 
 class AgreementDocument(models.Model):
     """A document the agreement requires (a PDF through the shared upload checks)."""
@@ -363,6 +404,11 @@ class AgreementDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} · {self.original_name}"
 
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.agreement.audit_tenant_id
+
 
 class PartnerInterest(TimeStampedModel):
     """A partner company's recorded interest in an application of its own track."""
@@ -383,3 +429,8 @@ class PartnerInterest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.application}"
+
+    @property
+    def audit_tenant_id(self) -> int | None:
+        """The agency whose staff read this row's audit log."""
+        return self.application.program.operator_id

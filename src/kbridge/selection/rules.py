@@ -51,6 +51,68 @@ def is_program_operator(user, obj) -> bool:
     return program is not None and program.operator_id in agency_ids(user)
 
 
+@rules.predicate
+def selection_is_draft(user, obj) -> bool:
+    """No selection yet, or a draft one (Track → its selection; Selection; Outcome; draw)."""
+    from kbridge.programs.models import Track
+    from kbridge.selection.models import LotteryDraw, Outcome, Selection
+
+    if isinstance(obj, Track):
+        selection = Selection.objects.filter(track=obj).first()
+    elif isinstance(obj, Selection):
+        selection = obj
+    elif isinstance(obj, Outcome | LotteryDraw):
+        selection = obj.selection
+    else:
+        return False
+    return selection is None or not selection.is_confirmed
+
+
+rules.add_perm("selection.manage_selection", is_program_operator)
+rules.add_perm("selection.change_selection", is_program_operator & selection_is_draft)
+
+
+# --- waitlist ------------------------------------------------------------------------------
+
+
+@rules.predicate
+def outcome_is_droppable(user, outcome) -> bool:
+    """A selected outcome of a confirmed selection (only those can drop out)."""
+    from kbridge.selection.models import Outcome, Selection
+
+    return (isinstance(outcome, Outcome) and outcome.status == Outcome.Status.SELECTED
+            and outcome.selection.status == Selection.Status.CONFIRMED)
+
+
+@rules.predicate
+def is_offer_startup_member(user, offer) -> bool:
+    """A member (representative or staff) of the startup whose application is offered."""
+    from kbridge.applications.rules import is_startup_member_of
+
+    return is_startup_member_of(user, offer.outcome.application)
+
+
+@rules.predicate
+def is_offer_representative(user, offer) -> bool:
+    """The representative of the startup whose application is offered."""
+    from kbridge.applications.rules import is_startup_representative_of
+
+    return is_startup_representative_of(user, offer.outcome.application)
+
+
+@rules.predicate
+def offer_is_open(user, offer) -> bool:
+    """The offer is pending and its answer is not yet due."""
+    from django.utils import timezone
+
+    from kbridge.selection.models import Offer
+
+    return offer.status == Offer.Status.PENDING and timezone.now() <= offer.respond_by
+
+
+rules.add_perm("selection.drop_outcome", is_program_operator & outcome_is_droppable)
+rules.add_perm("selection.view_offer", is_offer_startup_member & offer_is_open)
+rules.add_perm("selection.respond_offer", is_offer_representative & offer_is_open)
 # --- results -------------------------------------------------------------------------------
 
 

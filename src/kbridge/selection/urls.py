@@ -4,12 +4,17 @@
                                   agreements, duplicate-funding imports)
 /partner/selection/…              partners (their tracks' shortlist and results, interest)
 /applications/<id>/result/…       applicants (result with reasons, appeal, offer, agreement)
-/results/…                        the public results page
+/results/…, /lottery/…            public: results and the draws at the funding line
 """
+
+from kbridge.selection.views import offers, selection
 
 app_name = "selection"
 
-urlpatterns: list = []
+urlpatterns = [
+    *selection.urlpatterns,
+    *offers.urlpatterns,
+]
 
 # --- results and partners ---
 from kbridge.selection.views import partners, results  # noqa: E402
