@@ -101,9 +101,12 @@ def test_the_operator_reads_the_interests_of_the_selection(decided, world, perso
     client_for(personas.partner_a).post(
         f"/partner/selection/tracks/{world.track_a.pk}/interest/{application.pk}/",
         {f"a{application.pk}-note": "Demo day"})
-    [interest] = selectors.interests_for_selection(decided.selection)
+    [[interest]] = selectors.interests_for_selection(decided.selection).values()
     assert (interest.application, interest.recorded_by, interest.note) == (
         application, personas.partner_a, "Demo day")
+    html = client_for(personas.operator).get(
+        f"/manage/selection/tracks/{world.track_a.pk}/", HTTP_ACCEPT_LANGUAGE="en").content
+    assert b"Interest: OpenAI" in html
 
 
 def test_an_application_not_on_the_page_cannot_be_marked(decided, world, personas,

@@ -65,7 +65,7 @@ def test_the_result_appears_at_the_announcement_instant(world, personas, submitt
 def test_the_selected_applicant_reads_decision_scores_band_and_reasons_in_korean(
         decided, personas, submitted, client_for):
     html = _page(client_for(personas.startup_a_member), f"/applications/{submitted.pk}/result/")
-    assert 'data-result="selected"' in html and "트랙의 선정 인원 안에 들었습니다." in html
+    assert 'data-result="selected"' in html and "트랙의 선정 규모 안에 들었습니다." in html
     assert "200,000,000" in html                       # the award
     assert "90.00 / 100" in html and "85.00 / 100" in html  # final score and cut-off
     assert 'data-band="top10"' in html and "상위 10 %" in html

@@ -297,8 +297,8 @@ def test_interests_for_selection_are_the_tracks_for_the_operator(decided, person
                             organisation=personas.partner_a_org, note="관심",
                             by=personas.partner_a)
     interests = selectors.interests_for_selection(decided.selection)
-    assert [(i.application, i.organisation, i.note) for i in interests] == [
-        (decided.applications[2], personas.partner_a_org, "관심")]
+    assert {pk: [(i.organisation, i.note) for i in rows] for pk, rows in interests.items()} == {
+        decided.applications[2].pk: [(personas.partner_a_org, "관심")]}
 
 
 def test_results_announced_predicate_follows_the_clock(world, personas, submitted):

@@ -242,11 +242,14 @@ def partner_may_see_application(track: Track, application_id: int) -> bool:
                                       selection__status=Selection.Status.CONFIRMED).exists())
 
 
-def interests_for_selection(selection: Selection) -> list[PartnerInterest]:
+def interests_for_selection(selection: Selection) -> dict[int, list[PartnerInterest]]:
     """The partners' interests in the applications of ``selection``'s track, for the
     program's operator on the track's selection page (the caller checked the operator's
-    permission): newest first, with the company, the person who recorded it and the
-    application's startup. One query."""
-    return list(PartnerInterest.objects.filter(application__track_id=selection.track_id)
-                .select_related("organisation", "recorded_by", "application__applicant")
-                .order_by("-updated_at", "-pk"))
+    permission): application id → its interests, newest first, each with the company, the
+    person who recorded it and the application's startup. One query."""
+    result: dict[int, list[PartnerInterest]] = defaultdict(list)
+    for interest in (PartnerInterest.objects.filter(application__track_id=selection.track_id)
+                     .select_related("organisation", "recorded_by", "application__applicant")
+                     .order_by("-updated_at", "-pk")):
+        result[interest.application_id].append(interest)
+    return dict(result)
