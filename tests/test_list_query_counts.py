@@ -47,7 +47,7 @@ from tests.factories import (
     TrackFactory,
     UserFactory,
 )
-from tests.selection import appeal_world
+from tests.selection import appeal_world, results_world
 
 _serial = itertools.count(1)
 
@@ -859,6 +859,19 @@ CASES += [
          lambda c: _eval_slot(c, evaluator=c.personas.evaluator)),
 ]
 
+# Selection: results and partners (helpers in tests/selection/results_world.py)
+CASES += [
+    Case("applicant's result: evaluators' reasons", "selection:result", "startup_a",
+         results_world.result_url, results_world.add_result_reasons),
+    Case("public results: named startups", "selection:public_results", "anonymous",
+         results_world.public_results_url, results_world.add_public_result,
+         first=results_world.add_public_result),
+    Case("partner selection: tracks", "selection:partner_home", "partner_a",
+         lambda c: "/partner/selection/", results_world.add_partner_track),
+    Case("partner track: shortlist, outcomes, interests", "selection:partner_track",
+         "partner_a", results_world.partner_track_url, results_world.add_partner_track_row),
+]
+
 
 # --- selection (issue 14) ---------------------------------------------------------------------
 
@@ -1041,6 +1054,10 @@ NOT_LIST_PAGES = {
     "evaluation:agenda_ics": "a file",
     # Selection: appeals
     "selection:appeal_answer": "an action (an invalid answer shows appeal_detail again)",
+    # Selection: results and partners
+    "selection:result_consent": "an action (an invalid form shows the result page again)",
+    "selection:partner_interest": "an action (an invalid note shows the track page again)",
+    "selection:partner_interest_remove": "an action",
 }
 
 #: Django's admin: superusers only, its own pages.

@@ -313,6 +313,29 @@ MATRIX = [
     ("/manage/selection/appeals/", expect(OK=OPERATORS), READ_ONLY),
     ("/manage/selection/appeals/{appeal}/", OPERATOR, READ_ONLY),
     ("/manage/selection/appeals/{appeal}/answer/", POST_ONLY, OPERATOR),
+    # Selection: results
+    # The result page: the startup's members (before the announcement it says only when); a
+    # consent to the public page: the representative of the selected startup, announced.
+    ("/applications/{result_application}/result/",
+     expect(OK={"startup_a", "startup_a_member"}), READ_ONLY),
+    ("/applications/{waitlisted_application}/result/", expect(), READ_ONLY),
+    ("/applications/{result_application}/result/consent/", POST_ONLY,
+     expect(REDIRECT={"startup_a"})),
+    ("/applications/{waitlisted_application}/result/consent/", POST_ONLY, expect()),
+    # The public results page: everyone once announced; a draft call's is 404 for everyone.
+    ("/results/{selection_call}/", EVERYONE, READ_ONLY),
+    ("/results/{draft_call}/", expect(anonymous=NOT_FOUND), READ_ONLY),
+    # Selection: partners
+    # Partners see their own tracks only; NVIDIA's staff get 404 on OpenAI's track.
+    ("/partner/selection/", expect(OK=PARTNERS), READ_ONLY),
+    ("/partner/selection/tracks/{selection_track}/", expect(OK=PARTNER_A), READ_ONLY),
+    ("/partner/selection/tracks/{other_partner_track}/", expect(OK={"partner_b"}), READ_ONLY),
+    ("/partner/selection/tracks/{selection_track}/interest/{result_application}/", POST_ONLY,
+     expect(REDIRECT=PARTNER_A)),
+    ("/partner/selection/tracks/{selection_track}/interest/{result_application}/remove/",
+     POST_ONLY, expect(REDIRECT=PARTNER_A)),
+    ("/partner/selection/tracks/{other_partner_track}/interest/{result_application}/",
+     POST_ONLY, expect()),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -329,7 +352,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
-    from tests.selection import agreement_world, appeal_world
+    from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
 
@@ -352,6 +375,7 @@ def ids(world, personas, submitted, evaluation):
         **offer_ids(decided, personas),
         **agreement_world.matrix_ids(decided, personas),
         **appeal_world.matrix_ids(decided),
+        **results_world.matrix_ids(decided),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

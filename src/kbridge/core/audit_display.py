@@ -105,6 +105,15 @@ ACTION_LABELS = {
     "selection.appeal_answered": gettext_lazy("Appeal answered"),
     "selection.reranked_after_appeal": gettext_lazy("Track re-ranked after an upheld appeal"),
     "selection.outcome_reranked": gettext_lazy("Rank changed after an upheld appeal"),
+    # Selection: results and partners
+    "selection.results_announced": gettext_lazy("Results e-mailed to the applicants"),
+    "selection.publish_consent_given": gettext_lazy(
+        "Startup agreed to appear on the public results page"),
+    "selection.publish_consent_withdrawn": gettext_lazy(
+        "Startup withdrew from the public results page"),
+    "selection.interest_recorded": gettext_lazy("Partner's interest recorded"),
+    "selection.interest_changed": gettext_lazy("Partner's interest note changed"),
+    "selection.interest_removed": gettext_lazy("Partner's interest removed"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the
@@ -135,6 +144,7 @@ EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
     "support_items": (gettext_lazy("support package"), None),
     "attempts": (gettext_lazy("attempts"), None),
     "recipients": (gettext_lazy("recipients"), None),
+    "emails": (gettext_lazy("e-mails sent"), None),
 }
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",

@@ -11,6 +11,10 @@ class SelectionConfig(AppConfig):
         from kbridge.selection import rules  # noqa: F401
         # --- agreements ---
         self.ready_agreements()
+        # --- results: a worker that starts catches up on announcements it missed ---
+        from kbridge.selection import tasks_results
+
+        tasks_results.connect_worker_start()
 
     def ready_agreements(self) -> None:
         """Backups learn which files the agreement documents' rows name."""

@@ -243,3 +243,83 @@ rules.add_perm("selection.view_appeal", is_program_operator)
 # Answered by someone outside the original panel, once.
 rules.add_perm("selection.answer_appeal",
                is_program_operator & ~appeal_on_panel & appeal_is_filed)
+# --- results -------------------------------------------------------------------------------
+
+
+def _outcome_of(obj):
+    from kbridge.selection.models import Outcome
+
+    return obj if isinstance(obj, Outcome) else None
+
+
+@rules.predicate
+def is_member_of_applicant(user, application) -> bool:
+    """A member (representative or staff) of the startup that owns the application."""
+    from kbridge.applications.rules import is_startup_member_of
+
+    return application is not None and is_startup_member_of(user, application)
+
+
+@rules.predicate
+def is_representative_of_outcome(user, obj) -> bool:
+    """The representative of the startup whose application the outcome decides."""
+    from kbridge.applications.rules import is_startup_representative_of
+
+    outcome = _outcome_of(obj)
+    return outcome is not None and is_startup_representative_of(user, outcome.application)
+
+
+@rules.predicate
+def results_announced(user, obj) -> bool:
+    """The outcome's selection is confirmed and its announcement instant has come."""
+    from kbridge.selection.services.results import is_announced
+
+    outcome = _outcome_of(obj)
+    return outcome is not None and is_announced(outcome.selection)
+
+
+@rules.predicate
+def outcome_is_selected(user, obj) -> bool:
+    outcome = _outcome_of(obj)
+    return outcome is not None and outcome.status == outcome.Status.SELECTED
+
+
+# The result page of an application (what it shows depends on the announcement: selectors).
+rules.add_perm("selection.view_result", is_member_of_applicant)
+# Appearing on the public results page: the representative of a selected startup, announced.
+rules.add_perm("selection.consent_to_publish",
+               is_representative_of_outcome & results_announced & outcome_is_selected)
+
+
+# --- partners ------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_partner_of_track(user, obj) -> bool:
+    """Staff of the partner company of the track (of the application, for an application)."""
+    from kbridge.applications.models import Application
+    from kbridge.programs.rules import is_track_partner
+
+    track = obj.track if isinstance(obj, Application) else obj
+    return track is not None and is_track_partner(user, track)
+
+
+@rules.predicate
+def application_on_partner_page(user, application) -> bool:
+    """The application appears on its track's partner page: shortlisted in the track or
+    decided in its confirmed selection."""
+    from kbridge.selection.selectors import partner_may_see_application
+
+    return partner_may_see_application(application.track, application.pk)
+
+
+@rules.predicate
+def is_partner_person(user) -> bool:
+    from kbridge.accounts.rules import is_partner_staff
+
+    return is_partner_staff(user)
+
+
+rules.add_perm("selection.view_partner_selection", is_partner_person)
+rules.add_perm("selection.view_partner_track", is_partner_of_track)
+rules.add_perm("selection.record_interest", is_partner_of_track & application_on_partner_page)

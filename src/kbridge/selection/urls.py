@@ -7,7 +7,7 @@
 /results/…, /lottery/…            public: results and the draws at the funding line
 """
 
-from kbridge.selection.views import agreements, appeals, offers, selection
+from kbridge.selection.views import agreements, appeals, offers, partners, results, selection
 
 app_name = "selection"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     *offers.urlpatterns,
     *agreements.urlpatterns,
     *appeals.urlpatterns,
+    *results.urlpatterns,
+    *partners.urlpatterns,
 ]
