@@ -309,3 +309,25 @@ def test_results_announced_predicate_follows_the_clock(world, personas, submitte
         assert personas.startup_a.has_perm("selection.consent_to_publish", outcome)
         assert not personas.startup_a_member.has_perm("selection.consent_to_publish", outcome)
     assert timezone.now() < d.policy.announcement_at
+
+
+def test_the_evaluation_page_holds_the_deciding_stage_s_reasons_until_the_announcement(
+        world, personas, submitted, client_for):
+    """The applicant's evaluation page (evaluation app) shows reasons once a stage ends; for
+    the stage a selection decides from, they wait for the announcement of the results."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kbridge.evaluation.ranking import has_published_reasons
+    from tests.selection.world import decided as make_decided
+
+    d = make_decided(world, personas, submitted, announced=False)
+    client = client_for(personas.startup_a)
+    url = f"/applications/{submitted.pk}/evaluation/"
+    assert not has_published_reasons(submitted.pk)
+    assert "평가위원 1" not in client.get(url).content.decode()
+    d.policy.announcement_at = timezone.now() - dt.timedelta(seconds=1)
+    d.policy.save(update_fields=["announcement_at"])
+    assert has_published_reasons(submitted.pk)
+    assert "평가위원 1" in client.get(url).content.decode()

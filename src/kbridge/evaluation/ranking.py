@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -311,11 +311,21 @@ def counted_scoresheets() -> QuerySet[Scoresheet]:
                                        "assignment__application_id")))
 
 
+#: Functions ``now -> Q`` over Scoresheet naming scoresheets whose reasons the applicant may
+#: not read yet, though their stage has ended. Apps above register theirs from ``ready()``
+#: (selection: the deciding stage's reasons wait for the announcement of the results).
+REASON_HOLDS: list[Callable[[datetime], Q]] = []
+
+
 def _published(application_id: int, now: datetime) -> QuerySet[Scoresheet]:
-    """The application's counted scoresheets in stages that have ended."""
-    return counted_scoresheets().filter(
+    """The application's counted scoresheets in stages that have ended (and held by no app
+    above, ``REASON_HOLDS``)."""
+    sheets = counted_scoresheets().filter(
         Q(assignment__stage__closed_at__isnull=False) | Q(assignment__stage__closes_at__lte=now),
         assignment__application_id=application_id)
+    for hold in REASON_HOLDS:
+        sheets = sheets.exclude(hold(now))
+    return sheets
 
 
 def has_published_reasons(application_id: int) -> bool:

@@ -8,7 +8,13 @@ class SelectionConfig(AppConfig):
     verbose_name = _("Selection")
 
     def ready(self) -> None:
+        # The deciding stage's reasons wait for the announcement (evaluation's feedback page).
+        from kbridge.evaluation.ranking import REASON_HOLDS
         from kbridge.selection import rules  # noqa: F401
+        from kbridge.selection.services.results import reasons_held_until_announcement
+
+        if reasons_held_until_announcement not in REASON_HOLDS:
+            REASON_HOLDS.append(reasons_held_until_announcement)
         # --- agreements ---
         self.ready_agreements()
         # --- results: a worker that starts catches up on announcements it missed ---

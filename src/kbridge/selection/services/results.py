@@ -316,3 +316,22 @@ def remove_interest(*, application, organisation, by) -> bool:
                      tenant_id=_interest_tenant(application))
         interest.delete()
     return True
+
+
+def reasons_held_until_announcement(now: datetime):
+    """``evaluation.ranking.REASON_HOLDS`` entry: the scoresheets of the stage a selection
+    decides from (the presentation evaluation, or the document evaluation of a call without
+    one) of calls whose selection rules are stated and whose results are not announced yet.
+    Their reasons would tell the applicant the basis of a result it may not know yet."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from kbridge.evaluation.models import Stage
+
+    policy = "assignment__stage__call__selection_policy"
+    presentation = Stage.objects.filter(call_id=OuterRef("assignment__stage__call_id"),
+                                        kind=Stage.Kind.PRESENTATION)
+    not_announced = Q(**{f"{policy}__isnull": False}) & (
+        Q(**{f"{policy}__announcement_at__isnull": True})
+        | Q(**{f"{policy}__announcement_at__gt": now}))
+    deciding = Q(assignment__stage__kind=Stage.Kind.PRESENTATION) | Q(~Exists(presentation))
+    return not_announced & deciding
