@@ -182,7 +182,7 @@ class Outcome(TimeStampedModel):
         ordering = ["selection_id", "rank", "application_id"]
 
     def __str__(self) -> str:
-        return f"{self.application} · {self.status}"
+        return f"{self.application} · {self.get_status_display()}"
 
     @property
     def audit_tenant_id(self) -> int | None:
@@ -265,7 +265,7 @@ class Offer(TimeStampedModel):
             name="selection_one_pending_offer_per_outcome")]
 
     def __str__(self) -> str:
-        return f"{self.outcome} · {self.status}"
+        return f"{self.outcome.application} · {self.get_status_display()}"
 
     @property
     def audit_tenant_id(self) -> int | None:
@@ -335,7 +335,7 @@ class Appeal(TimeStampedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.outcome} · {self.status}"
+        return f"{self.outcome.application} · {self.get_status_display()}"
 
     @property
     def audit_tenant_id(self) -> int | None:
@@ -373,7 +373,7 @@ class Agreement(TimeStampedModel):
         verbose_name_plural = _("agreements")
 
     def __str__(self) -> str:
-        return f"{self.outcome} · {self.status}"
+        return f"{self.outcome.application} · {self.get_status_display()}"
 
     @property
     def audit_tenant_id(self) -> int | None:
