@@ -39,6 +39,7 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     assert Submission.objects.count() >= 15
 
     _evaluation_has_something_for_every_role()
+    _selection_is_announced_and_concluded(out)
 
     # A second agency shares the installation; its operator reaches nothing of KISED's.
     assert "operator2@kbridge.demo" in out
@@ -103,3 +104,71 @@ def _evaluation_has_something_for_every_role():
     assert presentation.panels.count() == 2 and presentation.shortlist.count() >= 12
     assert Assignment.objects.filter(stage=presentation, panel__isnull=True).count() == 0
     assert ReasonRating.objects.count() >= 5
+
+
+def _selection_is_announced_and_concluded(out):
+    """Issue 14: last year's call selected within budget and announced; a selected startup
+    dropped for duplicate funding and its place taken by the waitlist; agreements accepted;
+    an appeal answered and one waiting; each shown to the login the seed prints."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from kbridge.selection.models import (
+        Agreement,
+        Appeal,
+        FundingRecord,
+        Offer,
+        Outcome,
+        PartnerInterest,
+        Selection,
+    )
+
+    selections = list(Selection.objects.select_related("track__call__selection_policy"))
+    assert len(selections) == 2 and all(s.is_confirmed for s in selections)
+    policy = selections[0].track.call.selection_policy
+    assert policy.announcement_at < timezone.now() and policy.waitlist_length == 3
+    assert policy.tie_break_criterion in {c.title_ko for c in selections[0].stage.criteria.all()}
+    for selection in selections:
+        selected = selection.outcomes.filter(status="selected")
+        assert selected.count() == selection.track.quota
+        assert sum(o.award_krw for o in selected) <= selection.budget_krw
+        assert selection.outcomes.filter(status="waitlisted").exists()
+
+    dropped = Outcome.objects.get(status="dropped")
+    assert dropped.reason_code == "duplicate_funding"
+    assert FundingRecord.objects.filter(
+        business_registration_number=dropped.application.applicant.profile
+        .business_registration_number.replace("-", "")).exists()
+    offer = Offer.objects.get()
+    assert offer.status == "accepted" and offer.outcome.status == "selected"
+    assert offer.outcome.reason_code == "promoted"
+
+    agreements = Agreement.objects.all()
+    assert agreements.count() == Outcome.objects.filter(status="selected").count()
+    assert {a.status for a in agreements} == {"accepted"}
+    assert all(a.documents.count() == 3 for a in agreements)
+
+    answered = Appeal.objects.get(status="rejected")
+    assert answered.answer and answered.criteria_cited.exists()
+    assert Appeal.objects.filter(status="filed").count() == 1
+    assert PartnerInterest.objects.count() == 1
+
+    def page(email, url):
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        return client.get(url)
+
+    winner = Outcome.objects.filter(status="selected", reason_code="within_quota").order_by(
+        "selection__track__position", "rank").select_related("application__created_by").first()
+    email = winner.application.created_by.email
+    assert email in out  # printed as "startup (selected last year)"
+    assert page(email, f"/applications/{winner.application_id}/result/").status_code == 200
+    assert page(email, f"/applications/{winner.application_id}/agreement/").status_code == 200
+    waiting = Appeal.objects.get(status="filed").outcome.application
+    assert waiting.created_by.email in out
+    assert page(waiting.created_by.email,
+                f"/applications/{waiting.pk}/appeal/").status_code == 200
+    call_id = selections[0].track.call_id
+    assert page("operator@kbridge.demo",
+                f"/manage/selection/calls/{call_id}/").status_code == 200
+    assert page("openai@kbridge.demo", "/partner/selection/").status_code == 200

@@ -345,6 +345,10 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
     seed_evaluation(operator=operator, operator_org=operator_org, program=program,
                     old_program=old_program, startups=startup_orgs[61:], logins=logins,
                     today=today)
+    # Selection: last year's evaluated call selected, announced and concluded.
+    from kbridge.portal.demo_selection import seed_selection
+
+    seed_selection(operator=operator, old_program=old_program, logins=logins)
     return logins
 
 
