@@ -11,6 +11,11 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     out = capsys.readouterr().out
     assert "operator@kbridge.demo" in out and "openai@kbridge.demo" in out
     assert "kbridge-demo-2026" in out
+    # A second run prints the same logins (existing_logins) as the first.
+    from kbridge.portal.demo import existing_logins
+
+    for email in existing_logins().values():
+        assert email in out, email
 
     kised = Organisation.objects.get(name_en="KISED")
     assert sorted(Partner.objects.filter(program__year=2026, program__operator=kised)
