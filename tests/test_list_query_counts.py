@@ -1004,7 +1004,7 @@ NOT_LIST_PAGES = {
     # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",
     "selection:agreement_draft": "a form", "selection:agreement_accept": "an action",
-    "selection:agreement_document_partner": "a file", "selection:agreement_document": "a file",
+    "selection:agreement_document": "a file",
     "selection:agreement_document_manage": "a file", "selection:agreement_upload": "an action",
     "selection:my_agreement": "one agreement (three documents at most)",
     "selection:rules": "a form", "selection:funding_list_upload": "an action",

@@ -290,8 +290,6 @@ MATRIX = [
     ("/manage/selection/agreements/{agreement}/documents/{agreement_document}/", OPERATOR,
      READ_ONLY),
     ("/partner/selection/agreements/", expect(OK=PARTNERS), READ_ONLY),
-    ("/partner/selection/agreements/{agreement}/documents/{agreement_document}/",
-     expect(OK=PARTNER_A), READ_ONLY),
     # Startup A: its members read, download and upload (an empty upload says what to
     # choose); only the representative reaches acceptance (an unticked box goes back).
     ("/applications/{application}/agreement/", expect(OK={"startup_a", "startup_a_member"}),

@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "kbridge.core.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kbridge.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "kbridge.urls"

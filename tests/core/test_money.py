@@ -131,3 +131,14 @@ def test_the_money_input_shows_separators_and_asks_for_the_number_pad():
 def test_the_money_field_keeps_its_bounds():
     form = AmountForm({"amount": "10조 1원"})
     assert not form.is_valid()
+
+
+def test_a_money_field_is_bounded_by_default_so_a_huge_amount_is_a_message():
+    """The tester's budget of 99,999,999,999,999,999,999,999 won overflowed SQLite (a 500)."""
+    class Unbounded(BaseForm):
+        amount = MoneyField(label="amount")
+
+    with translation.override("en"):
+        form = Unbounded({"amount": "99999999999999999999999"})
+        assert not form.is_valid()
+        assert "less than or equal to" in form.errors["amount"][0]

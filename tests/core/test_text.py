@@ -110,3 +110,25 @@ def test_single_line_fields_store_full_width_ascii_as_ascii():
     assert form.is_valid(), form.errors
     assert form.cleaned_data["name"] == "NeuroChips(주)"
     assert form.cleaned_data["about"] == "（참고）～"
+
+
+def test_a_choice_that_is_not_offered_gets_our_message_not_django_s():
+    """Django's Korean message reads "maybe 이/가 선택가능항목에 없습니다": the value typed
+    echoed with a particle that fits only half of the words (the tester's tampered appeal)."""
+    from django import forms
+    from django.utils import translation
+
+    from kbridge.core.forms import BaseForm
+
+    class Decision(BaseForm):
+        decision = forms.ChoiceField(choices=[("upheld", "Upheld"), ("rejected", "Rejected")])
+        many = forms.MultipleChoiceField(choices=[("a", "A")], required=False)
+
+    for language, expected in (("ko", "나열된 항목 중에서 고르세요."),
+                               ("en", "Choose one of the options listed.")):
+        with translation.override(language):
+            form = Decision({"decision": "maybe", "many": ["z"]})
+            assert not form.is_valid()
+            assert form.errors["decision"] == [expected]
+            assert form.errors["many"] == [expected]
+            assert "maybe" not in str(form.errors)

@@ -65,9 +65,10 @@ def test_operator_sends_startup_uploads_and_accepts_partner_sees_it(
     assert agreement.accepted_by == personas.startup_a
     assert agreement.accepted_ip == "127.0.0.1"
 
-    # OpenAI's staff see it accepted, with the documents to download.
+    # OpenAI's staff see it accepted and its documents in, but not the files themselves.
     _switch_to(page, login, personas.partner_a)
     page.goto("/partner/selection/agreements/")
     card = page.locator(f'[data-agreement="{agreement.pk}"]')
     expect(card.locator('[data-agreement-status="accepted"]')).to_have_text("수락됨")
-    expect(card.get_by_role("link", name="signed_agreement.pdf")).to_be_visible()
+    expect(card.locator('[data-document="signed_agreement"]')).to_contain_text("올린 일시")
+    expect(card.get_by_role("link", name="signed_agreement.pdf")).to_have_count(0)

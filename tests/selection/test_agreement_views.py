@@ -194,11 +194,14 @@ def test_the_track_s_partner_follows_read_only_and_another_partner_sees_nothing(
     html = client.get("/partner/selection/agreements/").content.decode()
     assert "뉴로칩스" in html and 'data-agreement-status="offered"' in html
     assert "multipart/form-data" not in html and "/accept/" not in html
-    download = f"/partner/selection/agreements/{agreement.pk}/documents/{document.pk}/"
-    assert client.get(download).status_code == 200
+    # The partner sees that a document is in, never the file (a bank account copy stays with
+    # the agency), nor who accepted by name.
+    assert document.original_name not in html
+    assert f"/documents/{document.pk}/" not in html
+    assert client.get(f"/partner/selection/agreements/{agreement.pk}/documents/{document.pk}/"
+                      ).status_code == 404
     other = client_for(personas.partner_b)
     assert "뉴로칩스" not in other.get("/partner/selection/agreements/").content.decode()
-    assert other.get(download).status_code == 404
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])

@@ -352,3 +352,35 @@ def test_every_appeal_action_has_a_label():
     for action in ("selection.appeal_filed", "selection.appeal_answered",
                    "selection.reranked_after_appeal", "selection.outcome_reranked"):
         assert action in ACTION_LABELS
+
+
+def test_an_upheld_appeal_above_the_line_is_offered_a_free_place_and_the_cutoff_follows(
+        decided, personas):
+    """The tester's upheld appeal (corrected to 99.5) left the startup waitlisted with no offer
+    while a place was free, and the cut-off still named a startup that had left."""
+    from decimal import Decimal
+
+    from kbridge.selection.models import Offer, Outcome
+    from kbridge.selection.services import appeals as appeal_services
+    from kbridge.selection.services import waitlist
+    from tests.selection.appeal_world import ANSWER, file
+
+    # The second selected startup drops out and the first waitlisted declines: a place is free.
+    offer = waitlist.drop_out(decided.outcomes[1], personas.operator, "withdrew")
+    waitlist.decline_offer(offer, _representative(offer))
+    Offer.objects.filter(status="pending").update(status="expired")  # nobody holds it now
+    Outcome.objects.filter(status="waitlisted").update(status="not_selected",
+                                                       waitlist_position=None)
+    decided.selection.refresh_from_db()
+    assert decided.selection.cutoff_score == decided.outcomes[0].score  # not the leaver's
+    appeal = file(decided, 4)
+    appeal_services.answer_appeal(appeal=appeal, by=personas.operator, upheld=True,
+                                  answer=ANSWER, criteria=[decided.stage.criteria.first()],
+                                  corrected_score=Decimal("99.50"))
+    appellant = Outcome.objects.get(pk=decided.outcomes[4].pk)
+    assert appellant.reason_code == "appeal_upheld" and appellant.rank == 1
+    assert appellant.offers.filter(status="pending").exists()
+
+
+def _representative(offer):
+    return offer.outcome.application.applicant.profile.representative

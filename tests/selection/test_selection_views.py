@@ -63,18 +63,24 @@ def test_rules_page_saves_and_refuses_an_announcement_before_the_deadline(
     url = f"/manage/selection/calls/{world.call.pk}/rules/"
     early = timezone.localtime(world.call.deadline_at - timedelta(days=1))
     response = client.post(url, {"announcement_at": early.strftime("%Y-%m-%dT%H:%M"),
-                                 "tie_break_criterion": "Market", "waitlist_length": "3",
+                                 "tie_break_criterion": "팀 구성 (Team)", "waitlist_length": "3",
                                  "appeal_working_days": "7", "offer_working_days": "3",
                                  "agreement_months": "10"})
     assert response.status_code == 200
     assert "must come after the call&#x27;s deadline" in response.content.decode()
     later = timezone.localtime(world.call.deadline_at + timedelta(days=30))
     response = client.post(url, {"announcement_at": later.strftime("%Y-%m-%dT%H:%M"),
-                                 "tie_break_criterion": "Market", "waitlist_length": "3",
+                                 "tie_break_criterion": "팀 구성 (Team)", "waitlist_length": "3",
                                  "appeal_working_days": "7", "offer_working_days": "3",
                                  "agreement_months": "10"})
     assert response.status_code == 302
-    assert SelectionPolicy.objects.get(call=world.call).tie_break_criterion == "Market"
+    assert SelectionPolicy.objects.get(call=world.call).tie_break_criterion == "팀 구성 (Team)"
+    # Only a criterion of the rubric (here the default one: no stage is set up yet).
+    response = client.post(url, {"announcement_at": later.strftime("%Y-%m-%dT%H:%M"),
+                                 "tie_break_criterion": "없는 기준\u202e", "waitlist_length": "3",
+                                 "appeal_working_days": "7", "offer_working_days": "3",
+                                 "agreement_months": "10"})
+    assert response.status_code == 200 and "Choose one of the options listed." in response.content.decode()
 
 
 def test_a_funding_list_upload_reports_bad_lines(world, personas, client_for):
@@ -85,3 +91,14 @@ def test_a_funding_list_upload_reports_bad_lines(world, personas, client_for):
     assert response.status_code == 400
     assert "Line 2: 123 is not a valid business registration number." in \
         response.content.decode()
+
+
+def test_a_post_only_address_opened_in_the_browser_says_so_with_a_way_back(
+        world, personas, client_for):
+    """The tester reloaded /propose/ after a refused form: Chromium showed a bare error."""
+    client = english(client_for(personas.operator))
+    response = client.get(f"/manage/selection/tracks/{world.track_a.pk}/propose/")
+    html = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "This address takes a form" in html and "Nothing was changed." in html
+    assert f'href="/manage/selection/tracks/{world.track_a.pk}/"' in html

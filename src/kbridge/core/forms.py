@@ -86,10 +86,21 @@ def _is_typed_text(widget: forms.Widget) -> bool:
         widget.input_type in ("text", "email", "url", "search", "tel")
 
 
+#: Django's own "not one of the choices" messages repeat the value typed and, in Korean, put
+#: "이/가" after it; ours says what to do (every choice field of every form).
+_INVALID_CHOICE = _("Choose one of the options listed.")
+_CHOICE_FIELDS = (forms.ChoiceField, forms.ModelChoiceField)
+
+
 def _limit_field(field: forms.Field) -> None:
     if getattr(field, "_input_limited", False):
         return
     field._input_limited = True
+    if isinstance(field, _CHOICE_FIELDS):
+        default = type(field).default_error_messages.get("invalid_choice")
+        if field.error_messages.get("invalid_choice") in (None, default) or \
+                "%(value)s" in str(field.error_messages.get("invalid_choice", "")):
+            field.error_messages["invalid_choice"] = _INVALID_CHOICE
     if not isinstance(field, forms.CharField) or _is_password(field):
         return
     if isinstance(field, KeywordsField):
@@ -310,6 +321,14 @@ class MoneyField(forms.IntegerField):
         "negative": _("Enter an amount of 0 won or more, without a minus sign."),
         "decimal": _("Enter a whole number of won, without decimals."),
     }
+
+    def __init__(self, *args, **kwargs):
+        # Bounded unless told otherwise: an amount past the database's integers must be a
+        # message, not an overflow (``core.validators.MAX_AMOUNT_KRW``, ₩1,000조).
+        from kbridge.core.validators import MAX_AMOUNT_KRW
+
+        kwargs.setdefault("max_value", MAX_AMOUNT_KRW)
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:

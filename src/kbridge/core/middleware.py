@@ -44,3 +44,33 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             context.reset_actor(token)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A POST-only address opened from the address bar, a bookmark or a reload after a refused
+    form answers 405; Django's answer has an empty body, which browsers show as a bare error.
+    It becomes a page that says what happened, with a link to the page the form was on (the
+    view's ``language_back``, see ``core.language.post_only``), keeping the 405 and its
+    ``Allow`` header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.method == "HEAD":
+            return response
+        from django.template.loader import render_to_string
+        from django.urls import resolve
+
+        back = None
+        try:
+            match = resolve(request.path_info)
+            language_back = getattr(match.func, "language_back", None)
+            if language_back is not None:
+                back = language_back(request, **match.kwargs)
+        except Exception:  # noqa: BLE001 - the page must render, whatever the address
+            back = None
+        response.content = render_to_string("405.html", {"back": back}, request=request)
+        response["Content-Type"] = "text/html; charset=utf-8"
+        return response

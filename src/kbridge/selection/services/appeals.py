@@ -332,6 +332,13 @@ def answer_appeal(*, appeal: Appeal, by, upheld: bool, answer: str, criteria,
         if score is not None:
             rerank(selection=outcome.selection, outcome=outcome, score=score, by=by,
                    appeal=appeal)
+            # A place free now (places and budget left) goes to the waitlist's first, which
+            # is the appellant when its corrected score passes the line.
+            from kbridge.selection.services import selection as selection_services
+            from kbridge.selection.services import waitlist
+
+            selection_services.refresh_cutoff(outcome.selection)
+            waitlist.offer_next(outcome.selection, by)
         link = absolute(reverse("selection:appeal", args=[application.pk]))
         for person in _applicant_recipients(appeal):
             _mail(person, appeal, "answered", link=link)

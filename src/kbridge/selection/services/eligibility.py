@@ -115,6 +115,9 @@ def parse_funding_csv(data: bytes) -> list[dict]:
         records.append({"business_registration_number": digits,
                         "company_name": cell("company_name")[:200],
                         "funding_program": program[:200], "year": year})
+    if not records and not errors:
+        raise ValidationError(_("The file has a header but no rows below it: nothing to "
+                                "import."))
     if errors:
         shown = errors[:MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)

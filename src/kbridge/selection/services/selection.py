@@ -405,3 +405,16 @@ def published_draw(draw: LotteryDraw) -> dict:
             "winners": draw.winners if draw.drawn_at else None,
             "committed_at": draw.created_at.isoformat(),
             "drawn_at": draw.drawn_at.isoformat() if draw.drawn_at else None}
+
+
+def refresh_cutoff(selection: Selection) -> Selection:
+    """Set the cut-off to the lowest final score among the selected outcomes as they stand
+    (after a drop-out, a promotion from the waitlist or a re-ranking after an appeal), so
+    result pages never show the score of a startup that has left. The caller holds the
+    selection's lock."""
+    lowest = (Outcome.objects.filter(selection=selection, status=Outcome.Status.SELECTED)
+              .order_by("score").values_list("score", flat=True).first())
+    if lowest != selection.cutoff_score:
+        selection.cutoff_score = lowest
+        selection.save(update_fields=["cutoff_score", "updated_at"])
+    return selection

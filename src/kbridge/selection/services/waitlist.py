@@ -56,6 +56,7 @@ from kbridge.selection.models import (
     Selection,
     SelectionPolicy,
 )
+from kbridge.selection.services.selection import refresh_cutoff
 
 #: Why a selected startup may be dropped (``Outcome.REASONS`` holds their texts).
 DROP_REASONS = ("withdrew", "duplicate_funding", "agreement_lapsed", "ineligible")
@@ -186,6 +187,7 @@ def drop_out(outcome: Outcome, by, reason_code: str, detail: str = "") -> Offer 
                                                     "award_krw"]),
                      actor=_actor(by), tenant_id=_tenant(selection))
         _notify("dropped", outcome, f"selection:dropped:{outcome.pk}")
+        refresh_cutoff(selection)
         return offer_next(selection, by)
 
 
@@ -278,6 +280,7 @@ def accept_offer(offer: Offer, by) -> Outcome:
                      after=audit.snapshot(offer, ["status", "responded_by", "responded_at"]),
                      actor=_actor(by), tenant_id=_tenant(selection))
         _notify("accepted", outcome, f"selection:accepted:{offer.pk}", offer=offer)
+        refresh_cutoff(selection)
         return outcome
 
 

@@ -177,14 +177,6 @@ def partner_list(request):
     return render(request, T + "partner_list.html", {"rows": _rows(agreements)})
 
 
-@require_safe
-@require_login
-def partner_document(request, agreement_id: int, document_id: int):
-    agreement = get_object_or_404_for(request.user, "selection.view_track_agreement",
-                                      _agreements(), pk=agreement_id)
-    return _file(get_object_or_404(AgreementDocument, pk=document_id, agreement=agreement))
-
-
 # --- the startup -----------------------------------------------------------------------------
 
 
@@ -306,8 +298,6 @@ urlpatterns = [
     path("manage/selection/agreements/<int:agreement_id>/documents/<int:document_id>/",
          manage_document, name="agreement_document_manage"),
     path("partner/selection/agreements/", partner_list, name="partner_agreements"),
-    path("partner/selection/agreements/<int:agreement_id>/documents/<int:document_id>/",
-         partner_document, name="agreement_document_partner"),
     path("applications/<int:application_id>/agreement/", startup_page, name="my_agreement"),
     path("applications/<int:application_id>/agreement/documents/", upload,
          name="agreement_upload"),

@@ -59,7 +59,7 @@ def applicant_appeal(request, application_id: int):
     return render(request, "selection/appeals/applicant.html", {
         "application": application, "outcome": outcome, "window": window, "form": form,
         "appeals": services.appeals_of_outcome(outcome),
-        "answer_days": services.ANSWER_WORKING_DAYS,
+        "answer_days": services.ANSWER_WORKING_DAYS, "now": timezone.now(),
     }, status=status)
 
 

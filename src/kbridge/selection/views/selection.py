@@ -71,7 +71,8 @@ def rules_page(request, call_id: int):
     policy = policy_services.policy_of(call)
     frozen = policy_services.rules_frozen(call)
     announced = bool(policy.pk) and policy_services.announced(policy)
-    form = PolicyForm(request.POST or None, instance=policy, frozen=frozen, announced=announced)
+    form = PolicyForm(request.POST or None, instance=policy, frozen=frozen, announced=announced,
+                      call=call)
     if request.method == "POST" and form.is_valid():
         values = {n: form.cleaned_data[n] for n in form.fields if not form.fields[n].disabled}
         try:
