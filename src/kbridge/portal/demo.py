@@ -498,9 +498,8 @@ def existing_logins() -> dict[str, str]:
     logins["evaluator"] = "evaluator01@kbridge.demo"
     logins["startup (evaluated last year)"] = "startup063@kbridge.demo"
     logins["startup (in evaluation)"] = "startup073@kbridge.demo"
-    # Last year's selection (portal/demo_selection.py; the seed is deterministic).
-    logins["startup (selected last year)"] = "startup075@kbridge.demo"
-    logins["startup (promoted from the waitlist)"] = "startup080@kbridge.demo"
-    logins["startup (appeal answered)"] = "startup071@kbridge.demo"
-    logins["startup (appeal waiting)"] = "startup063@kbridge.demo"
+    # Last year's selection, as the seed left it (portal/demo_selection.py).
+    from kbridge.portal.demo_selection import selection_logins
+
+    logins.update(selection_logins())
     return logins

@@ -191,8 +191,26 @@ def seed_selection(*, operator: User, old_program, logins: dict[str, str]) -> No
             application=promoted.application, organisation=partner_org, by=partner_staff,
             note="API 사용량 성장세가 좋아 OpenAI 스타트업 펀드 투자 검토 대상으로 올리고 싶습니다.")
 
-    first = _outcomes(api, Outcome.Status.SELECTED)[0]
-    logins["startup (selected last year)"] = _representative(first).email
-    logins["startup (promoted from the waitlist)"] = _representative(promoted).email
-    logins["startup (appeal answered)"] = _representative(answered_outcome).email
-    logins["startup (appeal waiting)"] = _representative(open_outcome).email
+    logins.update(selection_logins())
+
+
+def selection_logins() -> dict[str, str]:
+    """The logins that show last year's selection, read from the database as the seed left
+    it (so a second ``seed_demo`` prints the same; which startups they are depends on the
+    scores' order, which SQLite and PostgreSQL may break differently). Empty without it."""
+    from kbridge.selection.models import Appeal
+
+    logins: dict[str, str] = {}
+    first = (Outcome.objects.filter(status=Outcome.Status.SELECTED, reason_code="within_quota")
+             .order_by("selection__track__position", "selection__track_id", "rank",
+                       "application_id").first())
+    promoted = Outcome.objects.filter(reason_code="promoted").order_by("pk").first()
+    answered = Appeal.objects.filter(answered_at__isnull=False).order_by("pk").first()
+    waiting = Appeal.objects.filter(status=Appeal.Status.FILED).order_by("pk").first()
+    for label, outcome in (("startup (selected last year)", first),
+                           ("startup (promoted from the waitlist)", promoted),
+                           ("startup (appeal answered)", answered and answered.outcome),
+                           ("startup (appeal waiting)", waiting and waiting.outcome)):
+        if outcome is not None:
+            logins[label] = _representative(outcome).email
+    return logins
