@@ -13,26 +13,21 @@ their submitted scoresheets.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from kbridge.accounts.models import Organisation
-from kbridge.applications import services as application_services
-from kbridge.applications.uploads import CheckedPDF
 from kbridge.evaluation.models import Assignment, Conflict, Scoresheet, Stage, StageEvaluator
 from kbridge.evaluation.services import pool, scoring
 from kbridge.programs.models import Call
-from tests.applications.conftest import complete_answers, make_pdf
 from tests.factories import (
-    ApplicationFactory,
     MembershipFactory,
     OrganisationFactory,
-    StartupProfileFactory,
     UserFactory,
 )
+from tests.selection.world import applicant
 
 pytestmark = pytest.mark.e2e
 
@@ -40,28 +35,6 @@ REASON = ("시제품 검증을 마쳤고 고객사 두 곳과 실증을 진행�
           "다만 해외 진출 일정의 근거는 보완이 필요합니다. 협업 계획은 구체적입니다.")
 
 
-def _applicant(world, name_ko, name_en, email):
-    org = OrganisationFactory(kind=Organisation.Kind.STARTUP, name_ko=name_ko, name_en=name_en)
-    rep = MembershipFactory(organisation=org, role="startup_rep",
-                            user=UserFactory(email=email)).user
-    StartupProfileFactory(organisation=org, representative=rep)
-    questions = list(world.call.questions.all())
-    application = ApplicationFactory(track=world.track_a, applicant=org, created_by=rep)
-    application_services.save_draft(application=application, by=rep,
-                                    answers=complete_answers(questions), declarations={},
-                                    base_version=1)
-    for q in questions:
-        if q.kind == "file":
-            data = make_pdf(2)
-            application_services.attach_file(
-                application=application, question=q, by=rep,
-                checked=CheckedPDF(data=data, size=len(data), pages=2,
-                                   sha256=hashlib.sha256(data).hexdigest(),
-                                   original_name="deck.pdf"))
-    application.refresh_from_db()
-    application_services.submit_application(application=application, by=rep,
-                                            draft_version=application.version)
-    return application
 
 
 def _pool_member(email, affiliation, kind, expert_type, gender=""):
@@ -86,8 +59,7 @@ def test_a_document_evaluation_from_set_up_to_locked_scores(page, login, world, 
         page.context.clear_cookies()
         login(user)
 
-    others = [_applicant(world, f"지원기업{n}", f"Applicant {n}", f"ceo{n}@applicant{n}.example")
-              for n in range(1, 4)]
+    others = [applicant(world, n) for n in range(1, 4)]
     Call.objects.filter(pk=world.call.pk).update(deadline_at=timezone.now() - dt.timedelta(days=2))
     # The conflicted evaluator declared an investment in startup A: detected on invitation.
     pool.save_profile(user=personas.evaluator_conflicted, expertise_ko="초기 투자",

@@ -39,7 +39,8 @@ def _track(request, track_id: int) -> Track:
 
 
 def _tracks(call: Call) -> list[dict]:
-    selections = {s.track_id: s for s in Selection.objects.filter(track__call=call)}
+    selections = {s.track_id: s for s in Selection.objects.filter(track__call=call)
+                  .prefetch_related("outcomes")}
     rows = []
     for track in call.tracks.select_related("partner__organisation").order_by("position", "pk"):
         selection = selections.get(track.pk)
@@ -191,18 +192,27 @@ def award(request, track_id: int, outcome_id: int):
     return _track_page(request, track, award_forms={outcome.pk: form}, status=400)
 
 
-@require_login
-@post_only(back=to("selection:track", "track_id"))
-def confirm(request, track_id: int):
-    track = _change(request, track_id)
+def _on_selection(request, track: Track, step):
+    """Run ``step(selection=…, by=…)`` on the track's selection; the page with why when there
+    is none yet or the step is refused (400), else None."""
     selection = Selection.objects.filter(track=track).first()
     if selection is None:
         return _track_page(request, track, errors=[_("Propose the selection first.")],
                            status=400)
     try:
-        services.confirm(selection=selection, by=request.user)
+        step(selection=selection, by=request.user)
     except ValidationError as exc:
         return _track_page(request, track, errors=exc.messages, status=400)
+    return None
+
+
+@require_login
+@post_only(back=to("selection:track", "track_id"))
+def confirm(request, track_id: int):
+    track = _change(request, track_id)
+    refused = _on_selection(request, track, services.confirm)
+    if refused is not None:
+        return refused
     policy = policy_services.policy_of(track.call)
     messages.success(request, _("Selection confirmed. Results are announced on %(when)s (KST).")
                      % {"when": timezone.localtime(policy.announcement_at)
@@ -214,14 +224,9 @@ def confirm(request, track_id: int):
 @post_only(back=to("selection:track", "track_id"))
 def commit_draw(request, track_id: int):
     track = _change(request, track_id)
-    selection = Selection.objects.filter(track=track).first()
-    if selection is None:
-        return _track_page(request, track, errors=[_("Propose the selection first.")],
-                           status=400)
-    try:
-        services.commit_draw(selection=selection, by=request.user)
-    except ValidationError as exc:
-        return _track_page(request, track, errors=exc.messages, status=400)
+    refused = _on_selection(request, track, services.commit_draw)
+    if refused is not None:
+        return refused
     messages.success(request, _("Draw committed: its seed's fingerprint is published. Draw it "
                                 "when you are ready."))
     return redirect("selection:track", track_id=track.pk)
