@@ -595,6 +595,30 @@ def _panel_score(ctx):
     return reason
 
 
+# --- events (issue 15) ------------------------------------------------------------------------
+
+
+def _event(ctx, **overrides):
+    from tests.events.world import make_event
+
+    title = _name("행사")
+    return make_event(ctx.world, title_ko=title, title_en=title, **overrides)
+
+
+def _event_agenda_item(ctx):
+    from kbridge.events.models import AgendaItem
+
+    event = ctx.once("event", lambda: _event(ctx))
+    title = _name("세션")
+    AgendaItem.objects.create(event=event, starts_at=event.starts_at, ends_at=event.ends_at,
+                              title_ko=title, title_en=title)
+    return title
+
+
+def _event_page(ctx):
+    return f"/events/{ctx.once('event', lambda: _event(ctx)).pk}/"
+
+
 def _assignment_page(ctx):
     return f"/evaluate/assignments/{_scoring_assignment(ctx).pk}/"
 
@@ -604,6 +628,12 @@ def _scoresheet_page(ctx):
 
 
 CASES = [
+    # Events (issue 15): the public list, an event's agenda, the staff's list
+    Case("events: published events", "events:list", "anonymous", lambda c: "/events/",
+         lambda c: _event(c).title_ko),
+    Case("event page: agenda", "events:detail", "startup_a", _event_page, _event_agenda_item),
+    Case("events console: the staff's events", "events:manage_list", "partner_a",
+         lambda c: "/manage/events/", lambda c: _event(c).title_ko),
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
          lambda c: c.add_call(c.world.program), first=_first_open_call),
@@ -1000,6 +1030,11 @@ LIST_PAGES = {c.url_name for c in CASES}
 
 #: URL names that list nothing (forms, actions, single objects, files), each with why.
 NOT_LIST_PAGES = {
+    # Events (issue 15)
+    "events:create": "a form", "events:edit": "a form", "events:status": "an action",
+    "events:console": "one event and its counts by status (one grouped query)",
+    "events:programme": "a form of at most 50 speakers and 50 agenda items (max_num)",
+    "events:questions": "a form of at most 20 fit questions (max_num)",
     # Selection (issue 14). The call's page lists its tracks (a handful, each with one
     # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",

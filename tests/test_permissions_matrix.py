@@ -334,6 +334,21 @@ MATRIX = [
      POST_ONLY, expect(REDIRECT=PARTNER_A)),
     ("/partner/selection/tracks/{other_partner_track}/interest/{result_application}/",
      POST_ONLY, expect()),
+    # Events (issue 15; tests/events/world.py): KISED's event hosted by OpenAI (partner A).
+    # Event pages: public once published; the draft only to its staff; the console to the
+    # agency's operator and the host's staff; settings to the operator.
+    ("/events/", EVERYONE, READ_ONLY),
+    ("/events/{event}/", EVERYONE, READ_ONLY),
+    ("/events/{draft_event}/", expect(OK={"operator"} | PARTNER_A, anonymous=NOT_FOUND),
+     READ_ONLY),
+    ("/manage/events/", expect(OK=OPERATORS | PARTNERS), READ_ONLY),
+    ("/manage/events/new/{program}/", OPERATOR, OPERATOR),
+    ("/manage/events/{event}/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/edit/", OPERATOR, OPERATOR),
+    ("/manage/events/{event}/programme/", OPERATOR, OPERATOR),
+    ("/manage/events/{event}/questions/", OPERATOR, OPERATOR),
+    ("/manage/events/{event}/status/", POST_ONLY, OPERATOR_POST),
+    # Events: each part adds its rows below.
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -350,6 +365,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
+    from tests.events import world as events_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
@@ -367,6 +383,7 @@ def ids(world, personas, submitted, evaluation):
                                                         last_error="550 mailbox unavailable")
     feedback = feedback_ids(evaluation, personas, submitted)  # its ended stage comes first
     decided = selection_world.decided(world, personas, submitted)
+    event_world = events_world.build(world, personas)
     return {
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
@@ -374,6 +391,8 @@ def ids(world, personas, submitted, evaluation):
         **agreement_world.matrix_ids(decided, personas),
         **appeal_world.matrix_ids(decided),
         **results_world.matrix_ids(decided),
+        **events_world.matrix_ids(event_world),
+        # Event parts add their ids here from `event_world`.
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

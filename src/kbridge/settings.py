@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "kbridge.matching",
     "kbridge.evaluation",
     "kbridge.selection",
+    "kbridge.events",
     "kbridge.portal",  # the top layer: cross-app pages and the demo seed (last)
 ]
 

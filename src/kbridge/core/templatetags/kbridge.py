@@ -162,6 +162,14 @@ def kst_time(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def kst_hm(value: dt.datetime | None) -> str:
+    """HH:MM in KST, for agenda and meeting times on a page that names the day."""
+    if value is None:
+        return ""
+    return timezone.localtime(value, KST).strftime("%H:%M")
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 

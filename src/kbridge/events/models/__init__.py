@@ -1,0 +1,9 @@
+"""Event models, one module per part (docs/events.md).
+
+event.py        events, their agenda and speakers, fit questions and registrations
+Each part adds its own module and one import line below.
+"""
+
+from kbridge.events.models.event import AgendaItem, Event, FitQuestion, Registration, Speaker
+
+__all__ = ["AgendaItem", "Event", "FitQuestion", "Registration", "Speaker"]
