@@ -91,6 +91,17 @@ class FitQuestionForm(BaseForm):
         return choices
 
 
-SpeakerFormSet = formset_factory(SpeakerForm, extra=2, max_num=50, validate_max=True)
-AgendaFormSet = formset_factory(AgendaItemForm, extra=2, max_num=50, validate_max=True)
-FitQuestionFormSet = formset_factory(FitQuestionForm, extra=1, max_num=20, validate_max=True)
+# Rows already saved are "initial" forms (validated, removed with their delete box); blank
+# extra rows are skipped.
+SpeakerFormSet = formset_factory(SpeakerForm, extra=2, max_num=50, validate_max=True,
+                                 can_delete=True)
+AgendaFormSet = formset_factory(AgendaItemForm, extra=2, max_num=50, validate_max=True,
+                                can_delete=True)
+FitQuestionFormSet = formset_factory(FitQuestionForm, extra=1, max_num=20, validate_max=True,
+                                     can_delete=True)
+
+
+def kept_rows(formset) -> list[dict]:
+    """The cleaned rows of a valid formset, without blank extra rows and deleted ones."""
+    return [{k: v for k, v in f.cleaned_data.items() if k != "DELETE"} for f in formset
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")]

@@ -27,7 +27,13 @@ from kbridge.accounts.tenancy import agency_ids
 from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 from kbridge.events import selectors
-from kbridge.events.forms import AgendaFormSet, EventForm, FitQuestionFormSet, SpeakerFormSet
+from kbridge.events.forms import (
+    AgendaFormSet,
+    EventForm,
+    FitQuestionFormSet,
+    SpeakerFormSet,
+    kept_rows,
+)
 from kbridge.events.models import Event, Registration
 from kbridge.events.services import events as services
 from kbridge.programs.models import Program
@@ -128,10 +134,6 @@ def edit(request, event_id: int):
                    "program": event.program})
 
 
-def _speaker_rows(formset) -> list[dict]:
-    return [f.cleaned_data for f in formset if f.cleaned_data and f.has_changed()]
-
-
 @require_login
 def programme(request, event_id: int):
     event = _event_for(request, "events.manage_event", event_id)
@@ -145,13 +147,13 @@ def programme(request, event_id: int):
          "title_en": a.title_en, "speaker": index.get(a.speaker_id)}
         for a in event.agenda.all()])
     if request.method == "POST" and speaker_set.is_valid() and agenda_set.is_valid():
-        speaker_rows = _speaker_rows(speaker_set)
+        speaker_rows = kept_rows(speaker_set)
         agenda_rows = []
         problem = None
         for form in agenda_set:
-            if not (form.cleaned_data and form.has_changed()):
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
-            row = dict(form.cleaned_data)
+            row = {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
             number = row.pop("speaker", None)
             if number is not None and number > len(speaker_rows):
                 problem = _("Speaker number %(number)d is not in the list of speakers.") % {
@@ -182,11 +184,9 @@ def questions(request, event_id: int):
     formset = FitQuestionFormSet(request.POST or None, prefix="questions", initial=initial)
     locked = event.registrations.exists()
     if request.method == "POST" and formset.is_valid():
-        rows = [{"text_ko": f.cleaned_data["text_ko"], "text_en": f.cleaned_data["text_en"],
-                 "choices": f.cleaned_data["options"], "required": f.cleaned_data["required"],
-                 "max_chars": f.cleaned_data["max_chars"]}
-                for f in formset if f.cleaned_data and f.has_changed() or (
-                    f.cleaned_data and f.initial)]
+        rows = [{"text_ko": r["text_ko"], "text_en": r["text_en"], "choices": r["options"],
+                 "required": r["required"], "max_chars": r["max_chars"]}
+                for r in kept_rows(formset)]
         try:
             services.save_fit_questions(event=event, questions=rows, by=request.user)
         except ValidationError as exc:
