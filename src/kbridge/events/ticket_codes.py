@@ -130,12 +130,13 @@ def qr(payload: str) -> segno.QRCode:
     return segno.make_qr(payload, error="m")
 
 
-def qr_svg(payload: str, *, scale: int = 6, title: str = "") -> str:
+def qr_svg(payload: str, *, scale: int = 6) -> str:
     """The QR code as an inline ``<svg>`` element (no XML declaration, no inline style: the
-    size comes from the CSS class ``ticket-qr``; a viewBox scales it)."""
+    size comes from the CSS class ``ticket-qr``; a viewBox scales it). The page names it
+    with ``aria-label`` on its container."""
     buffer = io.BytesIO()
     qr(payload).save(buffer, kind="svg", scale=scale, border=4, xmldecl=False,
-                     svgns=True, omitsize=True, svgclass="ticket-qr", lineclass=None, title=title or None,
+                     svgns=True, omitsize=True, svgclass="ticket-qr", lineclass=None,
                      dark="#000", light="#fff")
     return buffer.getvalue().decode()
 

@@ -50,7 +50,7 @@ def ticket(request, event_id: int):
     payload = ticket_codes.sign_payload(event.pk, found.code)
     return render(request, "events/tickets/ticket.html", {
         "event": event, "ticket": found, "registration": found.registration,
-        "qr_svg": ticket_codes.qr_svg(payload, title=str(found.registration.attendee_name)),
+        "qr_svg": ticket_codes.qr_svg(payload),
         "typed_code": ticket_codes.display_short_code(found.short_code),
     })
 
