@@ -6,6 +6,11 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kbridge.core.text import clean_text
 
 from kbridge.events import ticket_codes
 from kbridge.events.models import CheckIn, Event, Registration
@@ -146,3 +151,28 @@ def test_the_console_links_the_door(client, event_world, personas):
     client.force_login(personas.partner_a)
     html = client.get(f"/manage/events/{event_world.event.pk}/").content.decode()
     assert _door(event_world.event) in html
+
+
+NASTY = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+    st.sampled_from(["\x00", "a\x00b", "첫 줄\r\n둘째", "\u202e", "<script>alert(1)</script>",
+                     "ＡＢＣＤＥ－１２３４５", "x" * 1_001, "KBT1:1:a:b"]))
+
+
+@settings(derandomize=True, deadline=None, max_examples=30,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=NASTY, given_payload=NASTY)
+def test_any_typed_text_is_answered_never_a_500(client, event_world, personas, code,
+                                                given_payload):
+    """The check-in form (CheckInForm, the shared cleaning layer) with whatever a person or a
+    broken scanner sends: an answer, what was typed shown again cleaned, nothing admitted."""
+    client.force_login(personas.operator)
+    response = client.post(f"/manage/events/{event_world.event.pk}/check-in/scan/",
+                           {"code": code, "payload": given_payload})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-answer="refused"' in html or 'data-answer="invalid"' in html
+    cleaned = clean_text(code).strip()
+    if cleaned and len(cleaned) <= 40 and "\n" not in cleaned:
+        assert escape(cleaned) in html
+    assert not CheckIn.objects.exists()
