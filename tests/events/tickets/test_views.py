@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kbridge.core.text import clean_text
-
 from kbridge.events import ticket_codes
 from kbridge.events.models import CheckIn, Event, Registration
 from kbridge.events.services import tickets as services
