@@ -82,13 +82,27 @@ def test_the_door_page_offers_the_scanner_and_allows_webassembly_only_there(
 def test_the_scanner_files_are_served(client, event_world, personas, settings):
     from django.contrib.staticfiles import finders
 
-    assert settings.KBRIDGE_QR_SCANNER
+    from kbridge.events.services.tickets import check_scanner_installed, scanner_installed
+
+    assert settings.KBRIDGE_QR_SCANNER and scanner_installed()
+    assert check_scanner_installed() == []
     assert finders.find("vendor/barcode-detector/ponyfill.js")
     assert finders.find("vendor/zxing-wasm/zxing_reader.wasm")
 
 
-def test_without_npm_the_door_offers_typed_codes_only(client, event_world, personas, settings):
+def test_without_npm_the_door_offers_typed_codes_only(client, event_world, personas,
+                                                      settings, tmp_path):
+    """No node_modules (a demo machine without npm): typed codes only, and check --deploy
+    fails."""
+    from django.core import checks
+
+    from kbridge.events.services.tickets import check_scanner_installed
+
+    settings.STATICFILES_DIRS = [p for p in settings.STATICFILES_DIRS
+                                 if not (isinstance(p, tuple) and p[0].startswith("vendor/"))]
     settings.KBRIDGE_QR_SCANNER = False
+    assert [e.id for e in check_scanner_installed()] == ["kbridge.E101"]
+    assert isinstance(check_scanner_installed()[0], checks.Error)
     client.force_login(personas.operator)
     html = client.get(_door(event_world.event)).content.decode()
     assert "ponyfill.js" not in html and 'name="code"' in html

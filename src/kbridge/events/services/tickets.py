@@ -224,11 +224,33 @@ def check_in(*, event: Event, by, payload: str = "", typed: str = "") -> Answer:
     return Answer(True, "", ticket, row)
 
 
+#: The static files the check-in page's scanner loads (settings.NPM_STATIC serves them).
+SCANNER_FILES = ("vendor/barcode-detector/ponyfill.js", "vendor/zxing-wasm/zxing_reader.wasm")
+
+
+def scanner_installed() -> bool:
+    """Whether the camera scanner's files can be served: in production, in the
+    ``collectstatic`` manifest (``npm ci`` ran before it); elsewhere, found in node_modules
+    by the static files finders. False makes the check-in page offer typed codes only
+    (never a 500 from a missing manifest entry)."""
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if isinstance(staticfiles_storage, ManifestFilesMixin):
+        try:
+            for name in SCANNER_FILES:
+                staticfiles_storage.url(name)
+        except ValueError:
+            return False
+        return True
+    return all(finders.find(name) for name in SCANNER_FILES)
+
+
 @checks.register(checks.Tags.staticfiles, deploy=True)
 def check_scanner_installed(app_configs=None, **kwargs):
-    """``check --deploy``: the camera scanner's npm packages must be installed (``npm ci``)
-    before ``collectstatic``, or the check-in page offers typed codes only."""
-    if settings.KBRIDGE_QR_SCANNER:
+    """``check --deploy``: the camera scanner's npm packages must be installed (``npm ci``,
+    before ``collectstatic``), or the check-in page offers typed codes only."""
+    if settings.KBRIDGE_QR_SCANNER or scanner_installed():
         return []
     missing = ", ".join(str(p) for p in settings.NPM_STATIC.values() if not p.is_dir())
     return [checks.Error(f"The check-in scanner's npm packages are missing ({missing}).",

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 from csp.decorators import csp_update
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
@@ -60,7 +59,7 @@ def _page(request, event: Event, form: CheckInForm, answer=None, status: int = 2
         "event": event, "form": form, "answer": answer,
         "recent": selectors.recent_check_ins(event),
         "counts": selectors.check_in_counts(event),
-        "scanner": settings.KBRIDGE_QR_SCANNER,
+        "scanner": services.scanner_installed(),
     }, status=status)
 
 
