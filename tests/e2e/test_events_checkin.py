@@ -123,6 +123,7 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
     width = door.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the door page scrolls sideways on a phone ({width}px)"
     door.get_by_role("button", name="카메라 켜기").click()
+    expect(door.get_by_role("button", name="카메라 켜기")).to_be_hidden()
     answer = door.locator("#check-in-answer [data-answer]")
     expect(answer).to_have_attribute("data-answer", "admitted", timeout=30_000)
     expect(answer).to_contain_text(event_world.registration_a.attendee_name)

@@ -75,6 +75,7 @@
     }
 
     function start() {
+      if (stream) { return; }
       say("msgStarting");
       startButton.hidden = true;
       detector = detector || new api.BarcodeDetector({ formats: ["qr_code"] });
