@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from kbridge.events import ticket_codes
 from kbridge.events.models import CheckIn
 from tests.e2e.conftest import CHROMIUM, CspWatch
+from tests.e2e.test_accessibility import _violations
 from tests.events import world as events_world
 from tests.events.tickets.world import issue, payload
 from tests.factories import PASSWORD
@@ -114,6 +115,7 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
     expect(page.locator("svg.ticket-qr")).to_be_visible()
     expect(page.locator("[data-typed-code]")).to_have_text(typed)
     expect(page.get_by_text("18:00")).to_be_visible()
+    assert _violations(page) == []
 
     # OpenAI's staff member opens the door page on a phone and scans with the camera.
     staff = personas.partner_a
@@ -122,6 +124,7 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
     door.goto(f"/manage/events/{event.pk}/check-in/")
     width = door.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the door page scrolls sideways on a phone ({width}px)"
+    assert _violations(door) == []
     door.get_by_role("button", name="카메라 켜기").click()
     expect(door.get_by_role("button", name="카메라 켜기")).to_be_hidden()
     answer = door.locator("#check-in-answer [data-answer]")
@@ -152,3 +155,4 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
     expect(answer).to_contain_text(when)
     expect(answer).to_contain_text(name)
     assert CheckIn.objects.count() == 1
+    assert _violations(door) == []  # with the answer and the list of check-ins
