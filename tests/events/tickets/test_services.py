@@ -38,11 +38,17 @@ def test_choosing_issues_one_ticket_and_mails_it_with_the_qr_png(event_world, pe
     assert f"/events/{event_world.event.pk}/ticket/" in message.body
     assert "서울 코엑스 그랜드볼룸" in message.body  # Korean: the attendee's language
     assert "14:00" in message.body and "KST" in message.body
-    [(name, png, mimetype)] = message.attachments
-    assert mimetype == "image/png" and name == f"ticket-{ticket.short_code}.png"
-    assert png == ticket_codes.qr_png(payload(ticket))
+    # As the mail worker sends it: the HTML shows the QR code inline by its Content-ID.
     parsed = email.message_from_bytes(message.message().as_bytes())
-    assert any(part.get_content_type() == "image/png" for part in parsed.walk())
+    [image] = [part for part in parsed.walk() if part.get_content_type() == "image/png"]
+    assert image["Content-ID"] == f"<{services.QR_CONTENT_ID}>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_filename() == f"ticket-{ticket.short_code}.png"
+    assert image.get_payload(decode=True) == ticket_codes.qr_png(payload(ticket))
+    [html] = [part for part in parsed.walk() if part.get_content_type() == "text/html"]
+    html_text = html.get_payload(decode=True).decode()
+    assert f'src="cid:{services.QR_CONTENT_ID}"' in html_text
+    assert ticket_codes.display_short_code(ticket.short_code) in html_text
     assert AuditLog.objects.filter(action="event.ticket_issued", object_id=str(ticket.pk)).exists()
 
 

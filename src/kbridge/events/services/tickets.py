@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
@@ -25,12 +25,15 @@ from django.utils.translation import gettext as _
 from kbridge.accounts.models import User
 from kbridge.core import audit
 from kbridge.core.i18n import KST
-from kbridge.core.mail import queue_email
+from kbridge.core.mail import inline_part, queue_email
 from kbridge.core.site import absolute
 from kbridge.events import signals, ticket_codes
 from kbridge.events.models import CheckIn, Event, Registration, Ticket
 
 # --- issuing and revoking -------------------------------------------------------------------
+
+#: The Content-ID of the QR image in the ticket e-mail's HTML (``<img src="cid:…">``).
+QR_CONTENT_ID = "ticket-qr@kbridge"
 
 
 def _unused_short_code(event_id: int) -> str:
@@ -50,21 +53,29 @@ def attendee_language(registration: Registration) -> str:
     return getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
 
 
-def ticket_message(ticket: Ticket) -> EmailMessage:
-    """The ticket e-mail: the typed code, time and place in KST, a link to the ticket page, and
-    the QR code as ``ticket-<typed code>.png``, in :func:`attendee_language`."""
+def ticket_message(ticket: Ticket) -> EmailMultiAlternatives:
+    """The ticket e-mail in :func:`attendee_language`: the typed code, time and place in KST
+    and a link to the ticket page, as text and as HTML showing the QR code inline (a PNG part
+    ``ticket-<typed code>.png`` with Content-ID ``ticket-qr@kbridge``; text-only mail clients
+    show it as an attachment)."""
     registration = ticket.registration
     payload = ticket_codes.sign_payload(ticket.event_id, ticket.code)
-    with translation.override(attendee_language(registration)):
-        text = render_to_string("events/tickets/mail.txt", {
-            "ticket": ticket, "event": ticket.event, "registration": registration,
-            "typed_code": ticket_codes.display_short_code(ticket.short_code),
-            "link": absolute(reverse("events:ticket", kwargs={"event_id": ticket.event_id})),
-        })
+    language = attendee_language(registration)
+    context = {
+        "ticket": ticket, "event": ticket.event, "registration": registration,
+        "typed_code": ticket_codes.display_short_code(ticket.short_code),
+        "link": absolute(reverse("events:ticket", kwargs={"event_id": ticket.event_id})),
+        "content_id": QR_CONTENT_ID, "language": language,
+    }
+    with translation.override(language):
+        text = render_to_string("events/tickets/mail.txt", context)
+        html = render_to_string("events/tickets/mail.html", context)
     subject, _sep, body = text.strip().partition("\n")
-    message = EmailMessage(subject.strip(), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL,
-                           [registration.attendee_email])
-    message.attach(f"ticket-{ticket.short_code}.png", ticket_codes.qr_png(payload), "image/png")
+    message = EmailMultiAlternatives(subject.strip(), body.strip() + "\n",
+                                     settings.DEFAULT_FROM_EMAIL, [registration.attendee_email])
+    message.attach_alternative(html, "text/html")
+    message.attach(inline_part(ticket_codes.qr_png(payload), "image/png",
+                               f"ticket-{ticket.short_code}.png", QR_CONTENT_ID))
     return message
 
 
