@@ -12,7 +12,8 @@ class CheckInForm(BaseForm):
     """Either field may be given; the camera fills ``payload``, a person types ``code``.
     Both empty is answered by the service ("scan a ticket or type its code")."""
 
-    payload = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
+    payload = forms.CharField(label=_("QR code"), required=False, max_length=300,
+                              widget=forms.HiddenInput)
     code = forms.CharField(
         label=_("Typed code"), required=False, max_length=40,
         help_text=_("The ten characters under the QR code, e.g. ABCDE-FGH23; case, spaces "
