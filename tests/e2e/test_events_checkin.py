@@ -110,7 +110,9 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
 
     # The attendee (startup A's member) opens the ticket page: QR code, typed code, KST time.
     login(personas.startup_a_member)
-    page.goto(f"/events/{event.pk}/ticket/")
+    page.goto(f"/events/{event.pk}/")
+    page.get_by_role("link", name="입장권 보기").click()
+    expect(page).to_have_url(re.compile(rf"/events/{event.pk}/ticket/$"))
     expect(page.get_by_role("heading", name="내 입장권")).to_be_visible()
     expect(page.locator("svg.ticket-qr")).to_be_visible()
     expect(page.locator("[data-typed-code]")).to_have_text(typed)

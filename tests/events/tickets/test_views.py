@@ -189,3 +189,13 @@ def test_any_typed_text_is_answered_never_a_500(client, event_world, personas, c
     if cleaned and len(cleaned) <= 40 and "\n" not in cleaned:
         assert escape(cleaned) in html
     assert not CheckIn.objects.exists()
+
+
+def test_the_event_page_links_the_chosen_startups_ticket(client, event_world, ticket_a,
+                                                        personas):
+    client.force_login(personas.startup_a)
+    assert _ticket_url(event_world.event) in client.get(
+        f"/events/{event_world.event.pk}/").content.decode()
+    client.force_login(personas.startup_b)  # registered, not chosen
+    assert _ticket_url(event_world.event) not in client.get(
+        f"/events/{event_world.event.pk}/").content.decode()
