@@ -31,8 +31,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 npm: node_modules/.package-lock.json
 
 npm-optional:
-	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory npm; else \
-	  echo "WARNING: npm not found: the check-in page's camera scanner is off (typed codes only). apt-get install -y npm, then make install." >&2; fi
+	@if ! command -v npm >/dev/null; then \
+	  echo "WARNING: npm not found: the check-in page's camera scanner is off (typed codes only). apt-get install -y npm, then make install." >&2; \
+	elif ! $(MAKE) --no-print-directory npm; then \
+	  echo "WARNING: npm ci failed (offline?): the check-in page's camera scanner is off (typed codes only)." >&2; fi
 
 install: $(VENV)/.installed npm-optional
 
