@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test install install-test serve worker messages lint check-deploy clean
+.PHONY: demo test install install-test npm npm-optional npm-required serve worker messages lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,28 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e ".[test,st]"
 	touch $@
 
-install: $(VENV)/.installed
+# Browser libraries (package.json/package-lock.json: the check-in page's QR scanner) come from
+# npm and are served as static files from node_modules/ (settings.NPM_STATIC). `make test` needs
+# them and fails without npm; `make demo` warns and the check-in page offers typed codes only.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
-install-test: $(VENV)/.installed-test
+npm: node_modules/.package-lock.json
+
+npm-optional:
+	@if ! command -v npm >/dev/null; then \
+	  echo "WARNING: npm not found: the check-in page's camera scanner is off (typed codes only). apt-get install -y npm, then make install." >&2; \
+	elif ! $(MAKE) --no-print-directory npm; then \
+	  echo "WARNING: npm ci failed (offline?): the check-in page's camera scanner is off (typed codes only)." >&2; fi
+
+install: $(VENV)/.installed npm-optional
+
+install-test: $(VENV)/.installed-test npm-required
+
+npm-required:
+	@command -v npm >/dev/null || { echo "ERROR: the check-in scanner's packages need npm (Node.js): apt-get install -y npm" >&2; exit 1; }
+	@$(MAKE) --no-print-directory npm
 
 demo: install
 	$(PY) -m kbridge migrate --noinput
@@ -62,4 +81,4 @@ check-deploy: install
 	$(PY) -m django check --deploy --fail-level WARNING --settings kbridge.settings
 
 clean:
-	rm -rf $(VENV) var/ .pytest_cache
+	rm -rf $(VENV) var/ .pytest_cache node_modules/

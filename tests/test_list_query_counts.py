@@ -619,6 +619,30 @@ def _event_page(ctx):
     return f"/events/{ctx.once('event', lambda: _event(ctx)).pk}/"
 
 
+def _door_page(ctx):
+    return f"/manage/events/{ctx.once('event', lambda: _event(ctx)).pk}/check-in/"
+
+
+def _checked_in(ctx):
+    """One more chosen company, its ticket issued and checked in at the door."""
+    from kbridge.events.models import Registration
+    from kbridge.events.services import tickets
+    from tests.events.world import register
+
+    event = ctx.once("event", lambda: _event(ctx))
+    name = _name("참가기업")
+    organisation = OrganisationFactory(kind="startup", name_ko=name, name_en=name)
+    user = UserFactory()
+    MembershipFactory(organisation=organisation, user=user, role="startup_rep")
+    number = next(_serial)  # unique per event; registrations here skip the checksum check
+    brn = f"999-{number // 100000:02d}-{number % 100000:05d}"
+    registration = register(event, organisation, user, brn=brn, status=Registration.Status.CHOSEN)
+    ticket = tickets.issue_ticket(registration)
+    answer = tickets.check_in(event=event, by=ctx.personas.partner_a, typed=ticket.short_code)
+    assert answer.admitted
+    return name
+
+
 def _assignment_page(ctx):
     return f"/evaluate/assignments/{_scoring_assignment(ctx).pk}/"
 
@@ -634,6 +658,8 @@ CASES = [
     Case("event page: agenda", "events:detail", "startup_a", _event_page, _event_agenda_item),
     Case("events console: the staff's events", "events:manage_list", "partner_a",
          lambda c: "/manage/events/", lambda c: _event(c).title_ko),
+    Case("events: the door's latest check-ins", "events:check_in", "partner_a",
+         _door_page, _checked_in),
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
          lambda c: c.add_call(c.world.program), first=_first_open_call),
@@ -1035,6 +1061,9 @@ NOT_LIST_PAGES = {
     "events:console": "one event and its counts by status (one grouped query)",
     "events:programme": "a form of at most 50 speakers and 50 agenda items (max_num)",
     "events:questions": "a form of at most 20 fit questions (max_num)",
+    # Events: tickets and check-in
+    "events:ticket": "one ticket", "events:check_in_scan": "an action (its answer lists the "
+    "door's latest check-ins, the same bounded query as the page)",
     # Selection (issue 14). The call's page lists its tracks (a handful, each with one
     # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",

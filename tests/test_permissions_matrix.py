@@ -349,6 +349,11 @@ MATRIX = [
     ("/manage/events/{event}/questions/", OPERATOR, OPERATOR),
     ("/manage/events/{event}/status/", POST_ONLY, OPERATOR_POST),
     # Events: each part adds its rows below.
+    # Events: tickets and check-in. The ticket page to the chosen startup's members; the door
+    # to the event's staff (the agency's operator and the host's staff).
+    ("/events/{event}/ticket/", expect(OK={"startup_a", "startup_a_member"}), READ_ONLY),
+    ("/manage/events/{event}/check-in/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/check-in/scan/", POST_ONLY, expect(OK={"operator"} | PARTNER_A)),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -366,6 +371,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
+    from tests.events.tickets import world as tickets_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
@@ -393,6 +399,7 @@ def ids(world, personas, submitted, evaluation):
         **results_world.matrix_ids(decided),
         **events_world.matrix_ids(event_world),
         # Event parts add their ids here from `event_world`.
+        **tickets_world.matrix_ids(event_world),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

@@ -249,6 +249,19 @@ if not PRODUCTION:
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries installed with npm (package.json/package-lock.json at the project root;
+# `npm ci` runs in `make install`), served as static files under vendor/ — only the folders
+# pages load, never the whole node_modules. The staff check-in page's camera scanner needs
+# them; without them (no npm on a demo machine) it offers typed codes only, and
+# `check --deploy` fails (kbridge.events.services.tickets). docs/decisions.md, "Events:
+# tickets and check-in (issue 15)".
+NODE_MODULES = Path(os.environ.get("KBRIDGE_NODE_MODULES", PROJECT_DIR / "node_modules"))
+NPM_STATIC = {
+    "vendor/barcode-detector": NODE_MODULES / "barcode-detector" / "dist" / "iife",
+    "vendor/zxing-wasm": NODE_MODULES / "zxing-wasm" / "dist" / "reader",
+}
+STATICFILES_DIRS += [(prefix, path) for prefix, path in NPM_STATIC.items() if path.is_dir()]
+KBRIDGE_QR_SCANNER = all(path.is_dir() for path in NPM_STATIC.values())
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

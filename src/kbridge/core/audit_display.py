@@ -114,6 +114,10 @@ ACTION_LABELS = {
     "selection.interest_recorded": gettext_lazy("Partner's interest recorded"),
     "selection.interest_changed": gettext_lazy("Partner's interest note changed"),
     "selection.interest_removed": gettext_lazy("Partner's interest removed"),
+    # Events: tickets and check-in
+    "event.ticket_issued": gettext_lazy("Event ticket issued"),
+    "event.ticket_revoked": gettext_lazy("Event ticket revoked"),
+    "event.checked_in": gettext_lazy("Attendee checked in"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from email import encoders
+from email.mime.base import MIMEBase
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +38,14 @@ def serialize_message(message: EmailMessage) -> dict[str, Any]:
     path into the outbox: a line break can never reach the mail worker as a broken header."""
     attachments = []
     for attachment in message.attachments:
+        if isinstance(attachment, MIMEBase):
+            # An inline part (an image the HTML shows by ``cid:``): kept with its Content-ID.
+            attachments.append([
+                attachment.get_filename() or "",
+                base64.b64encode(attachment.get_payload(decode=True)).decode(),
+                attachment.get_content_type(),
+                header_line(str(attachment.get("Content-ID", ""))).strip("<>")])
+            continue
         filename, content, mimetype = attachment
         if isinstance(content, str):
             content = content.encode()
@@ -70,9 +80,25 @@ def deserialize_message(data: dict[str, Any]) -> EmailMultiAlternatives:
     )
     for content, mimetype in data["alternatives"]:
         message.attach_alternative(content, mimetype)
-    for filename, content, mimetype in data["attachments"]:
-        message.attach(filename, base64.b64decode(content), mimetype)
+    for filename, content, mimetype, *inline in data["attachments"]:
+        if inline and inline[0]:
+            message.attach(inline_part(base64.b64decode(content), mimetype, filename, inline[0]))
+        else:
+            message.attach(filename, base64.b64decode(content), mimetype)
     return message
+
+
+def inline_part(content: bytes, mimetype: str, filename: str, content_id: str) -> MIMEBase:
+    """An attachment shown inside the message: the HTML alternative refers to it as
+    ``<img src="cid:{content_id}">`` (``Content-Disposition: inline``). ``mimetype`` is
+    ``type/subtype``, e.g. ``image/png``."""
+    maintype, _sep, subtype = mimetype.partition("/")
+    part = MIMEBase(maintype, subtype or "octet-stream")
+    part.set_payload(content)
+    encoders.encode_base64(part)
+    part.add_header("Content-ID", f"<{content_id}>")
+    part.add_header("Content-Disposition", "inline", filename=filename)
+    return part
 
 
 def message_id_for(key: str) -> str:

@@ -9,3 +9,4 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from kbridge.events import rules  # noqa: F401  (registers the permissions)
+        from kbridge.events.services import tickets  # noqa: F401  (connects its receivers)

@@ -92,3 +92,24 @@ rules.add_perm("events.view_event", event_is_published | is_event_staff)
 # The agency creates, edits and publishes; the host partner reads the console.
 rules.add_perm("events.manage_event", is_event_operator)
 rules.add_perm("events.view_console", is_event_staff)
+
+
+# --- tickets and check-in ------------------------------------------------------------------
+
+
+@rules.predicate
+def event_is_not_over(user, obj) -> bool:
+    """The event has not ended more than a day ago (tickets and the door close after it)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    event = event_of(obj)
+    return event is not None and event.ends_at + dt.timedelta(days=1) > timezone.now()
+
+
+# A chosen startup's members read their ticket while the event is published.
+rules.add_perm("events.view_ticket", event_is_published & is_attendee)
+# The event's staff (the agency's operators and the host's staff) admit tickets at the door
+# while it is published and not long over.
+rules.add_perm("events.check_in", is_event_staff & event_is_published & event_is_not_over)

@@ -5,9 +5,11 @@
 """
 
 from kbridge.events.views import pages
+from kbridge.events.views import tickets as ticket_views
 
 app_name = "events"
 
 urlpatterns = [
     *pages.urlpatterns,
+    *ticket_views.urlpatterns,
 ]
