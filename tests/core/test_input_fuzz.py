@@ -226,7 +226,81 @@ def _call_data(ctx):
             "presentation_evaluation_end": "2030-12-22", "announcement_on": "2030-12-23"}
 
 
+def _event(ctx):
+    """An event of the world's program nobody registered for (its questions can change)."""
+    if getattr(ctx, "event", None) is None:
+        from tests.events.world import make_event
+
+        ctx.event = make_event(ctx.world)
+    return ctx.event
+
+
+def _event_data(ctx):
+    from kbridge.core.i18n import KST
+
+    event = _event(ctx)
+
+    def local(value):
+        return value.astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+
+    return {"host": ctx.world.partner_a.pk, "title_ko": "행사", "title_en": "Event",
+            "summary_ko": "", "summary_en": "", "starts_at": local(event.starts_at),
+            "ends_at": local(event.ends_at), "venue_ko": "코엑스", "venue_en": "COEX",
+            "address": "", "capacity": "100", "review_places": "20",
+            "waitlist_length": "20", "waitlist_offer_hours": "48",
+            "registration_opens_at": local(event.registration_opens_at),
+            "registration_closes_at": local(event.registration_closes_at)}
+
+
+def _event_stored(ctx, name):
+    event = _event(ctx)
+    event.refresh_from_db()
+    return getattr(event, name)
+
+
+def _programme_data(ctx):
+    from kbridge.core.i18n import KST
+
+    event = _event(ctx)
+    start = event.starts_at.astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    return {"speakers-TOTAL_FORMS": "1", "speakers-INITIAL_FORMS": "0",
+            "speakers-0-name_ko": "연사", "speakers-0-name_en": "Speaker",
+            "speakers-0-role_ko": "", "speakers-0-role_en": "",
+            "agenda-TOTAL_FORMS": "1", "agenda-INITIAL_FORMS": "0",
+            "agenda-0-starts_at": start, "agenda-0-ends_at": start,  # refused: shown again
+            "agenda-0-title_ko": "세션", "agenda-0-title_en": "Session", "agenda-0-speaker": ""}
+
+
+def _fit_question_data(ctx):
+    return {"questions-TOTAL_FORMS": "1", "questions-INITIAL_FORMS": "0",
+            "questions-0-text_ko": "질문", "questions-0-text_en": "Question",
+            "questions-0-options": "", "questions-0-required": "on",
+            "questions-0-max_chars": "500"}
+
+
+def _fit_question_stored(ctx, name):
+    question = _event(ctx).fit_questions.order_by("-pk").first()
+    return getattr(question, name.removeprefix("questions-0-"))
+
+
 SCENARIOS: dict[str, Scenario] = {
+    # Events (issue 15)
+    "EventForm": Scenario(
+        "operator", lambda c: f"/manage/events/{_event(c).pk}/edit/", _event_data,
+        ["title_ko", "summary_ko", "venue_en", "address", "capacity", "starts_at"],
+        stored=_event_stored),
+    "SpeakerForm": Scenario(
+        "operator", lambda c: f"/manage/events/{_event(c).pk}/programme/", _programme_data,
+        ["speakers-0-name_ko", "speakers-0-role_en"]),
+    "AgendaItemForm": Scenario(
+        "operator", lambda c: f"/manage/events/{_event(c).pk}/programme/", _programme_data,
+        ["agenda-0-title_ko", "agenda-0-title_en", "agenda-0-speaker"]),
+    "FitQuestionForm": Scenario(
+        "operator", lambda c: f"/manage/events/{_event(c).pk}/questions/", _fit_question_data,
+        ["questions-0-text_ko", "questions-0-text_en", "questions-0-options",
+         "questions-0-max_chars"], stored=_fit_question_stored,
+        transformed={"questions-0-options"}),
+
     "LoginForm": Scenario(
         None, lambda c: "/accounts/login/",
         lambda c: {"username": "", "password": "wrong-password-1"}, ["username", "password"],
