@@ -114,6 +114,20 @@ ACTION_LABELS = {
     "selection.interest_recorded": gettext_lazy("Partner's interest recorded"),
     "selection.interest_changed": gettext_lazy("Partner's interest note changed"),
     "selection.interest_removed": gettext_lazy("Partner's interest removed"),
+    # Events: registration and choosing attendees
+    "event.registered": gettext_lazy("Company registered for the event"),
+    "event.registration_withdrawn": gettext_lazy("Event registration withdrawn"),
+    "event.fit_reviewed": gettext_lazy("Fit review mark saved"),
+    "event.review_confirmed": gettext_lazy("Fit review confirmed"),
+    "event.registration_chosen": gettext_lazy("Company chosen to attend"),
+    "event.registration_waitlisted": gettext_lazy("Company put on the event's waitlist"),
+    "event.registration_not_chosen": gettext_lazy("Company not chosen to attend"),
+    "event.lottery_committed": gettext_lazy("Event lottery committed"),
+    "event.lottery_drawn": gettext_lazy("Event lottery drawn"),
+    "event.offer_made": gettext_lazy("Event place offered from the waitlist"),
+    "event.offer_accepted": gettext_lazy("Offered event place accepted"),
+    "event.offer_declined": gettext_lazy("Offered event place declined"),
+    "event.offer_expired": gettext_lazy("Offered event place expired"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

@@ -8,4 +8,10 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from kbridge.events import rules  # noqa: F401  (registers the permissions)
+        # --- attendees: a worker that starts expires the waitlist offers it missed ---
+        from kbridge.events import (
+            rules,  # noqa: F401  (registers the permissions)
+            tasks_attendees,
+        )
+
+        tasks_attendees.connect_worker_start()
