@@ -18,7 +18,7 @@ from kbridge.events import signals
 from kbridge.events.models import EventLottery, FitReview, Registration, WaitlistOffer
 from kbridge.events.services import attendees as services
 from tests.events.attendees.world import close_registration, numbers, startup
-from tests.events.world import BRN_A, make_event
+from tests.events.world import make_event
 
 S = Registration.Status
 BRN_C = "120-81-47521"  # valid, held by nobody in the world
@@ -206,7 +206,7 @@ def _drawn(event_world, crowd, personas):
     event = event_world.event
     close_registration(event)
     services.confirm_review(event=event, by=personas.operator)  # nobody marked: none chosen
-    draw = services.commit_lottery(event=event, by=personas.operator)
+    services.commit_lottery(event=event, by=personas.operator)
     return services.draw_lottery(event=event, by=personas.operator)
 
 
