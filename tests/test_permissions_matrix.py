@@ -349,6 +349,32 @@ MATRIX = [
     ("/manage/events/{event}/questions/", OPERATOR, OPERATOR),
     ("/manage/events/{event}/status/", POST_ONLY, OPERATOR_POST),
     # Events: each part adds its rows below.
+    # Events: attendees (tests/events/attendees/world.py). The event's registration is open;
+    # startup A's registration is chosen, B's registered. A startup's representative reaches
+    # the form (a company already registered is sent back to the event page); members read
+    # "my events"; the representative withdraws and answers offers (without an offer: sent
+    # back with the reason). The event's staff review; the operator confirms, commits and
+    # draws — in the wrong state it is sent back with the reason. The lottery is public.
+    ("/events/mine/", expect(OK=STARTUPS), READ_ONLY),
+    ("/events/{event}/register/", expect(REDIRECT={"startup_a", "startup_b"}),
+     expect(REDIRECT={"startup_a", "startup_b"})),
+    ("/events/{draft_event}/register/", expect(), expect()),
+    ("/events/{event}/withdraw/", POST_ONLY, expect(REDIRECT={"startup_a", "startup_b"})),
+    ("/events/{event}/offer/", POST_ONLY, expect(REDIRECT={"startup_a", "startup_b"})),
+    ("/events/{event}/lottery/", EVERYONE, READ_ONLY),
+    ("/events/{draft_event}/lottery/", expect(OK={"operator"} | PARTNER_A,
+                                              anonymous=NOT_FOUND), READ_ONLY),
+    ("/events/{drawn_event}/lottery/", EVERYONE, READ_ONLY),
+    ("/events/{drawn_event}/lottery.json", EVERYONE, READ_ONLY),
+    ("/events/{event}/lottery.json", expect(anonymous=NOT_FOUND), READ_ONLY),
+    ("/manage/events/{event}/registrations/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{drawn_event}/registrations/", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/manage/events/{event}/registrations/{event_registration_b}/review/", POST_ONLY,
+     expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/review/confirm/", POST_ONLY, OPERATOR_POST),
+    ("/manage/events/{event}/lottery/commit/", POST_ONLY, OPERATOR_POST),
+    ("/manage/events/{drawn_event}/lottery/draw/", POST_ONLY, OPERATOR_POST),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -366,6 +392,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
+    from tests.events.attendees import world as attendees_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
@@ -392,6 +419,7 @@ def ids(world, personas, submitted, evaluation):
         **appeal_world.matrix_ids(decided),
         **results_world.matrix_ids(decided),
         **events_world.matrix_ids(event_world),
+        **attendees_world.matrix_ids(event_world, world, personas),
         # Event parts add their ids here from `event_world`.
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,

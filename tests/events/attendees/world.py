@@ -48,3 +48,27 @@ def close_registration(event) -> None:
         registration_opens_at=now - dt.timedelta(days=3),
         registration_closes_at=now - dt.timedelta(minutes=1))
     event.refresh_from_db()
+
+
+def decided_event(world, personas):
+    """A second published event of the world whose registration has closed and whose lottery
+    is drawn: startup B registered and was drawn (chosen)."""
+    from kbridge.events.models import Registration
+    from kbridge.events.services import attendees as services
+    from tests.events.world import make_event
+
+    event = make_event(world, title_ko="지난 밋업", title_en="Past meetup", capacity=10,
+                       review_places=0)
+    Registration.objects.create(
+        event=event, organisation=personas.startup_b_org, registered_by=personas.startup_b,
+        business_registration_number="120-81-47521", attendee_name="대표",
+        attendee_email=personas.startup_b.email, answers={})
+    close_registration(event)
+    services.commit_lottery(event=event, by=personas.operator)
+    services.draw_lottery(event=event, by=personas.operator)
+    return event
+
+
+def matrix_ids(event_world, world, personas) -> dict[str, int]:
+    """The ids tests/test_permissions_matrix.py's attendees rows name."""
+    return {"drawn_event": decided_event(world, personas).pk}
