@@ -66,7 +66,7 @@ def test_register_stores_the_canonical_number_and_mails_a_receipt(event_world):
     assert registration.answers[str(event_world.questions[1].pk)] == "1"
     delivery = EmailDelivery.objects.get(idempotency_key__startswith="events:registered:")
     assert user.email in delivery.recipients
-    assert "Registration received" in delivery.subject
+    assert "참가 신청 접수" in delivery.subject and "Registration received" in delivery.subject
     assert AuditLog.objects.filter(action="event.registered").exists()
 
 

@@ -50,7 +50,7 @@ def test_a_refused_registration_keeps_what_was_typed(event_world, client_for, ti
     taken = client.post(url, _post_data(event_world, business_registration_number="220-81-62517"))
     html = taken.content.decode()
     assert taken.status_code == 200
-    assert "이미 등록" in html or "already registered" in html
+    assert "이 사업자등록번호로 이미 이 행사에 참가 신청이 되어 있습니다" in html
     assert "뉴로칩스" not in html and "Neuro Chips" not in html
     assert "NPU 위에서 도는 법률 에이전트" in html
     # The close passes while the form is open: the POST at the instant is refused, kept.
