@@ -174,3 +174,20 @@ def test_my_events_lists_only_the_own_company(event_world, personas, client_for,
     assert "K-스타트업, OpenAI를 만나다" in html
     other = "딥랩스" if persona != "startup_b" else "뉴로칩스"
     assert other not in html
+
+
+def test_the_operator_sets_the_waitlist_on_the_event_form(event_world, personas, client_for):
+    event = event_world.event
+    client = client_for(personas.operator)
+    form = client.get(f"/manage/events/{event.pk}/edit/").context["form"]
+    data = {name: form[name].value() if form[name].value() is not None else ""
+            for name in form.fields}
+    data.update(waitlist_length="7", waitlist_offer_hours="24")
+    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        data[name] = timezone.localtime(getattr(event, name)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/manage/events/{event.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    event.refresh_from_db()
+    assert (event.waitlist_length, event.waitlist_offer_hours) == (7, 24)
+    data["waitlist_offer_hours"] = "0"
+    assert client.post(f"/manage/events/{event.pk}/edit/", data).status_code == 200
