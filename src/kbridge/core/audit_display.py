@@ -159,6 +159,9 @@ EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
     "attempts": (gettext_lazy("attempts"), None),
     "recipients": (gettext_lazy("recipients"), None),
     "emails": (gettext_lazy("e-mails sent"), None),
+    # Events: attendees (event.review_confirmed)
+    "chosen": (gettext_lazy("chosen (registration codes)"), None),
+    "tied_at_line": (gettext_lazy("tied at the last place"), None),
 }
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",

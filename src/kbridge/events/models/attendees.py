@@ -16,8 +16,8 @@ class FitReview(TimeStampedModel):
     """One reviewer's mark on one registration: a score from 1 (poor fit) to 5 (excellent)
     and/or a place on the shortlist. One row per (registration, reviewer)."""
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE,
-                                     related_name="fit_reviews")
+    registration = models.ForeignKey(Registration, verbose_name=_("registration"),
+                                     on_delete=models.CASCADE, related_name="fit_reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"),
                                  on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(
@@ -48,15 +48,17 @@ class EventLottery(TimeStampedModel):
     published); ``kbridge-lottery`` reproduces ``winners`` from ``entrants``, ``places`` and
     ``seed``. ``seed`` is secret until ``drawn_at`` is set."""
 
-    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="lottery")
-    entrants = models.JSONField(default=list)  # registration codes, sorted
-    places = models.PositiveIntegerField()
-    seed_sha256 = models.CharField(max_length=64)
-    seed = models.CharField(max_length=64)
-    winners = models.JSONField(default=list)
-    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
-    drawn_at = models.DateTimeField(null=True, blank=True)
+    event = models.OneToOneField(Event, verbose_name=_("event"), on_delete=models.CASCADE,
+                                 related_name="lottery")
+    # registration codes, sorted
+    entrants = models.JSONField(_("entrants (registration codes)"), default=list)
+    places = models.PositiveIntegerField(_("places drawn"))
+    seed_sha256 = models.CharField(_("SHA-256 of the seed"), max_length=64)
+    seed = models.CharField(_("seed"), max_length=64)
+    winners = models.JSONField(_("winners"), default=list)
+    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("committed by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(_("drawn"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("event lottery")
@@ -81,14 +83,15 @@ class WaitlistOffer(TimeStampedModel):
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Expired")
 
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE,
-                                     related_name="offers")
+    registration = models.ForeignKey(Registration, verbose_name=_("registration"),
+                                     on_delete=models.CASCADE, related_name="offers")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.PENDING, db_index=True)
     respond_by = models.DateTimeField(_("answer by"))
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+", null=True, blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"),
+                                     on_delete=models.PROTECT, related_name="+", null=True,
+                                     blank=True)
 
     class Meta:
         verbose_name = _("waitlist offer")
