@@ -293,6 +293,19 @@ def test_a_freed_place_is_offered_down_the_waitlist(event_world, crowd, personas
     assert draw.is_drawn
 
 
+def test_a_waitlisted_startup_with_an_offer_withdraws_and_the_place_passes_on(
+        event_world, crowd, personas):
+    _drawn(event_world, crowd, personas)
+    services.withdraw(registration=event_world.registration_a, by=personas.startup_a)
+    offer = WaitlistOffer.objects.get(status=WaitlistOffer.Status.PENDING)
+    services.withdraw(registration=offer.registration, by=None)
+    offer.refresh_from_db()
+    assert offer.status == WaitlistOffer.Status.DECLINED
+    assert AuditLog.objects.filter(action="event.offer_declined").count() == 1
+    [following] = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.PENDING)
+    assert following.registration.waitlist_position == 2
+
+
 def test_no_offer_while_the_event_is_full(event_world, crowd, personas):
     _drawn(event_world, crowd, personas)
     # A waitlisted startup withdrawing frees no place.

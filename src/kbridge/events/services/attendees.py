@@ -241,8 +241,9 @@ def withdraw(*, registration: Registration, by, now: dt.datetime | None = None) 
             raise ValidationError(
                 _("The lottery is committed with your registration as an entrant: you can "
                   "withdraw once it is drawn."), code="committed")
-        WaitlistOffer.objects.filter(registration=registration, status=PENDING).update(
-            status=WaitlistOffer.Status.DECLINED, responded_at=now, responded_by=_actor(by))
+        for offer in WaitlistOffer.objects.filter(registration=registration, status=PENDING):
+            offer.registration = registration
+            _answer(offer, WaitlistOffer.Status.DECLINED, by, now)
         _set(registration, status=S.WITHDRAWN, via=registration.chosen_via, now=now,
              action="event.registration_withdrawn", by=by)
         _notify("withdrawn", registration, f"events:withdrawn:{registration.pk}")
