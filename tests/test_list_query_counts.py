@@ -651,7 +651,39 @@ def _scoresheet_page(ctx):
     return f"/manage/evaluation/scoresheets/{_scoring_assignment(ctx).scoresheet.pk}/"
 
 
+def _attendee_registration(ctx):
+    """One more registration, by a new startup, for the case's event; its company's name."""
+    from kbridge.events.models import Registration
+
+    event = ctx.once("attendees_event", lambda: _event(ctx))
+    name = _name("참가기업")
+    org = OrganisationFactory(kind="startup", name_ko=name, name_en=name)
+    Registration.objects.create(
+        event=event, organisation=org, registered_by=UserFactory(), attendee_name="대표",
+        attendee_email="ceo@example.kr", business_registration_number=name,
+        answers={"1": "답변"})
+    return name
+
+
+def _my_registration(ctx):
+    """Startup A's registration for one more event; the event's title."""
+    from kbridge.events.models import Registration
+
+    event = _event(ctx)
+    Registration.objects.create(
+        event=event, organisation=ctx.personas.startup_a_org, registered_by=ctx.personas.startup_a,
+        attendee_name="대표", attendee_email="ceo@neurochips.example",
+        business_registration_number=_name("b"), answers={})
+    return event.title_ko
+
+
 CASES = [
+    # Events: attendees — a startup's registrations, the fit review's registrations
+    Case("my events: the startup's registrations", "events:mine", "startup_a",
+         lambda c: "/events/mine/", _my_registration),
+    Case("event registrations: the fit review", "events:registrations", "partner_a",
+         lambda c: f"/manage/events/{c.once('attendees_event', lambda: _event(c)).pk}"
+                   f"/registrations/", _attendee_registration),
     # Events (issue 15): the public list, an event's agenda, the staff's list
     Case("events: published events", "events:list", "anonymous", lambda c: "/events/",
          lambda c: _event(c).title_ko),
@@ -1064,6 +1096,12 @@ NOT_LIST_PAGES = {
     # Events: tickets and check-in
     "events:ticket": "one ticket", "events:check_in_scan": "an action (its answer lists the "
     "door's latest check-ins, the same bounded query as the page)",
+    # Events: attendees
+    "events:register": "a form", "events:withdraw": "an action",
+    "events:answer_offer": "an action", "events:review": "an action",
+    "events:confirm_review": "an action", "events:commit_lottery": "an action",
+    "events:draw_lottery": "an action", "events:lottery_json": "JSON",
+    "events:lottery": "one lottery: its entrants are one JSON field of its row",
     # Selection (issue 14). The call's page lists its tracks (a handful, each with one
     # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",

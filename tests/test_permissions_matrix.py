@@ -354,6 +354,32 @@ MATRIX = [
     ("/events/{event}/ticket/", expect(OK={"startup_a", "startup_a_member"}), READ_ONLY),
     ("/manage/events/{event}/check-in/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
     ("/manage/events/{event}/check-in/scan/", POST_ONLY, expect(OK={"operator"} | PARTNER_A)),
+    # Events: attendees (tests/events/attendees/world.py). The event's registration is open;
+    # startup A's registration is chosen, B's registered. A startup's representative reaches
+    # the form (a company already registered is sent back to the event page); members read
+    # "my events"; the representative withdraws and answers offers (without an offer: sent
+    # back with the reason). The event's staff review; the operator confirms, commits and
+    # draws — in the wrong state it is sent back with the reason. The lottery is public.
+    ("/events/mine/", expect(OK=STARTUPS), READ_ONLY),
+    ("/events/{event}/register/", expect(REDIRECT={"startup_a", "startup_b"}),
+     expect(REDIRECT={"startup_a", "startup_b"})),
+    ("/events/{draft_event}/register/", expect(), expect()),
+    ("/events/{event}/withdraw/", POST_ONLY, expect(REDIRECT={"startup_a", "startup_b"})),
+    ("/events/{event}/offer/", POST_ONLY, expect(REDIRECT={"startup_a", "startup_b"})),
+    ("/events/{event}/lottery/", EVERYONE, READ_ONLY),
+    ("/events/{draft_event}/lottery/", expect(OK={"operator"} | PARTNER_A,
+                                              anonymous=NOT_FOUND), READ_ONLY),
+    ("/events/{drawn_event}/lottery/", EVERYONE, READ_ONLY),
+    ("/events/{drawn_event}/lottery.json", EVERYONE, READ_ONLY),
+    ("/events/{event}/lottery.json", expect(anonymous=NOT_FOUND), READ_ONLY),
+    ("/manage/events/{event}/registrations/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{drawn_event}/registrations/", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/manage/events/{event}/registrations/{event_registration_b}/review/", POST_ONLY,
+     expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/review/confirm/", POST_ONLY, OPERATOR_POST),
+    ("/manage/events/{event}/lottery/commit/", POST_ONLY, OPERATOR_POST),
+    ("/manage/events/{drawn_event}/lottery/draw/", POST_ONLY, OPERATOR_POST),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -371,6 +397,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
+    from tests.events.attendees import world as attendees_world
     from tests.events.tickets import world as tickets_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
@@ -398,6 +425,7 @@ def ids(world, personas, submitted, evaluation):
         **appeal_world.matrix_ids(decided),
         **results_world.matrix_ids(decided),
         **events_world.matrix_ids(event_world),
+        **attendees_world.matrix_ids(event_world, world, personas),
         # Event parts add their ids here from `event_world`.
         **tickets_world.matrix_ids(event_world),
         "delivery": delivery.pk,

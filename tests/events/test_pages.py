@@ -27,7 +27,8 @@ def _form(world, **overrides) -> dict:
         "title_en": "K-Startups meet OpenAI", "summary_ko": "", "summary_en": "",
         "starts_at": _local(start), "ends_at": _local(start + dt.timedelta(hours=4)),
         "venue_ko": "코엑스", "venue_en": "COEX", "address": "서울 강남구 영동대로 513",
-        "capacity": "100", "review_places": "20",
+        "capacity": "100", "review_places": "20", "waitlist_length": "20",
+        "waitlist_offer_hours": "48",
         "registration_opens_at": _local(start - dt.timedelta(days=20)),
         "registration_closes_at": _local(start - dt.timedelta(days=10)),
     }

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from kbridge.events.models import AgendaItem, Event, FitQuestion, Registration, Speaker
 
-#: Valid (checksummed) business registration numbers for the test companies.
+#: Valid business registration numbers (NTS check digit) for the test companies.
 BRN_A = "220-81-62517"
-BRN_B = "105-87-00811"
-BRN_C = "120-86-01543"
+BRN_B = "559-81-73038"
+BRN_C = "258-81-68141"
 
 
 @dataclass

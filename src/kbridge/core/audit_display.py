@@ -118,6 +118,20 @@ ACTION_LABELS = {
     "event.ticket_issued": gettext_lazy("Event ticket issued"),
     "event.ticket_revoked": gettext_lazy("Event ticket revoked"),
     "event.checked_in": gettext_lazy("Attendee checked in"),
+    # Events: registration and choosing attendees
+    "event.registered": gettext_lazy("Company registered for the event"),
+    "event.registration_withdrawn": gettext_lazy("Event registration withdrawn"),
+    "event.fit_reviewed": gettext_lazy("Fit review mark saved"),
+    "event.review_confirmed": gettext_lazy("Fit review confirmed"),
+    "event.registration_chosen": gettext_lazy("Company chosen to attend"),
+    "event.registration_waitlisted": gettext_lazy("Company put on the event's waitlist"),
+    "event.registration_not_chosen": gettext_lazy("Company not chosen to attend"),
+    "event.lottery_committed": gettext_lazy("Event lottery committed"),
+    "event.lottery_drawn": gettext_lazy("Event lottery drawn"),
+    "event.offer_made": gettext_lazy("Event place offered from the waitlist"),
+    "event.offer_accepted": gettext_lazy("Offered event place accepted"),
+    "event.offer_declined": gettext_lazy("Offered event place declined"),
+    "event.offer_expired": gettext_lazy("Offered event place expired"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the
@@ -149,6 +163,9 @@ EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
     "attempts": (gettext_lazy("attempts"), None),
     "recipients": (gettext_lazy("recipients"), None),
     "emails": (gettext_lazy("e-mails sent"), None),
+    # Events: attendees (event.review_confirmed)
+    "chosen": (gettext_lazy("chosen (registration codes)"), None),
+    "tied_at_line": (gettext_lazy("tied at the last place"), None),
 }
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",

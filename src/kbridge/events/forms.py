@@ -18,7 +18,9 @@ class EventForm(BaseModelForm):
         model = Event
         fields = ["host", "title_ko", "title_en", "summary_ko", "summary_en", "starts_at",
                   "ends_at", "venue_ko", "venue_en", "address", "capacity", "review_places",
-                  "registration_opens_at", "registration_closes_at"]
+                  "registration_opens_at", "registration_closes_at",
+                  # attendees: the waitlist
+                  "waitlist_length", "waitlist_offer_hours"]
         widgets = {
             "starts_at": DateTimeLocalInput(), "ends_at": DateTimeLocalInput(),
             "registration_opens_at": DateTimeLocalInput(),

@@ -113,3 +113,147 @@ rules.add_perm("events.view_ticket", event_is_published & is_attendee)
 # The event's staff (the agency's operators and the host's staff) admit tickets at the door
 # while it is published and not long over.
 rules.add_perm("events.check_in", is_event_staff & event_is_published & event_is_not_over)
+# --- attendees: registration and choosing attendees (docs/events.md) ----------------------
+# The startup's representative acts for the company (registers, withdraws, answers an offer),
+# as for applications (applications/rules.py); its members read the registration's status.
+
+
+def _registration_state():
+    from kbridge.events.models import Registration
+
+    return Registration
+
+
+@rules.predicate
+def is_startup_representative(user) -> bool:
+    """The representative of at least one startup."""
+    from kbridge.accounts.models import Membership
+
+    return bool(organisation_ids(user, Membership.Role.STARTUP_REPRESENTATIVE))
+
+
+@rules.predicate
+def is_startup_person(user) -> bool:
+    """A representative or member of at least one startup."""
+    return bool(organisation_ids(user, *STARTUP_ROLES))
+
+
+@rules.predicate
+def is_registrant_representative(user, obj) -> bool:
+    """The representative of the startup that registered (``obj`` is a Registration)."""
+    from kbridge.accounts.models import Membership
+
+    organisation_id = getattr(obj, "organisation_id", None)
+    return organisation_id is not None and organisation_id in organisation_ids(
+        user, Membership.Role.STARTUP_REPRESENTATIVE)
+
+
+@rules.predicate
+def registration_is_open(user, obj) -> bool:
+    """Published, and now within [registration_opens_at, registration_closes_at)."""
+    event = event_of(obj)
+    return event is not None and event.registration_is_open()
+
+
+@rules.predicate
+def registration_has_closed(user, obj) -> bool:
+    """Published, and now at or after ``registration_closes_at`` (the exact instant)."""
+    from django.utils import timezone
+
+    from kbridge.events.models import Event
+
+    event = event_of(obj)
+    return (event is not None and event.status == Event.Status.PUBLISHED
+            and timezone.now() >= event.registration_closes_at)
+
+
+def _lottery(event):
+    from kbridge.events.models import EventLottery
+
+    return EventLottery.objects.filter(event=event).first()
+
+
+@rules.predicate
+def review_is_open(user, obj) -> bool:
+    """The fit review is neither confirmed nor overtaken by a committed lottery."""
+    event = event_of(obj)
+    return (event is not None and event.review_confirmed_at is None
+            and _lottery(event) is None)
+
+
+@rules.predicate
+def review_is_settled(user, obj) -> bool:
+    """The fit review is confirmed, or the event has no places for it."""
+    event = event_of(obj)
+    return event is not None and (event.review_confirmed_at is not None
+                                  or event.review_places == 0)
+
+
+@rules.predicate
+def lottery_not_committed(user, obj) -> bool:
+    event = event_of(obj)
+    return event is not None and _lottery(event) is None
+
+
+@rules.predicate
+def lottery_committed_not_drawn(user, obj) -> bool:
+    event = event_of(obj)
+    draw = _lottery(event) if event is not None else None
+    return draw is not None and draw.drawn_at is None
+
+
+@rules.predicate
+def registration_awaits_review(user, obj) -> bool:
+    """The registration (``obj``) is still registered, not yet decided."""
+    return getattr(obj, "status", None) == _registration_state().Status.REGISTERED
+
+
+@rules.predicate
+def registration_may_be_withdrawn(user, obj) -> bool:
+    """Before the event starts: a chosen or waitlisted registration, or a registered one
+    unless a committed lottery holds it as an entrant until the draw."""
+    from django.utils import timezone
+
+    Registration = _registration_state()
+    event = event_of(obj)
+    if event is None or timezone.now() >= event.starts_at:
+        return False
+    if obj.status in (Registration.Status.CHOSEN, Registration.Status.WAITLISTED):
+        return True
+    return obj.status == Registration.Status.REGISTERED and not lottery_committed_not_drawn(
+        user, obj)
+
+
+@rules.predicate
+def has_pending_offer(user, obj) -> bool:
+    from kbridge.events.models import WaitlistOffer
+
+    return WaitlistOffer.objects.filter(registration=obj,
+                                        status=WaitlistOffer.Status.PENDING).exists()
+
+
+# Registering: any startup's representative may reach the form of a published event; it
+# submits while registration is open.
+rules.add_perm("events.reach_registration", is_startup_representative & event_is_published)
+rules.add_perm("events.register",
+               is_startup_representative & event_is_published & registration_is_open)
+rules.add_perm("events.view_my_registrations", is_startup_person)
+rules.add_perm("events.withdraw_registration",
+               is_registrant_representative & registration_may_be_withdrawn)
+rules.add_perm("events.answer_offer", is_registrant_representative & has_pending_offer)
+# The lottery page is public once the event is (its staff see a draft's).
+rules.add_perm("events.view_lottery", event_is_published | is_event_staff)
+# The fit review: the event's staff (the agency's operators and the host partner) mark
+# registrations while the review is open; the agency's operator confirms it, then runs the
+# lottery — each step only in its state.
+rules.add_perm("events.review_registrations", is_event_staff)
+rules.add_perm("events.review_registration",
+               is_event_staff & registration_awaits_review & review_is_open)
+rules.add_perm("events.choose_attendees", is_event_operator)
+rules.add_perm("events.confirm_review",
+               is_event_operator & registration_has_closed & review_is_open)
+rules.add_perm("events.commit_lottery",
+               is_event_operator & registration_has_closed & review_is_settled
+               & lottery_not_committed)
+rules.add_perm("events.draw_lottery", is_event_operator & lottery_committed_not_drawn)
+rules.add_perm("events.act_for_registration", is_registrant_representative)

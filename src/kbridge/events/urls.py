@@ -4,7 +4,7 @@
 /manage/events/…           the event's staff (the agency's operators and the host partner)
 """
 
-from kbridge.events.views import pages
+from kbridge.events.views import attendees, pages
 from kbridge.events.views import tickets as ticket_views
 
 app_name = "events"
@@ -12,4 +12,5 @@ app_name = "events"
 urlpatterns = [
     *pages.urlpatterns,
     *ticket_views.urlpatterns,
+    *attendees.urlpatterns,
 ]

@@ -68,6 +68,18 @@ class Event(TimeStampedModel):
     registration_closes_at = models.DateTimeField(
         _("registration closes"), validators=[validate_plausible_instant],
         help_text=_("The exact instant registration closes."))
+    # --- registration and choosing attendees (docs/events.md) ---
+    waitlist_length = models.PositiveIntegerField(
+        _("waitlist length"), default=20, validators=[MaxValueValidator(MAX_COUNT)],
+        help_text=_("How many of the lottery's losers, in draw order, wait for a place that "
+                    "frees up; the others are not chosen."))
+    waitlist_offer_hours = models.PositiveIntegerField(
+        _("hours to answer a waitlist offer"), default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_("A place offered from the waitlist passes to the next startup when it is "
+                    "not accepted within this many hours."))
+    review_confirmed_at = models.DateTimeField(_("fit review confirmed"), null=True,
+                                               blank=True)
 
     objects = EventQuerySet.as_manager()
 
@@ -240,6 +252,9 @@ class Registration(TimeStampedModel):
     chosen_via = models.CharField(_("chosen by"), max_length=20, choices=Via.choices,
                                   blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # --- registration and choosing attendees ---
+    waitlist_position = models.PositiveIntegerField(_("waitlist position"), null=True,
+                                                    blank=True)
 
     class Meta:
         verbose_name = _("registration")
@@ -262,3 +277,9 @@ class Registration(TimeStampedModel):
     @property
     def is_chosen(self) -> bool:
         return self.status == self.Status.CHOSEN
+
+    @property
+    def code(self) -> str:
+        """The registration's public code (``R-`` and the id, e.g. ``R-0042``): its key in
+        the published lottery, which names no company."""
+        return f"R-{self.pk:04d}"

@@ -16,7 +16,8 @@ from kbridge.programs.models import Program
 #: Fields an operator edits on the event form.
 EVENT_FIELDS = ["host", "title_ko", "title_en", "summary_ko", "summary_en", "starts_at",
                 "ends_at", "venue_ko", "venue_en", "address", "capacity", "review_places",
-                "registration_opens_at", "registration_closes_at"]
+                "registration_opens_at", "registration_closes_at",
+                "waitlist_length", "waitlist_offer_hours"]  # attendees: the waitlist
 
 
 @transaction.atomic
