@@ -115,6 +115,14 @@ ACTION_LABELS = {
     "selection.interest_changed": gettext_lazy("Partner's interest note changed"),
     "selection.interest_removed": gettext_lazy("Partner's interest removed"),
     # Events: tickets and check-in
+    # Events: the event itself (events/services/events.py)
+    "event.created": gettext_lazy("Event created"),
+    "event.updated": gettext_lazy("Event changed"),
+    "event.published": gettext_lazy("Event published"),
+    "event.unpublished": gettext_lazy("Event taken back to draft"),
+    "event.cancelled": gettext_lazy("Event cancelled"),
+    "event.programme_saved": gettext_lazy("Event speakers and agenda saved"),
+    "event.fit_questions_saved": gettext_lazy("Event fit questions saved"),
     "event.ticket_issued": gettext_lazy("Event ticket issued"),
     "event.ticket_revoked": gettext_lazy("Event ticket revoked"),
     "event.checked_in": gettext_lazy("Attendee checked in"),
