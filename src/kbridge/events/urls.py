@@ -4,10 +4,11 @@
 /manage/events/…           the event's staff (the agency's operators and the host partner)
 """
 
-from kbridge.events.views import pages
+from kbridge.events.views import meetings, pages
 
 app_name = "events"
 
 urlpatterns = [
     *pages.urlpatterns,
+    *meetings.urlpatterns,
 ]
