@@ -262,3 +262,14 @@ def test_a_session_change_keeps_the_placed_meetings_on_the_grid(event_world, per
     with pytest.raises(ValidationError):
         services.save_session(event=event, by=personas.operator, starts_at=session.starts_at,
                               ends_at=session.ends_at, slot_minutes=30, tables=2)
+
+
+def test_the_bench_measures_the_products_options():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[3] / "bench" / "bench_event_meetings.py"
+    spec = importlib.util.spec_from_file_location("bench_event_meetings", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.SOLVE_OPTIONS == services.SOLVE_OPTIONS

@@ -128,6 +128,9 @@ class MeetingBusySlot(models.Model):
                                     name="busy_slot_once_per_person"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation or self.person} · {self.starts_at:%Y-%m-%d %H:%M}Z"
+
 
 class MeetingRequest(TimeStampedModel):
     """A request for a 1:1 meeting between an attendee startup and one of the host partner's
@@ -219,6 +222,9 @@ class MeetingRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.event} · {self.placed}/{self.meetings}"
+
     @property
     def audit_tenant_id(self) -> int:
         return self.event.audit_tenant_id
@@ -236,6 +242,13 @@ class MeetingPlacement(models.Model):
 
     class Meta:
         ordering = ["starts_at", "table"]
+
+    def __str__(self) -> str:
+        return f"{self.request} · {self.starts_at:%Y-%m-%d %H:%M}Z · {self.table}"
+
+    @property
+    def audit_tenant_id(self) -> int:
+        return self.request.event.audit_tenant_id
 
 
 class MeetingOutcome(models.Model):
@@ -262,6 +275,9 @@ class MeetingOutcome(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["request", "side"],
                                                name="one_outcome_per_side")]
+
+    def __str__(self) -> str:
+        return f"{self.request} · {self.side}: {self.result}"
 
     @property
     def audit_tenant_id(self) -> int:
