@@ -273,3 +273,14 @@ def test_the_bench_measures_the_products_options():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     assert bench.SOLVE_OPTIONS == services.SOLVE_OPTIONS
+
+
+def test_a_startup_no_longer_chosen_drops_out_of_the_next_run(event_world, personas, session):
+    event = event_world.event
+    r = mw.accepted(event, personas.startup_a_org, personas.partner_a, personas.startup_a)
+    services.schedule(event=event, by=personas.operator)
+    assert MeetingPlacement.objects.filter(request=r).exists()
+    event_world.registration_a.status = "withdrawn"
+    event_world.registration_a.save()
+    run = services.schedule(event=event, by=personas.operator)
+    assert run.meetings == 0 and not MeetingPlacement.objects.filter(request=r).exists()

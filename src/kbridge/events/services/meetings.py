@@ -306,15 +306,17 @@ def person_key(user_id: int) -> str:
 def build_instance(event: Event) -> tuple[MeetingInstance, MeetingSession,
                                           dict[str, MeetingRequest]]:
     """The engine's instance for ``event``: one participant per startup and staff member of
-    an accepted request (available in every slot of the session except their busy ones), one
+    an accepted request (a startup no longer chosen, or someone who left the host partner,
+    drops out) (available in every slot of the session except their busy ones), one
     meeting per accepted request (id = the request's id; must-meet → MUST_MEET), tables
     ``"1"`` … ``"n"``. Returns it with the session and request id → request. Raises
     ValidationError when the session is not set."""
     session = MeetingSession.objects.filter(event=event).first()
     if session is None:
         raise ValidationError(_("Set the meeting times first."))
-    accepted = list(MeetingRequest.objects.filter(event=event, status=Status.ACCEPTED)
-                    .select_related("startup", "person").order_by("pk"))
+    accepted = list(MeetingRequest.objects.filter(
+        event=event, status=Status.ACCEPTED, startup__in=attendee_startups(event),
+        person__in=host_staff(event)).select_related("startup", "person").order_by("pk"))
     n = session.n_slots
     busy: dict[str, set[int]] = {}
     for org_id, person_id, start in MeetingBusySlot.objects.filter(event=event).values_list(
