@@ -97,7 +97,7 @@ def _is_operator(user, event: Event) -> bool:
 
 
 def _locked(request: MeetingRequest) -> MeetingRequest:
-    return MeetingRequest.objects.select_for_update().select_related(
+    return MeetingRequest.objects.select_for_update(of=("self",)).select_related(
         "event__program", "event__host", "startup", "person").get(pk=request.pk)
 
 
