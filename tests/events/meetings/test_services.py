@@ -166,15 +166,18 @@ def test_a_cancellation_moves_no_other_meeting(event_world, personas, session):
     services.schedule(event=event, by=personas.operator)
     before = {p.request_id: (p.starts_at, p.table) for p in MeetingPlacement.objects.all()}
     assert len(before) == 12
-    cancelled, run = services.cancel(request=reqs[0], by=personas.startup_a_member
-                                     if reqs[0].startup_id == personas.startup_a_org.pk
-                                     else reqs[0].person)
+    rep = reqs[0].requested_by  # startup 2's representative
+    cancelled, run = services.cancel(request=reqs[0], by=rep)
     assert cancelled.status == Status.CANCELLED
     assert run.kind == "reschedule" and run.moved == []
     after = {p.request_id: (p.starts_at, p.table) for p in MeetingPlacement.objects.all()}
     moves = sum(1 for rid, where in after.items() if before[rid] != where)
     assert moves == 0 and set(after) == set(before) - {reqs[0].pk}
     assert not EmailDelivery.objects.filter(idempotency_key__startswith="meeting-moved:").exists()
+    # The other side of the cancelled meeting is told; the one who cancelled is not.
+    told = {to for d in EmailDelivery.objects.filter(
+        idempotency_key__startswith=f"meeting-cancelled:{reqs[0].pk}:") for to in d.recipients}
+    assert reqs[0].person.email in told and rep.email not in told
 
 
 def test_a_late_acceptance_is_placed_with_fewest_moves_and_movers_are_told(

@@ -257,8 +257,8 @@ def withdraw(*, request: MeetingRequest, by) -> MeetingRequest:
 
 @transaction.atomic
 def cancel(*, request: MeetingRequest, by) -> tuple[MeetingRequest, MeetingRun | None]:
-    """Either side (or the event's operator) cancels an accepted meeting before it starts.
-    If it was scheduled, the others are re-scheduled from the current placements so the fewest
+    """Either side (or the event's operator) cancels an accepted meeting before it starts;
+    both sides (but the one who cancelled) get an e-mail. If it was scheduled, the others are re-scheduled from the current placements so the fewest
     move (their people are told); returns the request and that run (None when unscheduled)."""
     request = _locked(request)
     if side_of(by, request) is None and not _is_operator(by, request.event):
@@ -269,6 +269,8 @@ def cancel(*, request: MeetingRequest, by) -> tuple[MeetingRequest, MeetingRun |
     if placement is not None and placement.starts_at <= timezone.now():
         raise ValidationError(_("The meeting has already started."))
     _change(request, Status.CANCELLED, by, "event.meeting_cancelled")
+    _tell(request, "cancelled", f"meeting-cancelled:{request.pk}",
+          exclude=by.pk)
     if placement is None:
         return request, None
     placement.delete()
@@ -418,20 +420,27 @@ def _recipients(request: MeetingRequest) -> list[User]:
     return [request.person, *members]
 
 
-def _tell_moved(request: MeetingRequest, placement: MeetingPlacement | None,
-                run: MeetingRun) -> None:
-    """E-mail both sides of a meeting that a re-run moved (or dropped)."""
+def _tell(request: MeetingRequest, template: str, key: str, *,
+          placement: MeetingPlacement | None = None, exclude: int | None = None) -> None:
+    """E-mail both sides of ``request`` (but the user ``exclude``) in their language, from
+    ``events/meetings/mail/<template>.txt`` (subject on its first line)."""
     for user in _recipients(request):
-        if not user.email:
+        if not user.email or user.pk == exclude:
             continue
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            body = render_to_string("events/meetings/mail/moved.txt", {
+            body = render_to_string(f"events/meetings/mail/{template}.txt", {
                 "user": user, "meeting": request, "placement": placement, "event": request.event})
         subject, _sep, body = body.strip().partition("\n")
         queue_email(EmailMessage(subject.strip(), body.strip() + "\n",
                                  settings.DEFAULT_FROM_EMAIL, [user.email]),
-                    idempotency_key=f"meeting-moved:{run.pk}:{request.pk}:{user.pk}",
+                    idempotency_key=f"{key}:{user.pk}",
                     organisation=request.event.program.operator)
+
+
+def _tell_moved(request: MeetingRequest, placement: MeetingPlacement | None,
+                run: MeetingRun) -> None:
+    """E-mail both sides of a meeting that a re-run moved (or dropped)."""
+    _tell(request, "moved", f"meeting-moved:{run.pk}:{request.pk}", placement=placement)
 
 
 # --- outcomes ---------------------------------------------------------------------------------
