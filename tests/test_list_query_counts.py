@@ -641,6 +641,45 @@ def _checked_in(ctx):
     answer = tickets.check_in(event=event, by=ctx.personas.partner_a, typed=ticket.short_code)
     assert answer.admitted
     return name
+def _meetings_event(ctx):
+    """An event with a meeting session of 60 ten-minute slots at 10 tables."""
+    from tests.events.meetings.world import session
+
+    def make():
+        event = _event(ctx)
+        session(event, slot_minutes=10, tables=10, start_hour=0, hours=4)
+        return event
+
+    return ctx.once("meetings_event", make)
+
+
+def _meeting_attendee(ctx):
+    from tests.events.meetings.world import attendee
+
+    event = _meetings_event(ctx)
+    n = next(_serial)
+    org, rep = attendee(event, n)
+    return event, org, rep
+
+
+def _placed_meeting(ctx):
+    """A new attendee's accepted meeting with OpenAI's staff member, placed in the next slot."""
+    from kbridge.events.models import MeetingPlacement, MeetingRun
+    from tests.events.meetings.world import accepted
+
+    event, org, rep = _meeting_attendee(ctx)
+    request = accepted(event, org, ctx.personas.partner_a, rep)
+    run = ctx.once("meeting_run", lambda: MeetingRun.objects.create(
+        event=event, kind="schedule", created_by=ctx.personas.operator))
+    session = event.meeting_session
+    slot = MeetingPlacement.objects.filter(request__event=event).count()
+    MeetingPlacement.objects.create(request=request, run=run, starts_at=session.slot_start(slot),
+                                    ends_at=session.slot_start(slot + 1), table=1)
+    return org.name_ko
+
+
+def _meeting_startup(ctx):
+    return _meeting_attendee(ctx)[1].name_ko
 
 
 def _assignment_page(ctx):
@@ -692,6 +731,13 @@ CASES = [
          lambda c: "/manage/events/", lambda c: _event(c).title_ko),
     Case("events: the door's latest check-ins", "events:check_in", "partner_a",
          _door_page, _checked_in),
+    # Events: 1:1 meetings (the host's staff: requests with placements; whom to ask; console)
+    Case("meetings page: requests and agenda", "events:meetings", "partner_a",
+         lambda c: f"/events/{_meetings_event(c).pk}/meetings/", _placed_meeting),
+    Case("meetings directory: attending startups", "events:meetings_directory", "partner_a",
+         lambda c: f"/events/{_meetings_event(c).pk}/meetings/directory/", _meeting_startup),
+    Case("meetings console: requests and grid", "events:meetings_console", "operator",
+         lambda c: f"/manage/events/{_meetings_event(c).pk}/meetings/", _placed_meeting),
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
          lambda c: c.add_call(c.world.program), first=_first_open_call),
@@ -1102,6 +1148,12 @@ NOT_LIST_PAGES = {
     "events:confirm_review": "an action", "events:commit_lottery": "an action",
     "events:draw_lottery": "an action", "events:lottery_json": "JSON",
     "events:lottery": "one lottery: its entrants are one JSON field of its row",
+    # Events: 1:1 meetings
+    "events:meetings_request": "a form (its choices: the bounded directory)",
+    "events:meetings_availability": "an action", "events:meetings_ics": "a file",
+    "events:meetings_respond": "an action", "events:meetings_outcome": "an action",
+    "events:meetings_session": "a form", "events:meetings_schedule": "an action",
+    "events:meetings_manage": "an action",
     # Selection (issue 14). The call's page lists its tracks (a handful, each with one
     # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",

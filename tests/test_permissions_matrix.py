@@ -380,6 +380,30 @@ MATRIX = [
     ("/manage/events/{event}/review/confirm/", POST_ONLY, OPERATOR_POST),
     ("/manage/events/{event}/lottery/commit/", POST_ONLY, OPERATOR_POST),
     ("/manage/events/{drawn_event}/lottery/draw/", POST_ONLY, OPERATOR_POST),
+    # Events: 1:1 meetings (tests/events/meetings/world.py): startup A (an attendee) and
+    # OpenAI's staff use the meetings page; the accepted request is startup A's with OpenAI's
+    # staff member (partner_a): only its two sides act on it. The console: the event's staff
+    # read it; the operator sets the times and runs the schedule.
+    ("/events/{event}/meetings/", expect(OK={"startup_a", "startup_a_member"} | PARTNER_A),
+     READ_ONLY),
+    ("/events/{event}/meetings/directory/",
+     expect(OK={"startup_a", "startup_a_member"} | PARTNER_A), READ_ONLY),
+    ("/events/{event}/meetings/request/",
+     expect(OK={"startup_a", "startup_a_member"} | PARTNER_A),
+     expect(OK={"startup_a", "startup_a_member"} | PARTNER_A)),
+    ("/events/{event}/meetings/availability/", POST_ONLY,
+     expect(REDIRECT={"startup_a", "startup_a_member"} | PARTNER_A)),
+    ("/events/{event}/meetings/agenda.ics",
+     expect(OK={"startup_a", "startup_a_member"} | PARTNER_A), READ_ONLY),
+    ("/events/{draft_event}/meetings/", expect(), READ_ONLY),
+    ("/events/{event}/meetings/{meeting_request}/", POST_ONLY,
+     expect(REDIRECT={"startup_a", "startup_a_member", "partner_a"})),
+    ("/events/{event}/meetings/{meeting_request}/outcome/", POST_ONLY,
+     expect(REDIRECT={"startup_a", "startup_a_member", "partner_a"})),
+    ("/manage/events/{event}/meetings/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/meetings/session/", OPERATOR, OPERATOR),
+    ("/manage/events/{event}/meetings/schedule/", POST_ONLY, OPERATOR_POST),
+    ("/manage/events/{event}/meetings/{meeting_request}/", POST_ONLY, OPERATOR_POST),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -398,6 +422,7 @@ def ids(world, personas, submitted, evaluation):
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
     from tests.events.attendees import world as attendees_world
+    from tests.events.meetings import world as meetings_world
     from tests.events.tickets import world as tickets_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
@@ -428,6 +453,7 @@ def ids(world, personas, submitted, evaluation):
         **attendees_world.matrix_ids(event_world, world, personas),
         # Event parts add their ids here from `event_world`.
         **tickets_world.matrix_ids(event_world),
+        **meetings_world.matrix_ids(event_world, personas),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

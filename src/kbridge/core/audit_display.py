@@ -140,6 +140,17 @@ ACTION_LABELS = {
     "event.offer_accepted": gettext_lazy("Offered event place accepted"),
     "event.offer_declined": gettext_lazy("Offered event place declined"),
     "event.offer_expired": gettext_lazy("Offered event place expired"),
+    # Events: 1:1 meetings
+    "event.meeting_session_saved": gettext_lazy("Meeting times saved"),
+    "event.meeting_availability_set": gettext_lazy("Meeting availability changed"),
+    "event.meeting_requested": gettext_lazy("Meeting requested"),
+    "event.meeting_accepted": gettext_lazy("Meeting accepted"),
+    "event.meeting_declined": gettext_lazy("Meeting request declined"),
+    "event.meeting_withdrawn": gettext_lazy("Meeting request withdrawn"),
+    "event.meeting_cancelled": gettext_lazy("Meeting cancelled"),
+    "event.meeting_must_meet": gettext_lazy("Must-meet changed"),
+    "event.meetings_scheduled": gettext_lazy("Meetings scheduled"),
+    "event.meeting_outcome": gettext_lazy("Meeting outcome recorded"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

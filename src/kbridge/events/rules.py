@@ -257,3 +257,23 @@ rules.add_perm("events.commit_lottery",
                & lottery_not_committed)
 rules.add_perm("events.draw_lottery", is_event_operator & lottery_committed_not_drawn)
 rules.add_perm("events.act_for_registration", is_registrant_representative)
+# --- 1:1 meetings --------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_meeting_party(user, obj) -> bool:
+    """A member of the request's startup, or the partner staff member it names."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (getattr(obj, "person_id", None) == user.pk
+            or getattr(obj, "startup_id", None) in organisation_ids(user, *STARTUP_ROLES))
+
+
+# Attendee startups and the host partner's staff use the meetings page of a published event.
+rules.add_perm("events.use_meetings", event_is_published & (is_attendee | is_event_host))
+# Requests: accept, decline, withdraw, cancel, the partner's must-meet, outcomes (the
+# services check the request's state and the side).
+rules.add_perm("events.act_on_meeting", event_is_published & is_meeting_party)
+# The console: the event's staff read it; the agency's operator sets it up and schedules.
+rules.add_perm("events.view_meetings_console", is_event_staff)
+rules.add_perm("events.manage_meetings", is_event_operator)

@@ -4,7 +4,7 @@
 /manage/events/…           the event's staff (the agency's operators and the host partner)
 """
 
-from kbridge.events.views import attendees, pages
+from kbridge.events.views import attendees, meetings, pages
 from kbridge.events.views import tickets as ticket_views
 
 app_name = "events"
@@ -13,4 +13,5 @@ urlpatterns = [
     *pages.urlpatterns,
     *ticket_views.urlpatterns,
     *attendees.urlpatterns,
+    *meetings.urlpatterns,
 ]

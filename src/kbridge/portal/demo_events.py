@@ -1,0 +1,314 @@
+"""Demo events (issue 15): the 2023 "K-Startups meet OpenAI" reconstructed, an event running
+today and one taking registrations.
+
+* **2023, K-Startups meet OpenAI** (9 June 2023, 63 Square, Seoul; the seed article): the
+  ministry hosted OpenAI's Sam Altman and Greg Brockman and about 100 AI startups, chosen from
+  334 applicants by a fit review plus a lottery (PRODUCT.md). Replayed at 2023's dates through
+  the services: 334 companies register (one per company number) and answer the fit questions;
+  OpenAI's staff review and shortlist; the operator confirms 30 places by the fit review,
+  commits the lottery (the seed's hash public) and draws the other 70 (the seed public; the
+  page gives the ``kbridge-lottery`` command that reproduces it); 20 wait on the waitlist, one
+  chosen company withdraws and the first waitlisted one accepts the offer. Tickets are issued
+  to the chosen (e-mail and page) and 96 were checked in at the door.
+* **Today, GenAI Startup Day with AWS**: running now, attendees chosen, doors open, so check-in
+  and the live Q&A can be tried.
+* **In three weeks, K-Startups meet NVIDIA**: registration open; a few companies registered,
+  ``startup001`` has not (try it).
+
+Deterministic except the lotteries' secret seeds (fresh each seed, as in production): which
+companies a lottery chose is read from the database (:func:`event_logins`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from kbridge.accounts.models import Membership, Organisation, User
+from kbridge.applications.models import StartupProfile
+from kbridge.events.models import CheckIn, Event, Registration, Ticket, WaitlistOffer
+from kbridge.events.services import attendees as attendee_services
+from kbridge.events.services import events as event_services
+from kbridge.events.services import tickets as ticket_services
+from kbridge.programs import services as program_services
+
+KST = ZoneInfo("Asia/Seoul")
+MEETUP_2023_TITLE = "K-Startups meet OpenAI"
+TODAY_TITLE_EN = "GenAI Startup Day with AWS"
+UPCOMING_TITLE_EN = "K-Startups meet NVIDIA"
+
+#: What the 2023 registrations say they build (answers to the first fit question).
+BUILDS = [
+    ("GPT API로 법률 문서 검토 에이전트를 만듭니다.", "A legal document review agent on the GPT API."),
+    ("LLM 추론용 NPU를 설계하고 있습니다.", "We design an NPU for LLM inference."),
+    ("콜센터 상담을 요약하는 음성 AI 서비스입니다.", "Voice AI that summarises call-centre calls."),
+    ("한국어 교육용 AI 튜터 앱을 운영합니다.", "An AI tutor app for Korean learners."),
+    ("제조 설비 이상을 탐지하는 AI 플랫폼입니다.", "An AI platform that detects faults in factory equipment."),
+    ("의료 영상 판독 보조 AI를 개발합니다.", "AI that assists medical image reading."),
+    ("온디바이스 LLM 경량화 엔진을 만듭니다.", "An engine that shrinks LLMs for on-device use."),
+    ("쇼핑몰 상품 설명을 생성하는 API 서비스입니다.", "An API that writes product descriptions for online shops."),
+]
+#: The choice question's options: AI chips, AI platform or application, other deep tech.
+FIELDS = [{"ko": "AI 반도체", "en": "AI chips"},
+          {"ko": "AI 플랫폼·응용", "en": "AI platform or application"},
+          {"ko": "기타 딥테크", "en": "Other deep tech"}]
+
+
+def _kst(year, month, day, hour=0, minute=0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=KST)
+
+
+def _questions(event: Event, operator: User) -> None:
+    event_services.save_fit_questions(event=event, by=operator, questions=[
+        {"text_ko": "OpenAI 플랫폼으로 무엇을 만들고 있습니까?",
+         "text_en": "What are you building on OpenAI's platform?", "choices": [],
+         "required": True, "max_chars": 500},
+        {"text_ko": "주력 분야", "text_en": "Main field", "choices": FIELDS, "required": True,
+         "max_chars": 1000},
+    ])
+
+
+def _extra_startups(count: int, rng: random.Random, first_number: int) -> list[tuple]:
+    """``count`` more AI startups (organisation, representative) for the 2023 meetup's 334
+    registrations; their representatives sign in as ``meetupNNN@kbridge.demo``."""
+    from kbridge.portal.demo import PREFIXES, SECTORS, _brn, _person, _user
+
+    made = []
+    for i in range(count):
+        sector = SECTORS[i % len(SECTORS)]
+        prefix = PREFIXES[(i // len(SECTORS)) % len(PREFIXES)]
+        suffix = sector.suffixes[(i // (len(SECTORS) * len(PREFIXES))) % len(sector.suffixes)]
+        number = first_number + i
+        org = Organisation.objects.create(
+            kind=Organisation.Kind.STARTUP, name_ko=f"{prefix[0]}{suffix[0]} {number}",
+            name_en=f"{prefix[1]} {suffix[1]} {number}", sector=sector.en,
+            keywords=list(rng.sample(sector.keywords, 3)))
+        founder = _user(f"meetup{i + 1:03d}@kbridge.demo", _person(rng))
+        Membership.objects.create(user=founder, organisation=org,
+                                  role=Membership.Role.STARTUP_REPRESENTATIVE)
+        StartupProfile.objects.create(organisation=org, representative=founder,
+                                      business_registration_number=_brn(rng))
+        made.append((org, founder))
+    return made
+
+
+def _register(event: Event, companies: list[tuple], rng: random.Random,
+              start: dt.datetime, span: dt.timedelta) -> list[Registration]:
+    """Each company registers once, at an instant spread over ``span`` from ``start``."""
+    questions = list(event.fit_questions.all())
+    made = []
+    for n, (org, founder) in enumerate(companies):
+        build = BUILDS[rng.randrange(len(BUILDS))]
+        answers = {str(questions[0].pk): build[0] if n % 3 else build[1],
+                   str(questions[1].pk): str(rng.randrange(len(FIELDS)))}
+        made.append(attendee_services.register(
+            event=event, organisation=org, by=founder,
+            business_registration_number=org.profile.business_registration_number,
+            attendee_name=founder.full_name, attendee_email=founder.email, answers=answers,
+            now=start + span * n / max(1, len(companies))))
+    return made
+
+
+def _choose(event: Event, registrations: list[Registration], operator: User, reviewers: list,
+            rng: random.Random, closed: dt.datetime) -> None:
+    """Fit review (each reviewer marks a third; about 1.5 × the review places shortlisted),
+    the operator confirms, commits and draws the lottery an hour apart after the close."""
+    wanted = int(event.review_places * 1.5)
+    for n, registration in enumerate(registrations):
+        for reviewer in reviewers:
+            if rng.random() < 0.35:
+                attendee_services.review(registration=registration, by=reviewer,
+                                         score=rng.randint(2, 5), shortlisted=n % 11 < 1 and (
+                                             wanted := wanted - 1) >= 0)
+    attendee_services.confirm_review(event=event, by=operator, now=closed + dt.timedelta(days=1))
+    attendee_services.commit_lottery(event=event, by=operator,
+                                     now=closed + dt.timedelta(days=1, hours=1))
+    attendee_services.draw_lottery(event=event, by=operator,
+                                   now=closed + dt.timedelta(days=1, hours=2))
+
+
+def _check_in(event: Event, staff: User, share: float, at: dt.datetime,
+              rng: random.Random) -> int:
+    """Check in ``share`` of the event's tickets by typed code (as at the door), then set the
+    check-ins' times to the door's opening hour (the service stamps the real clock)."""
+    from kbridge.portal.demo_evaluation import _at
+
+    tickets = list(Ticket.objects.filter(registration__event=event, revoked_at__isnull=True)
+                   .order_by("pk"))
+    admitted = 0
+    for n, ticket in enumerate(tickets):
+        if rng.random() >= share:
+            continue
+        with _at(at + dt.timedelta(seconds=20 * n)):
+            answer = ticket_services.check_in(event=event, by=staff, typed=ticket.short_code)
+        admitted += bool(answer.admitted)
+    return admitted
+
+
+def seed_events(*, operator: User, operator_org: Organisation, startups: list,
+                logins: dict[str, str], now: dt.datetime) -> None:
+    """The three demo events (module docstring). ``startups``: (organisation, representative)
+    pairs of the main seed; ``logins`` gains the logins that show them."""
+    rng = random.Random(2023)
+    openai = Organisation.objects.get(name_en="OpenAI", agency=operator_org)
+    openai_staff = User.objects.get(email="openai@kbridge.demo")
+    incorporated = [(o, f) for o, f in startups if o.profile.business_registration_number]
+
+    # --- 2023: K-Startups meet OpenAI -----------------------------------------------------
+    program = program_services.create_program(
+        by=operator, operator=operator_org, year=2023, name_ko="2023 K-스타트업 밋 OpenAI",
+        name_en="2023 K-Startups meet OpenAI", budget_krw=0,
+        description_ko="중소벤처기업부가 OpenAI 경영진과 국내 AI 스타트업의 만남을 마련했습니다.",
+        description_en="The Ministry of SMEs and Startups brought OpenAI's leaders together "
+                       "with Korean AI startups.")
+    partner = program_services.add_partner(
+        by=operator, program=program, organisation=openai, sub_program_ko="K-스타트업 밋 OpenAI",
+        sub_program_en="K-Startups meet OpenAI")
+    start = _kst(2023, 6, 9, 14)
+    event = event_services.create_event(
+        program=program, by=operator, host=partner, title_ko="K-스타트업 밋 OpenAI",
+        title_en=MEETUP_2023_TITLE,
+        summary_ko="샘 올트먼 OpenAI CEO와 그레그 브록만 회장이 국내 AI 스타트업 100개사와 만나 "
+                   "질의응답과 1:1 미팅을 가졌습니다. 334개사가 신청해 적합성 검토와 공개 추첨으로 "
+                   "참가 기업을 정했습니다.",
+        summary_en="OpenAI's CEO Sam Altman and president Greg Brockman met 100 Korean AI "
+                   "startups for a live Q&A and 1:1 meetings. 334 companies registered; the "
+                   "attendees were chosen by a fit review and a public lottery.",
+        starts_at=start, ends_at=start + dt.timedelta(hours=4), venue_ko="63스퀘어 (서울 여의도)",
+        venue_en="63 Square, Yeouido, Seoul", address="서울 영등포구 63로 50",
+        capacity=100, review_places=30, waitlist_length=20, waitlist_offer_hours=24,
+        registration_opens_at=_kst(2023, 5, 22, 10), registration_closes_at=_kst(2023, 6, 2, 18))
+    event_services.save_programme(event=event, by=operator, speakers=[
+        {"name_ko": "이영", "name_en": "Lee Young", "role_ko": "중소벤처기업부 장관",
+         "role_en": "Minister of SMEs and Startups"},
+        {"name_ko": "샘 올트먼", "name_en": "Sam Altman", "role_ko": "OpenAI CEO",
+         "role_en": "CEO, OpenAI"},
+        {"name_ko": "그레그 브록만", "name_en": "Greg Brockman", "role_ko": "OpenAI 회장",
+         "role_en": "President, OpenAI"},
+    ], agenda=[
+        {"starts_at": start, "ends_at": start + dt.timedelta(minutes=10),
+         "title_ko": "개회사", "title_en": "Opening remarks", "speaker": 0},
+        {"starts_at": start + dt.timedelta(minutes=10), "ends_at": start + dt.timedelta(hours=1),
+         "title_ko": "대담: AI 시대의 창업", "title_en": "Fireside chat: founding in the age of AI",
+         "speaker": 1},
+        {"starts_at": start + dt.timedelta(hours=1), "ends_at": start + dt.timedelta(hours=2),
+         "title_ko": "스타트업 질의응답", "title_en": "Live Q&A with startups", "speaker": 2},
+        {"starts_at": start + dt.timedelta(hours=2), "ends_at": start + dt.timedelta(hours=4),
+         "title_ko": "1:1 미팅", "title_en": "1:1 meetings", "speaker": None},
+    ])
+    _questions(event, operator)
+    event_services.publish_event(event=event, by=operator)
+    companies = incorporated + _extra_startups(334 - len(incorporated), rng, 200)
+    rng.shuffle(companies)
+    registrations = _register(event, companies, rng, _kst(2023, 5, 22, 10, 5),
+                              dt.timedelta(days=11))
+    _choose(event, registrations, operator, [openai_staff, operator], rng,
+            _kst(2023, 6, 2, 18))
+    # One chosen company withdraws; the first on the waitlist accepts the place.
+    gone = Registration.objects.filter(event=event, status=Registration.Status.CHOSEN,
+                                       chosen_via=Registration.Via.LOTTERY).order_by("pk").last()
+    attendee_services.withdraw(registration=gone, by=gone.registered_by,
+                               now=_kst(2023, 6, 5, 9))
+    offer = WaitlistOffer.objects.filter(registration__event=event,
+                                         status=WaitlistOffer.Status.PENDING).get()
+    attendee_services.accept_offer(offer=offer, by=offer.registration.registered_by,
+                                   now=_kst(2023, 6, 5, 15))
+    _check_in(event, operator, 0.96, _kst(2023, 6, 9, 13, 20), rng)
+    _seed_parts_2023(event, operator=operator, openai_staff=openai_staff, rng=rng)
+
+    # --- today: GenAI Startup Day with AWS ---------------------------------------------------
+    # --- in three weeks: K-Startups meet NVIDIA ---------------------------------------------
+    _seed_live_and_upcoming(operator=operator, operator_org=operator_org,
+                            incorporated=incorporated, rng=rng, now=now)
+    logins.update(event_logins())
+
+
+def _seed_parts_2023(event: Event, *, operator: User, openai_staff: User,
+                     rng: random.Random) -> None:
+    """The 2023 meetup's live Q&A and meeting day (filled in by those parts)."""
+
+
+def _seed_live_and_upcoming(*, operator, operator_org, incorporated, rng, now) -> None:
+    """Today's event (running, attendees chosen) and the upcoming one (registration open)."""
+    from kbridge.programs.models import Partner, Program
+
+    program = Program.objects.filter(operator=operator_org).order_by("-year", "pk").first()
+    aws = Partner.objects.get(program=program, organisation__name_en="AWS")
+    nvidia = Partner.objects.get(program=program, organisation__name_en="NVIDIA")
+    local_now = now.astimezone(KST)
+    start = local_now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
+    today = event_services.create_event(
+        program=program, by=operator, host=aws, title_ko="AWS 생성형 AI 스타트업 데이",
+        title_en=TODAY_TITLE_EN,
+        summary_ko="AWS 솔루션 아키텍트와 함께하는 생성형 AI 세션, 질의응답, 1:1 미팅",
+        summary_en="Generative AI sessions with AWS solutions architects, a live Q&A and "
+                   "1:1 meetings.",
+        starts_at=start, ends_at=start + dt.timedelta(hours=6), venue_ko="AWS 서울 리전 오피스",
+        venue_en="AWS Seoul office", address="서울 강남구 테헤란로 231",
+        capacity=40, review_places=10, waitlist_length=10, waitlist_offer_hours=2,
+        registration_opens_at=start - dt.timedelta(days=20),
+        registration_closes_at=start - dt.timedelta(days=6))
+    _questions(today, operator)
+    event_services.publish_event(event=today, by=operator)
+    # startup001 … startup060 registered (startup001 is chosen by the fit review below).
+    pool = incorporated[:60]
+    registrations = _register(today, pool, rng, start - dt.timedelta(days=19),
+                              dt.timedelta(days=12))
+    aws_staff = User.objects.get(email="aws@kbridge.demo")
+    for registration in registrations[:10]:
+        attendee_services.review(registration=registration, by=aws_staff, score=5,
+                                 shortlisted=True)
+    attendee_services.confirm_review(event=today, by=operator, now=start - dt.timedelta(days=5))
+    attendee_services.commit_lottery(event=today, by=operator,
+                                     now=start - dt.timedelta(days=5, hours=-1))
+    attendee_services.draw_lottery(event=today, by=operator,
+                                   now=start - dt.timedelta(days=5, hours=-2))
+    _check_in(today, operator, 0.5, start - dt.timedelta(minutes=30), rng)
+    _seed_parts_today(today, operator=operator, host_staff=aws_staff, rng=rng, now=now)
+
+    start = (local_now + dt.timedelta(days=21)).replace(hour=14, minute=0, second=0,
+                                                        microsecond=0)
+    upcoming = event_services.create_event(
+        program=program, by=operator, host=nvidia, title_ko="K-스타트업 밋 NVIDIA",
+        title_en=UPCOMING_TITLE_EN,
+        summary_ko="NVIDIA 인셉션 담당자와 AI 인프라·피지컬 AI 스타트업의 만남",
+        summary_en="NVIDIA Inception meets AI infrastructure and physical-AI startups.",
+        starts_at=start, ends_at=start + dt.timedelta(hours=4), venue_ko="코엑스 그랜드볼룸",
+        venue_en="COEX Grand Ballroom, Seoul", address="서울 강남구 영동대로 513",
+        capacity=80, review_places=20, waitlist_length=20, waitlist_offer_hours=48,
+        registration_opens_at=local_now - dt.timedelta(days=3),
+        registration_closes_at=(local_now + dt.timedelta(days=10)).replace(
+            hour=18, minute=0, second=0, microsecond=0))
+    _questions(upcoming, operator)
+    event_services.publish_event(event=upcoming, by=operator)
+    _register(upcoming, incorporated[60:72], rng, local_now - dt.timedelta(days=2),
+              dt.timedelta(days=2))
+
+
+def _seed_parts_today(event: Event, *, operator: User, host_staff: User, rng: random.Random,
+                      now: dt.datetime) -> None:
+    """Today's live Q&A and meetings (filled in by those parts)."""
+
+
+def event_logins() -> dict[str, str]:
+    """The logins that show the events, read from the database as the seed left it (the
+    lotteries' seeds are fresh, so who was chosen differs between seeds). Empty without it."""
+    logins: dict[str, str] = {}
+    meetup = Event.objects.filter(title_en=MEETUP_2023_TITLE).first()
+    today = Event.objects.filter(title_en=TODAY_TITLE_EN).first()
+    if meetup is None or today is None:
+        return logins
+    chosen = (Registration.objects.filter(event=today, status=Registration.Status.CHOSEN)
+              .filter(~Q(ticket__checkin__isnull=False)).select_related("registered_by")
+              .order_by("pk").first())
+    if chosen is not None:
+        logins["startup (attending today, ticket)"] = chosen.registered_by.email
+    lottery = (Registration.objects.filter(event=meetup, chosen_via=Registration.Via.LOTTERY)
+               .select_related("registered_by").order_by("pk").first())
+    if lottery is not None:
+        logins["startup (2023 meetup, lottery)"] = lottery.registered_by.email
+    assert CheckIn  # noqa: S101 (imported for the query above's relation names)
+    return logins
