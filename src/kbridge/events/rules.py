@@ -92,3 +92,25 @@ rules.add_perm("events.view_event", event_is_published | is_event_staff)
 # The agency creates, edits and publishes; the host partner reads the console.
 rules.add_perm("events.manage_event", is_event_operator)
 rules.add_perm("events.view_console", is_event_staff)
+
+
+# --- qna (live Q&A) ------------------------------------------------------------------------
+
+
+@rules.predicate
+def qna_is_open(user, obj) -> bool:
+    """The event's Q&A takes questions and votes: published, and not closed by its staff."""
+    event = event_of(obj)
+    if event is None or event.status != event.Status.PUBLISHED:
+        return False
+    from kbridge.events.selectors_qna import settings_of
+
+    return settings_of(event).open
+
+
+# Attendees read the live page of a published event; the event's staff read it too.
+rules.add_perm("events.view_qna", (is_attendee & event_is_published) | is_event_staff)
+# Attendees post and vote while the Q&A is open (moderators moderate, they do not ask).
+rules.add_perm("events.ask_question", is_attendee & qna_is_open)
+# The event's staff (the agency's operators and the host partner) moderate and present.
+rules.add_perm("events.moderate_qna", is_event_staff)

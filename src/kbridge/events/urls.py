@@ -5,9 +5,11 @@
 """
 
 from kbridge.events.views import pages
+from kbridge.events.views import qna as qna_views
 
 app_name = "events"
 
 urlpatterns = [
     *pages.urlpatterns,
+    *qna_views.urlpatterns,
 ]

@@ -1,9 +1,11 @@
 """Event models, one module per part (docs/events.md).
 
 event.py        events, their agenda and speakers, fit questions and registrations
+qna.py          live Q&A: questions, votes, the Q&A settings
 Each part adds its own module and one import line below.
 """
 
 from kbridge.events.models.event import AgendaItem, Event, FitQuestion, Registration, Speaker
 
 __all__ = ["AgendaItem", "Event", "FitQuestion", "Registration", "Speaker"]
+from kbridge.events.models.qna import Question, QnaSettings, Vote  # noqa: E402,I001
