@@ -349,6 +349,24 @@ MATRIX = [
     ("/manage/events/{event}/questions/", OPERATOR, OPERATOR),
     ("/manage/events/{event}/status/", POST_ONLY, OPERATOR_POST),
     # Events: each part adds its rows below.
+    # Events: live Q&A (tests/events/qna/world.py). Startup A's registration is chosen (its
+    # people attend); the event's staff (KISED's operator, OpenAI's people) moderate.
+    ("/events/{event}/qna/", expect(OK={"startup_a", "startup_a_member", "operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/events/{event}/qna/live/",
+     expect(OK={"startup_a", "startup_a_member", "operator"} | PARTNER_A), READ_ONLY),
+    ("/events/{event}/qna/ask/", POST_ONLY, expect(OK={"startup_a", "startup_a_member"})),
+    ("/events/{event}/qna/{qna_question}/vote/", POST_ONLY,
+     expect(REDIRECT={"startup_a", "startup_a_member"})),
+    ("/manage/events/{event}/qna/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/qna/{qna_question}/moderate/", POST_ONLY,
+     expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/qna/merge/", POST_ONLY, expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/qna/settings/", POST_ONLY,
+     expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/qna/presenter/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/qna/presenter/live/", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -366,6 +384,7 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.core.models import EmailDelivery
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
+    from tests.events.qna import world as qna_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
@@ -393,6 +412,7 @@ def ids(world, personas, submitted, evaluation):
         **results_world.matrix_ids(decided),
         **events_world.matrix_ids(event_world),
         # Event parts add their ids here from `event_world`.
+        **qna_world.matrix_ids(qna_world.build(event_world, personas)),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

@@ -8,4 +8,4 @@ Each part adds its own module and one import line below.
 from kbridge.events.models.event import AgendaItem, Event, FitQuestion, Registration, Speaker
 
 __all__ = ["AgendaItem", "Event", "FitQuestion", "Registration", "Speaker"]
-from kbridge.events.models.qna import Question, QnaSettings, Vote  # noqa: E402,I001
+from kbridge.events.models.qna import QnaSettings as QnaSettings, Question as Question, Vote as Vote  # noqa: E402,E501,I001

@@ -37,6 +37,9 @@ class QnaSettings(models.Model):
         verbose_name = _("Q&A settings")
         verbose_name_plural = _("Q&A settings")
 
+    def __str__(self) -> str:
+        return f"Q&A settings of event {self.event_id}"
+
     @property
     def audit_tenant_id(self) -> int:
         return self.event.audit_tenant_id
@@ -111,6 +114,9 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["question", "voter"],
                                     name="events_one_vote_per_question_and_voter"),
         ]
+
+    def __str__(self) -> str:
+        return f"vote of {self.voter_id} for question {self.question_id}"
 
     @property
     def audit_tenant_id(self) -> int:

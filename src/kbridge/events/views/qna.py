@@ -24,16 +24,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotModified
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from kbridge.core import throttle
 from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login
+from kbridge.events import live_qna
 from kbridge.events import selectors_qna as selectors
 from kbridge.events.forms_qna import AnswerForm, AskForm, QnaSettingsForm
 from kbridge.events.models import Event, Question
@@ -43,23 +43,26 @@ from kbridge.events.views.pages import CONSOLE_LINKS
 CONSOLE_LINKS.append(("events:qna_queue", gettext_lazy("Live Q&A")))
 
 #: Seconds between two polls of the live list (attendees) and of the presenter view.
-LIVE_POLL_SECONDS = 5
+LIVE_POLL_SECONDS = 10
 PRESENTER_POLL_SECONDS = 5
 
 
 def _event_for(request, perm: str, event_id: int) -> Event:
     return get_object_or_404_for(
-        request.user, perm, Event.objects.select_related("program", "host__organisation"),
+        request.user, perm,
+        Event.objects.select_related("program", "host__organisation", "qna_settings"),
         pk=event_id)
 
 
-def _live_context(request, event: Event) -> dict:
-    return {
-        "event": event, "questions": selectors.audience_questions(event, request.user),
-        "hidden": selectors.hidden_count(event),
-        "may_ask": request.user.has_perm("events.ask_question", event),
-        "Status": Question.Status,
-    }
+def _live_event(request, event_id: int) -> tuple[Event, bool]:
+    """The event and whether the user may ask and vote; 404 unless they may read the live
+    page (an attendee's check answers both)."""
+    event = get_object_or_404(Event.objects.select_related(
+        "program", "host__organisation", "qna_settings"), pk=event_id)
+    may_ask = request.user.has_perm("events.ask_question", event)
+    if not (may_ask or request.user.has_perm("events.view_qna", event)):
+        raise Http404
+    return event, may_ask
 
 
 def _not_modified(request, etag: str) -> HttpResponse | None:
@@ -76,26 +79,33 @@ def _with_etag(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-def _render_live(request, event: Event, form: AskForm | None = None) -> HttpResponse:
-    context = _live_context(request, event)
-    context.update(form=form or AskForm(), poll_seconds=LIVE_POLL_SECONDS,
-                   may_moderate=request.user.has_perm("events.moderate_qna", event))
-    return render(request, "events/qna/live.html", context)
+def _stamp(request, event: Event) -> str:
+    return selectors.recent_state_stamp(event, get_language())
+
+
+def _render_live(request, event: Event, may_ask: bool, form: AskForm | None = None):
+    return render(request, "events/qna/live.html", {
+        "event": event, "may_ask": may_ask, "form": form or AskForm(),
+        "live": live_qna.render_live(request, event, _stamp(request, event), may_ask=may_ask),
+        "poll_seconds": LIVE_POLL_SECONDS,
+        "may_moderate": request.user.has_perm("events.moderate_qna", event)})
 
 
 @require_safe
 @require_login
 def live_page(request, event_id: int):
-    return _render_live(request, _event_for(request, "events.view_qna", event_id))
+    event, may_ask = _live_event(request, event_id)
+    return _render_live(request, event, may_ask)
 
 
 @require_safe
 @require_login
 def live_fragment(request, event_id: int):
-    event = _event_for(request, "events.view_qna", event_id)
-    etag = f'"{selectors.state_stamp(event, request.user, get_language())}"'
-    return _not_modified(request, etag) or _with_etag(
-        render(request, "events/qna/_list.html", _live_context(request, event)), etag)
+    event, may_ask = _live_event(request, event_id)
+    stamp = _stamp(request, event)
+    etag = f'"{stamp}-{request.user.pk}"'
+    return _not_modified(request, etag) or _with_etag(HttpResponse(
+        live_qna.render_live(request, event, stamp, may_ask=may_ask)), etag)
 
 
 @require_login
@@ -118,7 +128,7 @@ def ask(request, event_id: int):
                                  else _("Your question is posted."))
                 return redirect("events:qna", event_id=event.pk)
     # The page again, with what was typed and why it was not posted.
-    return throttle.mark_refused(_render_live(request, event, form), refused)
+    return throttle.mark_refused(_render_live(request, event, True, form), refused)
 
 
 @require_login
@@ -140,9 +150,8 @@ def vote(request, event_id: int, question_id: int):
         return response
     if not throttle.is_htmx(request):
         return redirect("events:qna", event_id=event.pk)
-    return render(request, "events/qna/_vote.html", {
-        "event": event, "question_id": result.question_id, "votes": result.votes,
-        "voted": result.voted, "may_vote": True})
+    return HttpResponse(live_qna.vote_widget(request, event.pk, result.question_id,
+                                             result.votes, voted=result.voted, may_vote=True))
 
 
 # --- moderators --------------------------------------------------------------------------
@@ -264,7 +273,7 @@ def presenter(request, event_id: int):
 @require_login
 def presenter_fragment(request, event_id: int):
     event = _event_for(request, "events.moderate_qna", event_id)
-    etag = f'"{selectors.state_stamp(event, None, "presenter", get_language())}"'
+    etag = f'"{selectors.recent_state_stamp(event, "presenter", get_language())}"'
     return _not_modified(request, etag) or _with_etag(
         render(request, "events/qna/_presenter_list.html", _presenter_context(event)), etag)
 
