@@ -33,13 +33,19 @@ _CACHE_SIZE = 32
 _LOCK = threading.Lock()
 
 
+#: Stands for the request's CSRF token in the shared widgets until an answer is assembled.
+_TOKEN = "\x00csrf\x00"
+
+
 @dataclass(frozen=True)
 class SharedList:
     """The audience's list for one state: HTML with a marker per vote button, and per
-    question its author, vote count and whether it takes votes."""
+    question its author, whether it takes votes and its widget in each of three forms (count
+    only; count and "vote"; count and "take my vote back"), with a placeholder for the token.
+    """
 
     html: str
-    questions: dict[int, tuple[int, int, bool]]  # id -> (author id, votes, takes votes)
+    questions: dict[int, tuple[int, bool, tuple[str, str, str]]]
 
 
 def vote_widget(request, event_id: int, question_id: int, votes: int, *, voted: bool,
@@ -81,9 +87,13 @@ def _shared(request, event: Event, stamp: str) -> SharedList:
     html = render_to_string("events/qna/_list.html", {
         "event": event, "questions": questions, "hidden": selectors.hidden_count(event),
         "Status": Question.Status})
-    shared = SharedList(html, {q.pk: (q.author_id, q.vote_count,
-                                      q.status == Question.Status.APPROVED)
-                               for q in questions})
+    def forms(q) -> tuple[str, str, str]:
+        return tuple(vote_widget(request, event.pk, q.pk, q.vote_count, voted=voted,
+                                 may_vote=may_vote, token=_TOKEN)
+                     for voted, may_vote in ((False, False), (False, True), (True, True)))
+
+    shared = SharedList(html, {q.pk: (q.author_id, q.status == Question.Status.APPROVED,
+                                      forms(q)) for q in questions})
     with _LOCK:
         _CACHE[key] = shared
         while len(_CACHE) > _CACHE_SIZE:
@@ -99,19 +109,20 @@ def render_live(request, event: Event, stamp: str, *, may_ask: bool) -> SafeStri
     own = list(Question.objects.filter(event=event, author=user, merged_into__isnull=True)
                .exclude(status__in=selectors.PUBLIC_STATUSES)
                .order_by("created_at", "id")) if has_own else []
-    token = get_token(request)
 
     def widget(match: re.Match) -> str:
         pk = int(match.group(1))
-        author, votes, open_ = shared.questions[pk]
-        return vote_widget(request, event.pk, pk, votes, voted=pk in voted,
-                           may_vote=may_ask and open_ and author != user.pk, token=token)
+        author, open_, (plain, vote, unvote) = shared.questions[pk]
+        if not (may_ask and open_ and author != user.pk):
+            return plain
+        return unvote if pk in voted else vote
 
     mine = render_to_string("events/qna/_own.html", {"own": own, "Status": Question.Status},
                             request) if own else ""
     # Every piece is escaped HTML: the shared list and ``mine`` from templates, each widget
     # from format_html.
-    return mark_safe(mine + _MARK.sub(widget, shared.html))  # noqa: S308
+    return mark_safe(mine + _MARK.sub(widget, shared.html).replace(  # noqa: S308
+        _TOKEN, get_token(request)))
 
 
 def clear_caches() -> None:
