@@ -35,7 +35,7 @@ def build(event_world, personas) -> QnaWorld:
     event = event_world.event
     c = attendee(event, "Sensor Works", events_world.BRN_C)
     question = services.post_question(event=event, author=c,
-                                      text="OpenAI와 칩을 공동 개발할 계획이 있나요?")
+                                      text="OpenAI와 칩을 함께 만들 계획이 있나요?")
     anonymous = services.post_question(event=event, author=c, anonymous=True,
                                        text="Will GPT-5 support Korean better?")
     return QnaWorld(event_world, personas.startup_a, c, question, anonymous)
