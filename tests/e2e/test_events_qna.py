@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from kbridge.events.models import Question, Vote
 from kbridge.events.tasks_qna import embed_question
 from tests.e2e.conftest import CspWatch
-from tests.events.qna.world import attendee
+from tests.events.qna.world import BRN_QNA, attendee
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ def test_live_qna(page, login, open_page, world, personas, monkeypatch):
     monkeypatch.setattr(selectors_qna, "STAMP_REUSE_SECONDS", 0.0)
     event = events_world.build(world, personas).event
     live = f"/events/{event.pk}/qna/"
-    c_user = attendee(event, "Sensor Works", "120-86-01543")
+    c_user = attendee(event, "Sensor Works", BRN_QNA)
 
     # Attendee A (startup A's CEO) and attendee C, each on the live page.
     login(personas.startup_a)

@@ -11,6 +11,10 @@ from kbridge.events.services import qna as services
 from tests.events import world as events_world
 from tests.factories import OrganisationFactory, UserFactory
 
+#: Attendee C's company number (valid check digit; distinct from tests/events/world.py's, which
+#: other parts' worlds register on the same event).
+BRN_QNA = "314-81-59262"
+
 
 @dataclass
 class QnaWorld:
@@ -33,7 +37,7 @@ def attendee(event, name: str, brn: str):
 
 def build(event_world, personas) -> QnaWorld:
     event = event_world.event
-    c = attendee(event, "Sensor Works", events_world.BRN_C)
+    c = attendee(event, "Sensor Works", BRN_QNA)
     question = services.post_question(event=event, author=c,
                                       text="OpenAI와 칩을 함께 만들 계획이 있나요?")
     anonymous = services.post_question(event=event, author=c, anonymous=True,
