@@ -680,6 +680,34 @@ def _placed_meeting(ctx):
 
 def _meeting_startup(ctx):
     return _meeting_attendee(ctx)[1].name_ko
+def _qna_event(ctx):
+    """An event whose Q&A startup A attends (its registration chosen)."""
+    from kbridge.events.models import Registration
+    from tests.events.world import BRN_A, register
+
+    def make():
+        event = _event(ctx)
+        register(event, ctx.personas.startup_a_org, ctx.personas.startup_a, brn=BRN_A,
+                 status=Registration.Status.CHOSEN)
+        return event
+    return ctx.once("qna_event", make)
+
+
+def _qna_question(ctx):
+    """One more question, by another attendee each time (so the page names each author)."""
+    from kbridge.events.models import Question
+
+    text = _name("질문 ")
+    Question.objects.create(event=_qna_event(ctx), author=UserFactory(full_name=_name("참가자")),
+                            text=text)
+    return text
+
+
+def _qna_url(suffix: str):
+    def url(ctx):
+        return f"/{'manage/' if suffix.startswith('m') else ''}events/{_qna_event(ctx).pk}/qna/" \
+            f"{suffix.removeprefix('m')}"
+    return url
 
 
 def _assignment_page(ctx):
@@ -738,6 +766,18 @@ CASES = [
          lambda c: f"/events/{_meetings_event(c).pk}/meetings/directory/", _meeting_startup),
     Case("meetings console: requests and grid", "events:meetings_console", "operator",
          lambda c: f"/manage/events/{_meetings_event(c).pk}/meetings/", _placed_meeting),
+    # Events: live Q&A — the attendees' page and its polled list, the moderation queue, the
+    # presenter view and its polled list (each lists every question with its vote count).
+    Case("live Q&A: the attendees' page", "events:qna", "startup_a", _qna_url(""),
+         _qna_question, cold=True),
+    Case("live Q&A: the polled list", "events:qna_live", "startup_a", _qna_url("live/"),
+         _qna_question, cold=True),
+    Case("live Q&A: the moderation queue", "events:qna_queue", "operator", _qna_url("m"),
+         _qna_question, cold=True),
+    Case("live Q&A: the presenter view", "events:qna_presenter", "partner_a",
+         _qna_url("mpresenter/"), _qna_question, cold=True),
+    Case("live Q&A: the presenter's polled list", "events:qna_presenter_live", "partner_a",
+         _qna_url("mpresenter/live/"), _qna_question, cold=True),
     # Public
     Case("public call list: open calls", "public:call_list", "anonymous", lambda c: "/",
          lambda c: c.add_call(c.world.program), first=_first_open_call),
@@ -1082,6 +1122,9 @@ def _queries(client, url, *, cold: bool = False) -> tuple[int, str, list[str]]:
         from kbridge.matching.selectors import INDEXES
 
         INDEXES.clear()
+        from kbridge.events.live_qna import clear_caches
+
+        clear_caches()  # the live Q&A's shared list and state stamp, per process
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -1154,6 +1197,10 @@ NOT_LIST_PAGES = {
     "events:meetings_respond": "an action", "events:meetings_outcome": "an action",
     "events:meetings_session": "a form", "events:meetings_schedule": "an action",
     "events:meetings_manage": "an action",
+    # Events: live Q&A
+    "events:qna_ask": "an action", "events:qna_vote": "an action",
+    "events:qna_moderate": "an action", "events:qna_merge": "an action",
+    "events:qna_settings": "an action",
     # Selection (issue 14). The call's page lists its tracks (a handful, each with one
     # selection query: not measured yet, a follow-up).
     "selection:call": "a call's tracks (a handful); query count to be measured",

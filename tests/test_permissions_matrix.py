@@ -404,6 +404,24 @@ MATRIX = [
     ("/manage/events/{event}/meetings/session/", OPERATOR, OPERATOR),
     ("/manage/events/{event}/meetings/schedule/", POST_ONLY, OPERATOR_POST),
     ("/manage/events/{event}/meetings/{meeting_request}/", POST_ONLY, OPERATOR_POST),
+    # Events: live Q&A (tests/events/qna/world.py). Startup A's registration is chosen (its
+    # people attend); the event's staff (KISED's operator, OpenAI's people) moderate.
+    ("/events/{event}/qna/", expect(OK={"startup_a", "startup_a_member", "operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/events/{event}/qna/live/",
+     expect(OK={"startup_a", "startup_a_member", "operator"} | PARTNER_A), READ_ONLY),
+    ("/events/{event}/qna/ask/", POST_ONLY, expect(OK={"startup_a", "startup_a_member"})),
+    ("/events/{event}/qna/{qna_question}/vote/", POST_ONLY,
+     expect(REDIRECT={"startup_a", "startup_a_member"})),
+    ("/manage/events/{event}/qna/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/qna/{qna_question}/moderate/", POST_ONLY,
+     expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/qna/merge/", POST_ONLY, expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/qna/settings/", POST_ONLY,
+     expect(REDIRECT={"operator"} | PARTNER_A)),
+    ("/manage/events/{event}/qna/presenter/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/manage/events/{event}/qna/presenter/live/", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -423,6 +441,7 @@ def ids(world, personas, submitted, evaluation):
     from tests.events import world as events_world
     from tests.events.attendees import world as attendees_world
     from tests.events.meetings import world as meetings_world
+    from tests.events.qna import world as qna_world
     from tests.events.tickets import world as tickets_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
@@ -454,6 +473,7 @@ def ids(world, personas, submitted, evaluation):
         # Event parts add their ids here from `event_world`.
         **tickets_world.matrix_ids(event_world),
         **meetings_world.matrix_ids(event_world, personas),
+        **qna_world.matrix_ids(qna_world.build(event_world, personas)),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

@@ -214,6 +214,8 @@ KBRIDGE_THROTTLE_RATES = {
     "signup": "20/h",                    # completed sign-ups per client address (both kinds)
     "search": "60/10m",                  # startup searches per user
     "account-deletion": "5/h",           # account-deletion attempts (password checks) per user
+    "qna-question": "5/m",               # live Q&A questions per attendee
+    "qna-vote": "60/m",                  # live Q&A votes and un-votes per attendee
 }
 # THROTTLE_RATES="login-address=300/h,signup=50/h" overrides some of them; checked at start-up.
 for _item in env_list("THROTTLE_RATES", []):

@@ -151,6 +151,14 @@ ACTION_LABELS = {
     "event.meeting_must_meet": gettext_lazy("Must-meet changed"),
     "event.meetings_scheduled": gettext_lazy("Meetings scheduled"),
     "event.meeting_outcome": gettext_lazy("Meeting outcome recorded"),
+    # Events: live Q&A
+    "qna.question_approved": gettext_lazy("Q&A question approved"),
+    "qna.question_hidden": gettext_lazy("Q&A question hidden"),
+    "qna.question_answered": gettext_lazy("Q&A question answered"),
+    "qna.question_highlighted": gettext_lazy("Q&A question highlighted"),
+    "qna.question_unhighlighted": gettext_lazy("Q&A question no longer highlighted"),
+    "qna.questions_merged": gettext_lazy("Duplicate Q&A question merged"),
+    "qna.settings_changed": gettext_lazy("Q&A settings changed"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the

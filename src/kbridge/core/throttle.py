@@ -88,6 +88,16 @@ def refusal_message(scope: str, retry_after: int) -> str:
         text = ngettext(
             "Too many searches in a short time. Try again in %(minutes)s minute.",
             "Too many searches in a short time. Try again in %(minutes)s minutes.", minutes)
+    elif scope == "qna-question":
+        text = ngettext(
+            "You have asked several questions in a short time. Your question is still here: "
+            "send it again in %(minutes)s minute.",
+            "You have asked several questions in a short time. Your question is still here: "
+            "send it again in %(minutes)s minutes.", minutes)
+    elif scope == "qna-vote":
+        text = ngettext(
+            "Too many votes in a short time. Try again in %(minutes)s minute.",
+            "Too many votes in a short time. Try again in %(minutes)s minutes.", minutes)
     else:
         text = ngettext(
             "Too many requests of this kind. Nothing was sent or saved; try again in "

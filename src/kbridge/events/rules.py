@@ -277,3 +277,40 @@ rules.add_perm("events.act_on_meeting", event_is_published & is_meeting_party)
 # The console: the event's staff read it; the agency's operator sets it up and schedules.
 rules.add_perm("events.view_meetings_console", is_event_staff)
 rules.add_perm("events.manage_meetings", is_event_operator)
+# --- qna (live Q&A) ------------------------------------------------------------------------
+
+
+@rules.predicate
+def qna_is_open(user, obj) -> bool:
+    """The event's Q&A takes questions and votes: published, and not closed by its staff."""
+    event = event_of(obj)
+    if event is None or event.status != event.Status.PUBLISHED:
+        return False
+    from kbridge.events.selectors_qna import settings_of
+
+    return settings_of(event).open
+
+
+@rules.predicate
+def attends(user, obj) -> bool:
+    """:func:`is_attendee` in one query when the user's memberships are not loaded yet: the
+    live list is polled every few seconds by every attendee, so each query counts
+    (bench/qna.py). Same answer as :func:`is_attendee` (tests/events/qna/test_rules.py)."""
+    from kbridge.events.models import Registration
+
+    event = event_of(obj)
+    if event is None or not getattr(user, "is_authenticated", False):
+        return False
+    if hasattr(user, "_kbridge_memberships"):
+        return is_attendee(user, obj)
+    return Registration.objects.filter(
+        event=event, status=Registration.Status.CHOSEN, organisation__memberships__user=user,
+        organisation__memberships__role__in=STARTUP_ROLES).exists()
+
+
+# Attendees read the live page of a published event; the event's staff read it too.
+rules.add_perm("events.view_qna", (attends & event_is_published) | is_event_staff)
+# Attendees post and vote while the Q&A is open (moderators moderate, they do not ask).
+rules.add_perm("events.ask_question", attends & qna_is_open)
+# The event's staff (the agency's operators and the host partner) moderate and present.
+rules.add_perm("events.moderate_qna", is_event_staff)

@@ -5,6 +5,7 @@
 """
 
 from kbridge.events.views import attendees, meetings, pages
+from kbridge.events.views import qna as qna_views
 from kbridge.events.views import tickets as ticket_views
 
 app_name = "events"
@@ -14,4 +15,5 @@ urlpatterns = [
     *ticket_views.urlpatterns,
     *attendees.urlpatterns,
     *meetings.urlpatterns,
+    *qna_views.urlpatterns,
 ]
