@@ -1,8 +1,10 @@
-"""Issue 15, parts 2 and 3, in Chromium: a startup registers for an event answering its fit
-questions; after registration closes the host partner's staff review, the operator confirms
-the fit review, commits the lottery (its seed's fingerprint is public, the seed is not) and
-draws it (the seed and the kbridge-lottery command appear); the startup's page says it is
-chosen by the lottery."""
+"""Issue 15, parts 2, 3 and 4 in one journey, in Chromium: a startup registers for an event
+answering its fit questions; after registration closes the host partner's staff review, the
+operator confirms the fit review, commits the lottery (its seed's fingerprint is public, the
+seed is not) and draws it (the seed and the kbridge-lottery command appear); the startup's page
+says it is chosen by the lottery and links its ticket; the host's staff check the ticket in
+with the phone's camera, and a second check-in (the typed code) is refused, naming when and by
+whom the first was made."""
 
 from __future__ import annotations
 
@@ -13,9 +15,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kbridge.engine import lottery as engine
-from kbridge.events.models import Event, EventLottery, FitQuestion, Registration
+from kbridge.events import ticket_codes
+from kbridge.events.models import CheckIn, Event, EventLottery, FitQuestion, Registration, Ticket
 from kbridge.events.services import attendees as services
+from tests.e2e.test_events_checkin import (
+    _sign_in,
+    camera_page,  # noqa: F401  (the fixture)
+)
 from tests.events.attendees.world import startup
+from tests.events.tickets.world import payload
 from tests.events.world import make_event
 from tests.factories import StartupProfileFactory
 
@@ -24,7 +32,8 @@ pytestmark = pytest.mark.e2e
 NUMBER = "120-81-47521"
 
 
-def test_register_then_chosen_by_the_public_lottery(page, login, world, personas):
+def test_register_then_chosen_by_the_public_lottery_then_checked_in_once(
+        page, login, world, personas, camera_page):  # noqa: F811
     event = make_event(world, capacity=3, review_places=1)
     FitQuestion.objects.create(event=event, position=1,
                                text_ko="OpenAI 플랫폼으로 무엇을 만들고 있습니까?",
@@ -110,3 +119,31 @@ def test_register_then_chosen_by_the_public_lottery(page, login, world, personas
     expect(page.get_by_text("귀사는 추첨을 통해 참가 기업으로 선정되었습니다.")).to_be_visible()
     page.goto("/events/mine/")
     expect(page.get_by_role("row", name="K-스타트업, OpenAI를 만나다")).to_contain_text("선정")
+
+    # 6. Its ticket: the QR code and the typed code (issued when it was chosen).
+    ticket = Ticket.objects.get(registration=mine)
+    page.goto(f"/events/{event.pk}/")
+    page.get_by_role("link", name="내 입장권").click()
+    expect(page.locator("svg.ticket-qr")).to_be_visible()
+    typed = ticket_codes.display_short_code(ticket.short_code)
+    expect(page.locator("[data-typed-code]")).to_have_text(typed)
+
+    # 7. At the door: the host's staff scan it with the phone's camera; admitted once.
+    door = camera_page(payload(ticket))
+    _sign_in(door, personas.partner_a)
+    door.goto(f"/manage/events/{event.pk}/check-in/")
+    door.get_by_role("button", name="카메라 켜기").click()
+    answer = door.locator("#check-in-answer [data-answer]")
+    expect(answer).to_have_attribute("data-answer", "admitted", timeout=30_000)
+    first = CheckIn.objects.get(ticket=ticket)
+    door.get_by_role("button", name="카메라 끄기").click()
+
+    # 8. A second check-in of the same ticket (its typed code) is refused with who and when.
+    door.get_by_label("입력 코드").fill(typed.lower())
+    door.get_by_role("button", name="입장 확인").click()
+    expect(answer).to_have_attribute("data-answer", "refused")
+    when = timezone.localtime(first.at).strftime("%H:%M:%S")
+    name = personas.partner_a.full_name or personas.partner_a.email
+    expect(answer).to_contain_text(when)
+    expect(answer).to_contain_text(name)
+    assert CheckIn.objects.filter(ticket=ticket).count() == 1

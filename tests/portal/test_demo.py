@@ -28,7 +28,8 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     assert open_call.is_open()
     assert sorted(open_call.tracks.filter(partner__organisation__name_en="OpenAI")
                   .values_list("name_en", flat=True)) == ["API track", "Collaboration track"]
-    assert Organisation.objects.filter(kind=Organisation.Kind.STARTUP).count() == 120
+    assert Membership.objects.filter(role=Membership.Role.STARTUP_REPRESENTATIVE,
+                                     user__email__startswith="startup").count() == 120
     assert Membership.objects.filter(role=Membership.Role.EVALUATOR).count() == 30
     startup = Organisation.objects.filter(kind="startup").first()
     assert startup.description_ko and startup.description_en
@@ -45,6 +46,7 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
 
     _evaluation_has_something_for_every_role()
     _selection_is_announced_and_concluded(out)
+    _events_are_seeded(out)
 
     # A second agency shares the installation; its operator reaches nothing of KISED's.
     assert "operator2@kbridge.demo" in out
@@ -54,6 +56,45 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     counts = (User.objects.count(), Track.objects.count())
     call_command("seed_demo")
     assert (User.objects.count(), Track.objects.count()) == counts
+
+
+def _events_are_seeded(out):
+    """The 2023 meetup as it happened (334 registered, 100 chosen by fit review and a lottery
+    anyone can re-run, a Q&A, a meeting day), an event running today, one taking
+    registrations."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from kbridge.engine import lottery
+    from kbridge.events.models import (
+        Event,
+        MeetingPlacement,
+        Question,
+        Registration,
+        Vote,
+    )
+
+    meetup = Event.objects.get(title_en="K-Startups meet OpenAI", starts_at__year=2023)
+    statuses = dict(meetup.registrations.values_list("status").annotate(n=Count("id")))
+    assert sum(statuses.values()) == 334
+    assert statuses["chosen"] == 100
+    assert meetup.registrations.filter(chosen_via="review").count() == 30
+    draw = meetup.lottery
+    assert lottery.verify(draw.seed, draw.seed_sha256)
+    assert lottery.draw(draw.seed, draw.entrants, draw.places) == draw.winners
+    assert meetup.registrations.filter(chosen_via="waitlist").count() == 1
+    assert meetup.check_ins.count() >= 90
+    assert Question.objects.filter(event=meetup).count() == 16
+    assert Vote.objects.filter(question__event=meetup).count() > 300
+    assert Question.objects.filter(event=meetup, merged_into__isnull=False).count() == 2
+    assert MeetingPlacement.objects.filter(request__event=meetup).count() >= 30
+    now = timezone.now()
+    today = Event.objects.get(title_en="GenAI Startup Day with AWS")
+    assert today.starts_at <= now < today.ends_at
+    assert today.registrations.filter(status=Registration.Status.CHOSEN).count() == 40
+    upcoming = Event.objects.get(title_en="K-Startups meet NVIDIA")
+    assert upcoming.registration_is_open(now)
+    assert "startup (2023 meetup, lottery)" in out
 
 
 PLACEHOLDERS = ("(을)", "(를)", "(이)", "(가)", "(은)", "(는)", "(과)", "(와)", "(으)")

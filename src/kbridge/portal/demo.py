@@ -349,6 +349,11 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
     from kbridge.portal.demo_selection import seed_selection
 
     seed_selection(operator=operator, old_program=old_program, logins=logins)
+    # Events: the 2023 meetup reconstructed, one running today, one taking registrations.
+    from kbridge.portal.demo_events import seed_events
+
+    seed_events(operator=operator, operator_org=operator_org, startups=startup_orgs,
+                logins=logins, now=now)
     return logins
 
 
@@ -502,4 +507,7 @@ def existing_logins() -> dict[str, str]:
     from kbridge.portal.demo_selection import selection_logins
 
     logins.update(selection_logins())
+    from kbridge.portal.demo_events import event_logins
+
+    logins.update(event_logins())
     return logins

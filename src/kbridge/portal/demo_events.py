@@ -25,11 +25,9 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
-
 from kbridge.accounts.models import Membership, Organisation, User
 from kbridge.applications.models import StartupProfile
-from kbridge.events.models import CheckIn, Event, Registration, Ticket, WaitlistOffer
+from kbridge.events.models import Event, Registration, Ticket, WaitlistOffer
 from kbridge.events.services import attendees as attendee_services
 from kbridge.events.services import events as event_services
 from kbridge.events.services import tickets as ticket_services
@@ -74,6 +72,7 @@ def _questions(event: Event, operator: User) -> None:
 def _extra_startups(count: int, rng: random.Random, first_number: int) -> list[tuple]:
     """``count`` more AI startups (organisation, representative) for the 2023 meetup's 334
     registrations; their representatives sign in as ``meetupNNN@kbridge.demo``."""
+    from kbridge.core.josa import josa
     from kbridge.portal.demo import PREFIXES, SECTORS, _brn, _person, _user
 
     made = []
@@ -82,10 +81,14 @@ def _extra_startups(count: int, rng: random.Random, first_number: int) -> list[t
         prefix = PREFIXES[(i // len(SECTORS)) % len(PREFIXES)]
         suffix = sector.suffixes[(i // (len(SECTORS) * len(PREFIXES))) % len(sector.suffixes)]
         number = first_number + i
+        product_ko, product_en = sector.products[i % len(sector.products)]
+        name_ko, name_en = f"{prefix[0]}{suffix[0]}{number}", f"{prefix[1]} {suffix[1]} {number}"
         org = Organisation.objects.create(
-            kind=Organisation.Kind.STARTUP, name_ko=f"{prefix[0]}{suffix[0]} {number}",
-            name_en=f"{prefix[1]} {suffix[1]} {number}", sector=sector.en,
-            keywords=list(rng.sample(sector.keywords, 3)))
+            kind=Organisation.Kind.STARTUP, name_ko=name_ko, name_en=name_en, sector=sector.en,
+            keywords=list(rng.sample(sector.keywords, 3)),
+            description_ko=(f"{josa(name_ko, '은')} {josa(product_ko, '을')} 개발하는 "
+                            f"{sector.ko} 스타트업입니다."),
+            description_en=f"{name_en} is a {sector.en.lower()} startup building {product_en}.")
         founder = _user(f"meetup{i + 1:03d}@kbridge.demo", _person(rng))
         Membership.objects.create(user=founder, organisation=org,
                                   role=Membership.Role.STARTUP_REPRESENTATIVE)
@@ -226,9 +229,160 @@ def seed_events(*, operator: User, operator_org: Organisation, startups: list,
     logins.update(event_logins())
 
 
+def _staff(organisation: Organisation, names: list[str], prefix: str) -> list[User]:
+    """Partner staff who meet startups (``<prefix>-staffN@kbridge.demo``)."""
+    from kbridge.portal.demo import _user
+
+    people = []
+    for n, name in enumerate(names, 1):
+        person = _user(f"{prefix}-staff{n}@kbridge.demo", name, "en")
+        Membership.objects.create(user=person, organisation=organisation,
+                                  role=Membership.Role.PARTNER)
+        people.append(person)
+    return people
+
+
+def _meeting_day(event: Event, *, operator: User, staff: list[User], starts_at: dt.datetime,
+                 hours: int, tables: int, requests: int, rng: random.Random,
+                 asked_at: dt.datetime, outcomes_at: dt.datetime | None) -> None:
+    """A meeting session of 20-minute slots; ``requests`` requests between attendee startups
+    and ``staff`` (a third from the partner's side), four in five accepted, one declined in
+    ten; the schedule run; after the day, outcomes on both sides when ``outcomes_at``."""
+    from kbridge.events.services import meetings as meeting_services
+    from kbridge.portal.demo_evaluation import _at
+
+    meeting_services.save_session(event=event, by=operator, starts_at=starts_at,
+                                  ends_at=starts_at + dt.timedelta(hours=hours),
+                                  slot_minutes=20, tables=tables)
+    startups = list(meeting_services.attendee_startups(event).order_by("pk"))
+    pairs = set()
+    while len(pairs) < min(requests, len(startups) * len(staff)):
+        pairs.add((rng.randrange(len(startups)), rng.randrange(len(staff))))
+    messages = ["API 크레딧과 기술 멘토링에 대해 이야기하고 싶습니다.",
+                "We would like to discuss co-developing an inference chip.",
+                "파인튜닝 사례를 공유하고 협업 방안을 논의하고 싶습니다.",
+                "Your product fits our enterprise agents roadmap; shall we talk?"]
+    made = []
+    for n, (i, j) in enumerate(sorted(pairs)):
+        startup, person = startups[i], staff[j]
+        with _at(asked_at + dt.timedelta(minutes=7 * n)):
+            by = person if n % 3 == 0 else Membership.objects.filter(
+                organisation=startup, role=Membership.Role.STARTUP_REPRESENTATIVE).first().user
+            request = meeting_services.request_meeting(
+                event=event, by=by, startup=startup, person=person,
+                message=messages[n % len(messages)])
+            answerer = (Membership.objects.filter(
+                organisation=startup, role=Membership.Role.STARTUP_REPRESENTATIVE)
+                .first().user if by == person else person)
+            if n % 10 == 9:
+                meeting_services.decline(request=request, by=answerer)
+            elif n % 5 != 4:
+                meeting_services.accept(request=request, by=answerer)
+                made.append((request, by, answerer))
+    with _at(asked_at + dt.timedelta(days=1)):
+        meeting_services.schedule(event=event, by=operator)
+    if outcomes_at is None:
+        return
+    from kbridge.events.models import MeetingOutcome, MeetingPlacement
+
+    placed = set(MeetingPlacement.objects.filter(request__event=event)
+                 .values_list("request_id", flat=True))
+    for n, (request, one, other) in enumerate(made):
+        if request.pk not in placed:
+            continue
+        result = (MeetingOutcome.Result.FOLLOW_UP if n % 4 == 0 else
+                  MeetingOutcome.Result.NO_SHOW if n % 13 == 12 else MeetingOutcome.Result.HELD)
+        for side in (one, other):
+            meeting_services.record_outcome(request=request, by=side, result=result,
+                                            note="", now=outcomes_at)
+
+
+#: The 2023 Q&A (what the seed article reports was asked, and the like), with the index of
+#: the question each duplicate was merged into.
+QUESTIONS_2023 = [
+    ("한국에 OpenAI 사무소를 열 계획이 있나요?", None),
+    ("OpenAI가 한국 스타트업과 AI 반도체를 공동 개발할 계획이 있나요?", None),
+    ("What do you look for in Korean deep-tech startups?", None),
+    ("GPT-4 API 가격을 스타트업에 할인해 줄 계획이 있나요?", None),
+    ("How should a startup build a lasting advantage on top of GPT models?", None),
+    ("한국어 성능을 높이기 위해 한국 기업과 데이터 협력을 할 수 있나요?", None),
+    ("Do you plan to open an office in Korea?", 0),
+    ("Will OpenAI co-develop chips with Korean startups?", 1),
+    ("GPT-4 파인튜닝은 언제 열리나요?", None),
+    ("OpenAI의 스타트업 투자 펀드에 한국 기업도 지원할 수 있나요?", None),
+    ("AI 규제에 대해 한국 정부에 조언하신다면?", None),
+    ("Can our data stay in Korea when we use the API (data residency)?", None),
+    ("플러그인 생태계에서 한국 스타트업의 기회는 무엇일까요?", None),
+    ("What skills should Korean founders hire for first in an AI startup?", None),
+    ("오픈소스 모델과 비교해 GPT를 선택해야 하는 이유는요?", None),
+    ("이벤트 경품 받으려면 어떻게 하나요?", None),  # hidden: off topic
+]
+
+
+def _qna(event: Event, *, moderator: User, questions: list[tuple], opened: dt.datetime,
+         votes: int, answered: int, close: bool, rng: random.Random) -> None:
+    """Attendees post ``questions`` (every fourth anonymous to the audience) from
+    ``opened``, vote about ``votes`` times, the moderator merges the duplicates (voters
+    unioned), hides the last one, answers the ``answered`` most voted and highlights the next;
+    the Q&A closes afterwards when ``close``."""
+    from kbridge.events.services import qna as qna_services
+    from kbridge.portal.demo_evaluation import _at
+
+    people = [r.registered_by for r in Registration.objects.filter(
+        event=event, status=Registration.Status.CHOSEN).select_related("registered_by")
+        .order_by("pk")]
+    posted = []
+    for n, (text, _target) in enumerate(questions):
+        with _at(opened + dt.timedelta(minutes=2 * n)):
+            posted.append(qna_services.post_question(
+                event=event, author=people[(7 * n) % len(people)], text=text,
+                anonymous=n % 4 == 3))
+    weights = [rng.random() ** 2 for _ in posted]
+    for _ in range(votes):
+        question = rng.choices(posted, weights)[0]
+        voter = people[rng.randrange(len(people))]
+        if voter.pk != question.author_id:
+            with _at(opened + dt.timedelta(minutes=40)):
+                qna_services.vote(event=event, question_id=question.pk, voter=voter)
+    with _at(opened + dt.timedelta(minutes=45)):
+        for n, (_text, target) in enumerate(questions):
+            if target is not None:
+                qna_services.merge_questions(event=event, duplicate_id=posted[n].pk,
+                                             target_id=posted[target].pk, by=moderator)
+        qna_services.hide(event=event, question_id=posted[-1].pk, by=moderator)
+    from django.db.models import Count
+
+    from kbridge.events.models import Question
+
+    ranked = list(Question.objects.filter(event=event, status=Question.Status.APPROVED,
+                                          merged_into__isnull=True)
+                  .annotate(n=Count("votes")).order_by("-n", "pk"))
+    for n, question in enumerate(ranked[:answered]):
+        with _at(opened + dt.timedelta(minutes=50 + 4 * n)):
+            qna_services.answer(event=event, question_id=question.pk, by=moderator)
+    if len(ranked) > answered:
+        with _at(opened + dt.timedelta(minutes=50 + 4 * answered)):
+            qna_services.highlight(event=event, question_id=ranked[answered].pk,
+                                   by=moderator)
+    if close:
+        qna_services.save_settings(event=event, by=moderator, premoderated=False, open=False)
+
+
 def _seed_parts_2023(event: Event, *, operator: User, openai_staff: User,
                      rng: random.Random) -> None:
-    """The 2023 meetup's live Q&A and meeting day (filled in by those parts)."""
+    """The 2023 meetup's live Q&A (15:00–16:00; closed since) and meeting day: eight OpenAI
+    people, ten tables, 16:00–18:00 in 20-minute slots, requests made the week before;
+    outcomes recorded that evening."""
+    _qna(event, moderator=operator, questions=QUESTIONS_2023, opened=_kst(2023, 6, 9, 15),
+         votes=700, answered=8, close=True, rng=rng)
+    openai = Organisation.objects.get(pk=Membership.objects.filter(
+        user=openai_staff).values("organisation")[:1])
+    staff = [openai_staff, *_staff(openai, ["Jordan Lee", "Priya Natarajan", "Daniel Park",
+                                            "Emma Wilson", "Minseo Kang", "Luis Ortega",
+                                            "Hannah Choi"], "openai")]
+    _meeting_day(event, operator=operator, staff=staff, starts_at=event.starts_at
+                 + dt.timedelta(hours=2), hours=2, tables=10, requests=60, rng=rng,
+                 asked_at=_kst(2023, 6, 5, 10), outcomes_at=_kst(2023, 6, 9, 19))
 
 
 def _seed_live_and_upcoming(*, operator, operator_org, incorporated, rng, now) -> None:
@@ -290,7 +444,24 @@ def _seed_live_and_upcoming(*, operator, operator_org, incorporated, rng, now) -
 
 def _seed_parts_today(event: Event, *, operator: User, host_staff: User, rng: random.Random,
                       now: dt.datetime) -> None:
-    """Today's live Q&A and meetings (filled in by those parts)."""
+    """Today's live Q&A (open: questions so far, no answers yet but the highlighted one) and
+    meetings: AWS's three people, six tables, from two hours after the start for three
+    hours, requested and scheduled the day before."""
+    _qna(event, moderator=host_staff, questions=[
+        ("Bedrock에서 한국어 모델 성능은 어떤가요?", None),
+        ("How do AWS Activate credits work for seed-stage startups?", None),
+        ("서울 리전에서 GPU 인스턴스를 예약할 수 있나요?", None),
+        ("Can we fine-tune models without our data leaving the Seoul region?", None),
+        ("AWS 크레딧 신청 방법이 궁금합니다.", 1),
+        ("What does AWS look for in its generative AI accelerator?", None),
+    ], opened=now - dt.timedelta(minutes=70), votes=60, answered=0, close=False, rng=rng)
+    aws = Organisation.objects.get(pk=Membership.objects.filter(
+        user=host_staff).values("organisation")[:1])
+    staff = [host_staff, *_staff(aws, ["Sora Yoon", "Michael Chen"], "aws")]
+    _meeting_day(event, operator=operator, staff=staff,
+                 starts_at=event.starts_at + dt.timedelta(hours=2), hours=3, tables=6,
+                 requests=30, rng=rng, asked_at=event.starts_at - dt.timedelta(days=2),
+                 outcomes_at=None)
 
 
 def event_logins() -> dict[str, str]:
@@ -302,7 +473,7 @@ def event_logins() -> dict[str, str]:
     if meetup is None or today is None:
         return logins
     chosen = (Registration.objects.filter(event=today, status=Registration.Status.CHOSEN)
-              .filter(~Q(ticket__checkin__isnull=False)).select_related("registered_by")
+              .filter(ticket__check_in__isnull=True).select_related("registered_by")
               .order_by("pk").first())
     if chosen is not None:
         logins["startup (attending today, ticket)"] = chosen.registered_by.email
@@ -310,5 +481,4 @@ def event_logins() -> dict[str, str]:
                .select_related("registered_by").order_by("pk").first())
     if lottery is not None:
         logins["startup (2023 meetup, lottery)"] = lottery.registered_by.email
-    assert CheckIn  # noqa: S101 (imported for the query above's relation names)
     return logins
