@@ -284,6 +284,22 @@
     });
   }
 
+  /* A step that cannot be undone (drawing a lottery, cancelling a meeting) asks first: the
+     button (or its form) carries data-confirm="the question". Registered in the capture
+     phase, before any other submit handler (unsaved-changes guard, htmx) sees the submit. */
+  function confirmIrreversible(event) {
+    var form = event.target;
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) ||
+      (form && form.getAttribute && form.getAttribute("data-confirm"));
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }
+
+  document.addEventListener("submit", confirmIrreversible, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-countdown]").forEach(startCountdown);
     document.querySelectorAll("textarea[data-maxlength], input[data-maxlength]").forEach(startCounter);
