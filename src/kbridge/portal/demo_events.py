@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 
 from kbridge.accounts.models import Membership, Organisation, User
 from kbridge.applications.models import StartupProfile
-from kbridge.events.models import Event, Registration, Ticket, WaitlistOffer
+from kbridge.core.josa import josa
+from kbridge.events.models import CheckIn, Event, Registration, Ticket, WaitlistOffer
 from kbridge.events.services import attendees as attendee_services
 from kbridge.events.services import events as event_services
 from kbridge.events.services import tickets as ticket_services
@@ -59,20 +60,25 @@ def _kst(year, month, day, hour=0, minute=0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=KST)
 
 
-def _questions(event: Event, operator: User) -> None:
+def _questions(event: Event, operator: User, platform: tuple[str, str]) -> None:
+    """The event's two fit questions: what the company builds on the host's ``platform``
+    (Korean, English) and its main field."""
     event_services.save_fit_questions(event=event, by=operator, questions=[
-        {"text_ko": "OpenAI 플랫폼으로 무엇을 만들고 있습니까?",
-         "text_en": "What are you building on OpenAI's platform?", "choices": [],
+        {"text_ko": f"{josa(platform[0], '으로')} 무엇을 만들고 있습니까?",
+         "text_en": f"What are you building with {platform[1]}?", "choices": [],
          "required": True, "max_chars": 500},
         {"text_ko": "주력 분야", "text_en": "Main field", "choices": FIELDS, "required": True,
          "max_chars": 1000},
     ])
 
 
-def _extra_startups(count: int, rng: random.Random, first_number: int) -> list[tuple]:
+#: Third words of the 2023-only companies' names (the main seed's have two): 랩/Lab …
+EXTRAS = [("랩", "Lab"), ("웍스", "Works"), ("테크", "Tech"), ("AI", "AI"), ("다이나믹스", "Dynamics")]
+
+
+def _extra_startups(count: int, rng: random.Random) -> list[tuple]:
     """``count`` more AI startups (organisation, representative) for the 2023 meetup's 334
     registrations; their representatives sign in as ``meetupNNN@kbridge.demo``."""
-    from kbridge.core.josa import josa
     from kbridge.portal.demo import PREFIXES, SECTORS, _brn, _person, _user
 
     made = []
@@ -80,9 +86,10 @@ def _extra_startups(count: int, rng: random.Random, first_number: int) -> list[t
         sector = SECTORS[i % len(SECTORS)]
         prefix = PREFIXES[(i // len(SECTORS)) % len(PREFIXES)]
         suffix = sector.suffixes[(i // (len(SECTORS) * len(PREFIXES))) % len(sector.suffixes)]
-        number = first_number + i
+        extra = EXTRAS[(i // len(SECTORS)) % len(EXTRAS)]
         product_ko, product_en = sector.products[i % len(sector.products)]
-        name_ko, name_en = f"{prefix[0]}{suffix[0]}{number}", f"{prefix[1]} {suffix[1]} {number}"
+        name_ko = f"{prefix[0]}{suffix[0]}{extra[0]}"
+        name_en = f"{prefix[1]} {suffix[1]} {extra[1]}"
         org = Organisation.objects.create(
             kind=Organisation.Kind.STARTUP, name_ko=name_ko, name_en=name_en, sector=sector.en,
             keywords=list(rng.sample(sector.keywords, 3)),
@@ -116,38 +123,51 @@ def _register(event: Event, companies: list[tuple], rng: random.Random,
 
 
 def _choose(event: Event, registrations: list[Registration], operator: User, reviewers: list,
-            rng: random.Random, closed: dt.datetime) -> None:
-    """Fit review (each reviewer marks a third; about 1.5 × the review places shortlisted),
-    the operator confirms, commits and draws the lottery an hour apart after the close."""
-    wanted = int(event.review_places * 1.5)
+            rng: random.Random, closed: dt.datetime, first: int = 0) -> None:
+    """Fit review: every reviewer shortlists the same ``review_places`` registrations (score
+    5) and marks about a third of the others (scores 2–4, some shortlisted by one reviewer),
+    so the review's choice is exactly its places; the operator confirms it the day after the
+    close, commits the lottery an hour later and draws it an hour after that."""
+    from kbridge.portal.demo_evaluation import _at
+
+    chosen = set(range(first)) | set(rng.sample(range(first, len(registrations)),
+                                                event.review_places - first))
     for n, registration in enumerate(registrations):
-        for reviewer in reviewers:
-            if rng.random() < 0.35:
+        for k, reviewer in enumerate(reviewers):
+            if n in chosen:
+                attendee_services.review(registration=registration, by=reviewer, score=5,
+                                         shortlisted=True)
+            elif rng.random() < 0.35:
                 attendee_services.review(registration=registration, by=reviewer,
-                                         score=rng.randint(2, 5), shortlisted=n % 11 < 1 and (
-                                             wanted := wanted - 1) >= 0)
-    attendee_services.confirm_review(event=event, by=operator, now=closed + dt.timedelta(days=1))
-    attendee_services.commit_lottery(event=event, by=operator,
-                                     now=closed + dt.timedelta(days=1, hours=1))
-    attendee_services.draw_lottery(event=event, by=operator,
-                                   now=closed + dt.timedelta(days=1, hours=2))
+                                         score=rng.randint(2, 4),
+                                         shortlisted=k == 0 and rng.random() < 0.2)
+    for hours, step in ((24, attendee_services.confirm_review),
+                        (25, attendee_services.commit_lottery),
+                        (26, attendee_services.draw_lottery)):
+        moment = closed + dt.timedelta(hours=hours)
+        with _at(moment):
+            step(event=event, by=operator, now=moment)
 
 
 def _check_in(event: Event, staff: User, share: float, at: dt.datetime,
-              rng: random.Random) -> int:
-    """Check in ``share`` of the event's tickets by typed code (as at the door), then set the
-    check-ins' times to the door's opening hour (the service stamps the real clock)."""
+              rng: random.Random, keep_out: tuple[str, ...] = ()) -> int:
+    """Check in ``share`` of the event's tickets by typed code (as at the door), 20 s apart
+    from ``at`` (the service stamps the real clock: the rows get the replayed instant), never
+    those of the startups whose representatives sign in as ``keep_out``."""
     from kbridge.portal.demo_evaluation import _at
 
     tickets = list(Ticket.objects.filter(registration__event=event, revoked_at__isnull=True)
-                   .order_by("pk"))
+                   .select_related("registration__registered_by").order_by("pk"))
     admitted = 0
     for n, ticket in enumerate(tickets):
-        if rng.random() >= share:
+        if rng.random() >= share or ticket.registration.registered_by.email in keep_out:
             continue
-        with _at(at + dt.timedelta(seconds=20 * n)):
+        moment = at + dt.timedelta(seconds=20 * n)
+        with _at(moment):
             answer = ticket_services.check_in(event=event, by=staff, typed=ticket.short_code)
-        admitted += bool(answer.admitted)
+        if answer.admitted:
+            CheckIn.objects.filter(ticket=ticket).update(at=moment)
+            admitted += 1
     return admitted
 
 
@@ -202,9 +222,9 @@ def seed_events(*, operator: User, operator_org: Organisation, startups: list,
         {"starts_at": start + dt.timedelta(hours=2), "ends_at": start + dt.timedelta(hours=4),
          "title_ko": "1:1 미팅", "title_en": "1:1 meetings", "speaker": None},
     ])
-    _questions(event, operator)
+    _questions(event, operator, ("OpenAI 플랫폼", "OpenAI's platform"))
     event_services.publish_event(event=event, by=operator)
-    companies = incorporated + _extra_startups(334 - len(incorporated), rng, 200)
+    companies = incorporated + _extra_startups(334 - len(incorporated), rng)
     rng.shuffle(companies)
     registrations = _register(event, companies, rng, _kst(2023, 5, 22, 10, 5),
                               dt.timedelta(days=11))
@@ -405,22 +425,18 @@ def _seed_live_and_upcoming(*, operator, operator_org, incorporated, rng, now) -
         capacity=40, review_places=10, waitlist_length=10, waitlist_offer_hours=2,
         registration_opens_at=start - dt.timedelta(days=20),
         registration_closes_at=start - dt.timedelta(days=6))
-    _questions(today, operator)
+    _questions(today, operator, ("AWS", "AWS"))
     event_services.publish_event(event=today, by=operator)
     # startup001 … startup060 registered (startup001 is chosen by the fit review below).
     pool = incorporated[:60]
     registrations = _register(today, pool, rng, start - dt.timedelta(days=19),
                               dt.timedelta(days=12))
     aws_staff = User.objects.get(email="aws@kbridge.demo")
-    for registration in registrations[:10]:
-        attendee_services.review(registration=registration, by=aws_staff, score=5,
-                                 shortlisted=True)
-    attendee_services.confirm_review(event=today, by=operator, now=start - dt.timedelta(days=5))
-    attendee_services.commit_lottery(event=today, by=operator,
-                                     now=start - dt.timedelta(days=5, hours=-1))
-    attendee_services.draw_lottery(event=today, by=operator,
-                                   now=start - dt.timedelta(days=5, hours=-2))
-    _check_in(today, operator, 0.5, start - dt.timedelta(minutes=30), rng)
+    # startup001 and startup002 (the first two registrations) are among the review's ten.
+    _choose(today, registrations, operator, [aws_staff], random.Random(7),
+            today.registration_closes_at, first=2)
+    _check_in(today, operator, 0.5, start - dt.timedelta(minutes=30), rng,
+              keep_out=("startup002@kbridge.demo",))
     _seed_parts_today(today, operator=operator, host_staff=aws_staff, rng=rng, now=now)
 
     start = (local_now + dt.timedelta(days=21)).replace(hour=14, minute=0, second=0,
@@ -436,7 +452,7 @@ def _seed_live_and_upcoming(*, operator, operator_org, incorporated, rng, now) -
         registration_opens_at=local_now - dt.timedelta(days=3),
         registration_closes_at=(local_now + dt.timedelta(days=10)).replace(
             hour=18, minute=0, second=0, microsecond=0))
-    _questions(upcoming, operator)
+    _questions(upcoming, operator, ("NVIDIA 플랫폼", "NVIDIA's platform"))
     event_services.publish_event(event=upcoming, by=operator)
     _register(upcoming, incorporated[60:72], rng, local_now - dt.timedelta(days=2),
               dt.timedelta(days=2))

@@ -170,6 +170,18 @@ def kst_hm(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def kst_until(end: dt.datetime | None, start: dt.datetime | None) -> str:
+    """The end of a span that began at ``start``: "18:00 KST" on the same KST day, else the
+    whole moment ("2026년 12월 2일(수) 04:00 KST"), so a span past midnight names its day."""
+    if end is None:
+        return ""
+    if start is not None and timezone.localtime(start, KST).date() == timezone.localtime(
+            end, KST).date():
+        return f"{timezone.localtime(end, KST):%H:%M} KST"
+    return i18n.format_datetime(end)
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 
