@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from kbridge.core.i18n import format_datetime
 from kbridge.engine import lottery as engine
 from kbridge.events import ticket_codes
 from kbridge.events.models import CheckIn, Event, EventLottery, FitQuestion, Registration, Ticket
@@ -65,7 +66,7 @@ def test_register_then_chosen_by_the_public_lottery_then_checked_in_once(
     page.get_by_role("button", name="신청", exact=True).click()
     expect(page.get_by_text("참가 신청이 완료되었습니다.")).to_be_visible()
     mine = Registration.objects.get(event=event, organisation=org)
-    expect(page.locator("[data-registration-status]")).to_contain_text("로보링크: 신청함")
+    expect(page.locator("[data-registration-status]")).to_contain_text("로보링크: 신청 완료")
     expect(page.get_by_text(mine.code, exact=False).first).to_be_visible()
 
     # Registration closes (the exact instant has passed).
@@ -86,6 +87,9 @@ def test_register_then_chosen_by_the_public_lottery_then_checked_in_once(
 
     page.context.clear_cookies()
     login(personas.operator)
+    # Each step that cannot be undone asks first (window.confirm): accepted here.
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.goto(f"/manage/events/{event.pk}/registrations/")
     page.get_by_role("button", name="적합성 검토 확정(1곳 선정)").click()
     expect(page.get_by_text("적합성 검토를 확정했습니다.")).to_be_visible()
@@ -93,8 +97,14 @@ def test_register_then_chosen_by_the_public_lottery_then_checked_in_once(
     # 3. Commit: the fingerprint is public, the seed is not.
     page.get_by_role("button", name="추첨 공약하기").click()
     expect(page.get_by_text("추첨을 공약했습니다.")).to_be_visible()
+    assert [q.split("?")[0] for q in asked] == ["적합성 검토를 확정하시겠습니까",
+                                                  "추첨을 공약하시겠습니까"]
     draw = EventLottery.objects.get(event=event)
+    earliest = format_datetime(draw.committed_at + services.DRAW_DELAY, "ko")
     page.goto(f"/events/{event.pk}/lottery/")
+    expect(page.locator("#draw-not-before")).to_contain_text(f"추첨은 빨라도 {earliest}에")
+    expect(page.get_by_role("link", name="공개된 추첨 정보(JSON)")).to_have_attribute(
+        "download", "lottery.json")
     expect(page.locator("#seed-sha256")).to_have_text(draw.seed_sha256)
     expect(page.locator("#seed")).to_have_count(0)
     expect(page.locator("#entrants")).to_contain_text(mine.code)
@@ -102,8 +112,15 @@ def test_register_then_chosen_by_the_public_lottery_then_checked_in_once(
 
     # 4. Draw: the seed and the command that re-runs it are published.
     page.goto(f"/manage/events/{event.pk}/registrations/")
+    # Right after the commit the draw is refused, naming when it may happen.
+    page.get_by_role("button", name="지금 추첨하기").click()
+    expect(page.get_by_text(f"{earliest}부터 추첨할 수 있습니다.")).to_be_visible()
+    # Half an hour later (the commit moved back in the database), the draw goes ahead.
+    EventLottery.objects.filter(pk=draw.pk).update(
+        committed_at=draw.committed_at - services.DRAW_DELAY)
     page.get_by_role("button", name="지금 추첨하기").click()
     expect(page.get_by_text("추첨했습니다.")).to_be_visible()
+    assert asked[-1].startswith("지금 추첨하시겠습니까?")
     page.goto(f"/events/{event.pk}/lottery/")
     expect(page.locator("#seed")).to_have_text(draw.seed)
     assert engine.verify(page.locator("#seed").inner_text(), draw.seed_sha256)

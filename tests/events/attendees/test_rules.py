@@ -6,7 +6,7 @@ import pytest
 
 from kbridge.events.models import Registration
 from kbridge.events.services import attendees as services
-from tests.events.attendees.world import close_registration, startup
+from tests.events.attendees.world import close_registration, commit_earlier, startup
 
 
 def test_registering_needs_a_representative_and_an_open_registration(event_world, personas):
@@ -38,7 +38,7 @@ def test_the_review_steps_follow_the_state(event_world, personas):
     assert not personas.partner_a.has_perm("events.review_registration", b)
     assert personas.operator.has_perm("events.commit_lottery", event)
     assert not personas.operator.has_perm("events.draw_lottery", event)
-    services.commit_lottery(event=event, by=personas.operator)
+    commit_earlier(event, personas.operator)
     assert personas.operator.has_perm("events.draw_lottery", event)
     assert not personas.operator.has_perm("events.commit_lottery", event)
     # An entrant of the committed lottery waits for the draw to withdraw.

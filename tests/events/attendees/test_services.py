@@ -17,7 +17,7 @@ from kbridge.engine.lottery.cli import main as lottery_cli
 from kbridge.events import signals
 from kbridge.events.models import EventLottery, FitReview, Registration, WaitlistOffer
 from kbridge.events.services import attendees as services
-from tests.events.attendees.world import close_registration, numbers, startup
+from tests.events.attendees.world import close_registration, commit_earlier, numbers, startup
 from tests.events.world import make_event
 
 S = Registration.Status
@@ -206,7 +206,7 @@ def _drawn(event_world, crowd, personas):
     event = event_world.event
     close_registration(event)
     services.confirm_review(event=event, by=personas.operator)  # nobody marked: none chosen
-    services.commit_lottery(event=event, by=personas.operator)
+    commit_earlier(event, personas.operator)
     return services.draw_lottery(event=event, by=personas.operator)
 
 
@@ -217,7 +217,7 @@ def test_the_lottery_commits_before_it_draws_and_the_cli_reproduces_it(
     with pytest.raises(ValidationError):
         services.commit_lottery(event=event, by=personas.operator)  # review not confirmed
     services.confirm_review(event=event, by=personas.operator)
-    draw = services.commit_lottery(event=event, by=personas.operator)
+    draw = commit_earlier(event, personas.operator)
     published = services.published_lottery(draw)
     assert published["seed"] is None and published["winners"] is None
     assert published["entrants"] == sorted(r.code for r in crowd)
@@ -337,6 +337,30 @@ def test_an_event_without_review_places_goes_straight_to_the_lottery(world, pers
     services.register(event=event, organisation=org, by=user, business_registration_number=BRN_C,
                       attendee_name="대표", attendee_email=user.email, answers={})
     close_registration(event)
-    services.commit_lottery(event=event, by=personas.operator)
+    commit_earlier(event, personas.operator)
     draw = services.draw_lottery(event=event, by=personas.operator)
     assert draw.winners == [Registration.objects.get(event=event).code]
+
+
+def test_the_draw_waits_for_the_announced_instant_after_the_commit(event_world, crowd,
+                                                                   personas):
+    """The commit announces the draw: refused before committed_at + DRAW_DELAY, at the
+    service's ``now`` (not the row's creation clock)."""
+    event = event_world.event
+    close_registration(event)
+    services.confirm_review(event=event, by=personas.operator)
+    committed = timezone.now() - dt.timedelta(minutes=40)
+    draw = services.commit_lottery(event=event, by=personas.operator, now=committed)
+    assert draw.committed_at == committed
+    assert services.published_lottery(draw)["committed_at"] == committed.isoformat()
+    earliest = committed + services.DRAW_DELAY
+    with pytest.raises(ValidationError) as refused:
+        services.draw_lottery(event=event, by=personas.operator,
+                              now=earliest - dt.timedelta(seconds=1))
+    assert refused.value.code == "too_early"
+    assert "KST" in refused.value.messages[0]
+    assert not EventLottery.objects.get(pk=draw.pk).is_drawn
+    drawn = services.draw_lottery(event=event, by=personas.operator, now=earliest)
+    published = services.published_lottery(drawn)
+    assert published["drawn_at"] == earliest.isoformat()
+    assert published["committed_at"] < published["drawn_at"]

@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from kbridge.core.i18n import format_datetime
 from kbridge.events.models import Event, EventLottery, FitReview, Registration
 from kbridge.events.services import attendees as services
 from kbridge.events.templatetags.events_attendees import ticket_url
-from tests.events.attendees.world import close_registration, numbers, startup
+from tests.events.attendees.world import close_registration, commit_earlier, numbers, startup
 from tests.factories import StartupProfileFactory
 
 S = Registration.Status
@@ -80,6 +81,8 @@ def test_register_then_withdraw_from_the_event_page(event_world, client_for):
     registration = Registration.objects.get(organisation=org)
     page = client.get(f"/events/{event_world.event.pk}/").content.decode()
     assert registration.code in page and f"/events/{event_world.event.pk}/withdraw/" in page
+    assert 'data-confirm="참가 신청을 철회하시겠습니까?' in page  # asked before the step
+    assert "스타트업" in page and ": 신청 완료." in page  # the status reads naturally
     mine = client.get("/events/mine/").content.decode()
     assert "K-스타트업, OpenAI를 만나다" in mine
     client.post(f"/events/{event_world.event.pk}/withdraw/")
@@ -138,9 +141,23 @@ def test_the_fit_review_page_marks_and_the_operator_runs_the_choice(event_world,
     public = anonymous.get(lottery_url).content.decode()
     assert draw.seed_sha256 in public and draw.seed not in public
     assert other.code in public and "K-스타트업" in public
-    assert anonymous.get(f"/events/{event.pk}/lottery.json").json()["seed"] is None
+    published = anonymous.get(f"/events/{event.pk}/lottery.json").json()
+    assert published["seed"] is None
+    assert published["committed_at"] == draw.committed_at.isoformat()
+    earliest = draw.committed_at + services.DRAW_DELAY
+    assert published["draw_not_before"] == earliest.isoformat()
+    when = format_datetime(earliest, "ko")
+    assert f"추첨은 빨라도 {when}에 진행합니다" in public
+    assert 'download="lottery.json"' in public and "draw.json" not in public
+    # The draw right after the commit is refused, naming the earliest instant in KST.
+    refused = operator.post(f"/manage/events/{event.pk}/lottery/draw/", follow=True)
+    assert f"{when}부터 추첨할 수 있습니다" in refused.content.decode()
+    assert not EventLottery.objects.get(event=event).is_drawn
+    EventLottery.objects.filter(pk=draw.pk).update(
+        committed_at=draw.committed_at - services.DRAW_DELAY)
     operator.post(f"/manage/events/{event.pk}/lottery/draw/")
     public = anonymous.get(lottery_url).content.decode()
+    assert "lottery.json" in public and "draw.json" not in public
     assert draw.seed in public
     assert (f"kbridge-lottery --seed {draw.seed} --places 1 --commitment {draw.seed_sha256} "
             f"{other.code}") in public
@@ -153,7 +170,7 @@ def test_an_offer_is_answered_from_the_event_page(event_world, personas, client_
     event.capacity, event.review_places, event.waitlist_length = 1, 0, 5
     event.save()
     close_registration(event)
-    services.commit_lottery(event=event, by=personas.operator)
+    commit_earlier(event, personas.operator)
     services.draw_lottery(event=event, by=personas.operator)  # startup B waits, A is chosen
     b = Registration.objects.get(pk=event_world.registration_b.pk)
     assert (b.status, b.waitlist_position) == (S.WAITLISTED, 1)
@@ -163,6 +180,7 @@ def test_an_offer_is_answered_from_the_event_page(event_world, personas, client_
     client = client_for(personas.startup_b)
     page = client.get(f"/events/{event.pk}/").content.decode()
     assert f"/events/{event.pk}/offer/" in page
+    assert 'value="decline" data-confirm="제안된 자리를 거절하시겠습니까?' in page
     client.post(f"/events/{event.pk}/offer/", {"action": "accept"})
     b.refresh_from_db()
     assert (b.status, b.chosen_via) == (S.CHOSEN, "waitlist")
@@ -191,3 +209,26 @@ def test_the_operator_sets_the_waitlist_on_the_event_form(event_world, personas,
     assert (event.waitlist_length, event.waitlist_offer_hours) == (7, 24)
     data["waitlist_offer_hours"] = "0"
     assert client.post(f"/manage/events/{event.pk}/edit/", data).status_code == 200
+
+
+def test_irreversible_steps_ask_first_and_help_texts_say_the_limit_once(event_world, personas,
+                                                                         client_for):
+    event = event_world.event
+    operator = client_for(personas.operator)
+    close_registration(event)
+    page = operator.get(f"/manage/events/{event.pk}/registrations/").content.decode()
+    assert page.count("data-confirm=") == 1  # the review's confirmation (the commit waits)
+    assert 'data-confirm="적합성 검토를 확정하시겠습니까?' in page
+    services.confirm_review(event=event, by=personas.operator)
+    page = operator.get(f"/manage/events/{event.pk}/registrations/").content.decode()
+    assert 'data-confirm="추첨을 공약하시겠습니까?' in page
+    commit_earlier(event, personas.operator)
+    page = operator.get(f"/manage/events/{event.pk}/registrations/").content.decode()
+    assert 'data-confirm="지금 추첨하시겠습니까?' in page
+
+    org, user = startup()
+    Event.objects.filter(pk=event.pk).update(registration_closes_at=timezone.now()
+                                             + dt.timedelta(days=1))
+    form = client_for(user).get(f"/events/{event.pk}/register/").content.decode()
+    limit = event_world.questions[0].max_chars
+    assert form.count(f"{limit:,}자") == 1, "the limit is said once"

@@ -42,12 +42,21 @@ def startup(name: str | None = None, *, role=Membership.Role.STARTUP_REPRESENTAT
 
 
 def close_registration(event) -> None:
-    """Move the event's registration window into the past (it closed a minute ago)."""
+    """Move the event's registration window into the past (it closed an hour ago, so that a
+    lottery committed after the close may be drawn now: see :func:`commit_earlier`)."""
     now = timezone.now()
     type(event).objects.filter(pk=event.pk).update(
         registration_opens_at=now - dt.timedelta(days=3),
-        registration_closes_at=now - dt.timedelta(minutes=1))
+        registration_closes_at=now - dt.timedelta(hours=1))
     event.refresh_from_db()
+
+
+def commit_earlier(event, by):
+    """Commit the event's lottery ``DRAW_DELAY`` ago (after :func:`close_registration`), so
+    that it may be drawn now."""
+    from kbridge.events.services import attendees as services
+    return services.commit_lottery(event=event, by=by,
+                                   now=timezone.now() - services.DRAW_DELAY)
 
 
 def decided_event(world, personas):
@@ -64,7 +73,7 @@ def decided_event(world, personas):
         business_registration_number="120-81-47521", attendee_name="대표",
         attendee_email=personas.startup_b.email, answers={})
     close_registration(event)
-    services.commit_lottery(event=event, by=personas.operator)
+    commit_earlier(event, personas.operator)
     services.draw_lottery(event=event, by=personas.operator)
     return event
 

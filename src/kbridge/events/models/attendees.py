@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.core.models import TimeStampedModel
@@ -46,7 +47,9 @@ class EventLottery(TimeStampedModel):
     """The event's lottery for the places the fit review left: committed first (the seed's
     SHA-256, the entrants' codes and the places are published), drawn after (the seed is
     published); ``kbridge-lottery`` reproduces ``winners`` from ``entrants``, ``places`` and
-    ``seed``. ``seed`` is secret until ``drawn_at`` is set."""
+    ``seed``. ``seed`` is secret until ``drawn_at`` is set. ``committed_at`` is the commit's
+    instant as the service saw it (its ``now``): the draw waits
+    ``services.attendees.DRAW_DELAY`` after it."""
 
     event = models.OneToOneField(Event, verbose_name=_("event"), on_delete=models.CASCADE,
                                  related_name="lottery")
@@ -58,6 +61,7 @@ class EventLottery(TimeStampedModel):
     winners = models.JSONField(_("winners"), default=list)
     committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("committed by"),
                                      on_delete=models.PROTECT, related_name="+")
+    committed_at = models.DateTimeField(_("committed"), default=timezone.now)
     drawn_at = models.DateTimeField(_("drawn"), null=True, blank=True)
 
     class Meta:

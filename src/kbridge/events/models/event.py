@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kbridge.accounts.models import Organisation
 from kbridge.core.i18n import localized_text
@@ -226,7 +227,8 @@ class Registration(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
+        # A context of its own: "Registered" is also the events list's column of counts.
+        REGISTERED = "registered", pgettext_lazy("registration status", "Registered")
         CHOSEN = "chosen", _("Chosen")
         WAITLISTED = "waitlisted", _("On the waitlist")
         NOT_CHOSEN = "not_chosen", _("Not chosen")

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from kbridge.applications.eligibility import canonical_brn, valid_brn
 from kbridge.core import audit
+from kbridge.core.i18n import format_datetime
 from kbridge.core.mail import queue_email
 from kbridge.core.site import absolute
 from kbridge.core.text import clean_text
@@ -53,6 +54,11 @@ from kbridge.events.models import (
 )
 
 S = Registration.Status
+# How long the seed's SHA-256 is public before the draw may happen: long enough for anyone
+# (an entrant, an observer) to record the commitment before the seed can be revealed; a draw
+# right after the commit would make publishing the hash meaningless. The commit announces
+# the earliest draw instant (``committed_at + DRAW_DELAY``, shown on the public page).
+DRAW_DELAY = dt.timedelta(minutes=30)
 PENDING = WaitlistOffer.Status.PENDING
 
 def _number_taken() -> str:
@@ -398,11 +404,19 @@ def commit_lottery(*, event: Event, by, now: dt.datetime | None = None) -> Event
         seed = engine.new_seed()
         draw = EventLottery.objects.create(
             event=event, entrants=entrants, places=lottery_places(event),
-            seed_sha256=engine.commitment(seed), seed=seed, committed_by=by)
+            seed_sha256=engine.commitment(seed), seed=seed, committed_by=by, committed_at=now)
         audit.record("event.lottery_committed", draw, after={
-            "entrants": entrants, "places": draw.places, "seed_sha256": draw.seed_sha256},
+            "entrants": entrants, "places": draw.places, "seed_sha256": draw.seed_sha256,
+            "committed_at": now.isoformat(),
+            "draw_not_before": earliest_draw_at(draw).isoformat()},
             actor=by)
     return draw
+
+
+def earliest_draw_at(draw: EventLottery) -> dt.datetime:
+    """The first instant the committed lottery may be drawn: ``committed_at + DRAW_DELAY``
+    (aware UTC datetime)."""
+    return draw.committed_at + DRAW_DELAY
 
 
 def _by_code(event: Event, codes) -> dict[str, Registration]:
@@ -415,7 +429,7 @@ def draw_lottery(*, event: Event, by, now: dt.datetime | None = None) -> EventLo
     """Draw the committed lottery; the seed becomes public. In ``engine.lottery.order``: the
     first ``places`` become CHOSEN via LOTTERY, the next ``event.waitlist_length`` WAITLISTED
     (positions 1, 2, …), the rest NOT_CHOSEN. Idempotent (a second call returns the draw).
-    Audit ``event.lottery_drawn``; an e-mail to each entrant."""
+    Refused (ValidationError, code ``too_early``) before :func:`earliest_draw_at`. Audit ``event.lottery_drawn``; an e-mail to each entrant."""
     now = now or timezone.now()
     with transaction.atomic():
         event = _lock(event.pk)
@@ -424,6 +438,13 @@ def draw_lottery(*, event: Event, by, now: dt.datetime | None = None) -> EventLo
             raise ValidationError(_("Commit the lottery first."), code="not_committed")
         if draw.is_drawn:
             return draw
+        if now < earliest_draw_at(draw):
+            raise ValidationError(
+                _("The lottery can be drawn from %(when)s: the seed's fingerprint stays public "
+                  "for %(minutes)d minutes after the commit, so that anyone can record it.")
+                % {"when": format_datetime(earliest_draw_at(draw)),
+                   "minutes": int(DRAW_DELAY.total_seconds() // 60)},
+                code="too_early")
         drawn = engine.order(draw.seed, draw.entrants)
         draw.winners = drawn[:draw.places]
         draw.drawn_at = now
@@ -461,7 +482,8 @@ def published_lottery(draw: EventLottery) -> dict:
             "seed_sha256": draw.seed_sha256,
             "seed": draw.seed if draw.is_drawn else None,
             "winners": draw.winners if draw.is_drawn else None,
-            "committed_at": draw.created_at.isoformat(),
+            "committed_at": draw.committed_at.isoformat(),
+            "draw_not_before": earliest_draw_at(draw).isoformat(),
             "drawn_at": draw.drawn_at.isoformat() if draw.drawn_at else None}
 
 

@@ -159,6 +159,7 @@ def lottery_page(request, event_id: int):
     own = selectors.registration_of(request.user, event)
     return render(request, "events/attendees/lottery.html", {
         "event": event, "draw": draw, "own": own,
+        "draw_not_before": services.earliest_draw_at(draw) if draw else None,
         "own_is_entrant": bool(draw and own and own.code in draw.entrants)})
 
 
@@ -199,11 +200,13 @@ def registrations(request, event_id: int):
             "score": mark.score if mark else None,
             "shortlisted": mark.shortlisted if mark else False})
         row.mine = mark
+    draw = reads.lottery_of(event)
     return render(request, "events/attendees/review.html", {
         "event": event, "ranking": ranking,
-        "decided": reads.decided(event), "draw": reads.lottery_of(event),
+        "decided": reads.decided(event), "draw": draw,
+        "draw_not_before": services.earliest_draw_at(draw) if draw else None,
         "may_review": user.has_perm("events.review_registrations", event)
-        and event.review_confirmed_at is None and reads.lottery_of(event) is None,
+        and event.review_confirmed_at is None and draw is None,
         "may_choose": user.has_perm("events.choose_attendees", event),
         "may_confirm": user.has_perm("events.confirm_review", event),
         "may_commit": user.has_perm("events.commit_lottery", event),
