@@ -44,8 +44,7 @@ class RegistrationForm(BaseForm):
             else:
                 field = forms.CharField(
                     label=label, required=question.required, max_length=question.max_chars,
-                    widget=forms.Textarea(attrs={"rows": 4}),
-                    help_text=_("At most %(limit)d characters.") % {"limit": question.max_chars})
+                    widget=forms.Textarea(attrs={"rows": 4}))  # limit help: BaseForm
             self.fields[answer_field(question)] = field
 
     def clean_business_registration_number(self) -> str:
