@@ -304,7 +304,7 @@ FILE_UPLOAD_HANDLERS = [
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "email"],
+        "QUEUES": ["default", "email", "qna"],
     }
 }
 # A worker renews the lease of the task it runs every third of this; a task whose worker

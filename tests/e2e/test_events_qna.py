@@ -102,6 +102,8 @@ def test_live_qna(page, login, open_page, world, personas, monkeypatch):
 
     # The moderator (KISED's operator) merges the suggested duplicate.
     mod = open_page(personas.operator)
+    asked = []  # the questions window.confirm put to the moderator, each accepted
+    mod.on("dialog", lambda d: (asked.append(d.message), d.accept()))
     mod.goto(f"/manage/events/{event.pk}/qna/")
     expect(mod.locator("td", has_text="Sensor Works")).to_be_visible()  # author known
     suggestion = mod.locator("[data-testid=suggestion]")
@@ -109,6 +111,7 @@ def test_live_qna(page, login, open_page, world, personas, monkeypatch):
     expect(suggestion).to_contain_text(EN)
     suggestion.locator("button").click()
     mod.wait_for_load_state()
+    assert asked == ["두 질문을 병합할까요? 병합은 되돌릴 수 없습니다."]
     # Voters of KO: C, the CTO; of EN: A, the CTO; EN's author C. Union without KO's author
     # (A) and without counting anyone twice: C and the CTO.
     assert set(Vote.objects.filter(question=ko).values_list("voter_id", flat=True)) == {
@@ -121,6 +124,7 @@ def test_live_qna(page, login, open_page, world, personas, monkeypatch):
     expect(page.locator("[data-testid=hidden-count]")).to_contain_text("0")
     mod.locator(f"#q{other.pk} button[value=hide]").click()
     mod.wait_for_load_state()
+    assert asked[-1] == "이 질문을 청중에게서 숨길까요?"
     expect(page.locator("[data-testid=hidden-count]")).to_contain_text("1")
     expect(page.locator(f"#q{other.pk}")).to_have_count(0)
 
@@ -137,3 +141,12 @@ def test_live_qna(page, login, open_page, world, personas, monkeypatch):
     # The presenter view: big type, sorted by votes.
     mod.goto(f"/manage/events/{event.pk}/qna/presenter/")
     expect(mod.locator(".qna-presenter")).to_be_visible()
+
+    # On a 390 px phone neither the queue nor the presenter view is wider than the screen
+    # (the queue's table scrolls inside its own box).
+    mod.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"/manage/events/{event.pk}/qna/", f"/manage/events/{event.pk}/qna/presenter/"):
+        mod.goto(url)
+        assert mod.evaluate("document.documentElement.scrollWidth") <= 390, url
+    mod.goto(f"/manage/events/{event.pk}/qna/")
+    expect(mod.locator(f"#q{ko.pk} button[value=hide]")).to_be_visible()

@@ -13,8 +13,9 @@ class AskForm(BaseForm):
     text = forms.CharField(
         label=_("Your question"), max_length=QUESTION_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Korean or English, at most %(limit)d characters.") % {
-            "limit": QUESTION_MAX_CHARS})
+        # The limit is added by the shared layer (kbridge.core.forms.limit_help); a lazy
+        # text formatted here would be frozen in the language active at import.
+        help_text=_("Korean or English."))
     anonymous = forms.BooleanField(
         label=_("Ask anonymously"), required=False,
         help_text=_("Other attendees and the speakers do not see your name; the event's "

@@ -86,7 +86,7 @@ def _shared(request, event: Event, stamp: str) -> SharedList:
     questions = selectors.audience_questions(event)
     html = render_to_string("events/qna/_list.html", {
         "event": event, "questions": questions, "hidden": selectors.hidden_count(event),
-        "Status": Question.Status})
+        "Status": Question.Status, "qna_open": selectors.settings_of(event).open})
     def forms(q) -> tuple[str, str, str]:
         return tuple(vote_widget(request, event.pk, q.pk, q.vote_count, voted=voted,
                                  may_vote=may_vote, token=_TOKEN)

@@ -11,7 +11,17 @@ from django_tasks import task
 logger = logging.getLogger("kbridge.events")
 
 
-@task()
+#: The queue of :func:`embed_question`: its own name, so a deployment may give it a worker of
+#: its own; the demo's and ``make worker``'s task worker serves every queue but e-mail.
+QNA_QUEUE = "qna"
+#: Above every other task's (default 0): a worker claims ready tasks by priority first
+#: (django-tasks-db orders by priority, then run_after, then enqueue time), so a suggestion
+#: never waits behind a lottery draw or a batch of exports (docs/decisions.md, "Events: Q&A
+#: fixes").
+EMBED_PRIORITY = 50
+
+
+@task(queue_name=QNA_QUEUE, priority=EMBED_PRIORITY)
 def embed_question(question_id: int) -> bool:
     """Put the question's vector in the embedding cache of the serving model (a cache hit
     when the same text was embedded before). False when the question is gone or the model

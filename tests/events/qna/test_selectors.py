@@ -51,3 +51,22 @@ def test_embed_task_fills_the_cache(qna, monkeypatch):
     assert tasks_qna.embed_question.call(qna.question.pk) is True
     assert calls == [[qna.question.text]]
     assert tasks_qna.embed_question.call(0) is False
+
+
+def test_the_embedding_is_claimed_before_tasks_queued_earlier(qna, django_capture_on_commit_callbacks):
+    """A new question's embedding must not wait behind the worker's backlog (lotteries,
+    re-embeddings): queued after a batch of ordinary tasks, it is the next one the demo's
+    task worker (every queue but e-mail) claims — the worker's own query."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kbridge.matching.tasks import embed_documents
+
+    for _ in range(3):
+        embed_documents.enqueue(["partner:1"])
+    with django_capture_on_commit_callbacks(execute=True):
+        question = services.post_question(event=qna.event_world.event, author=qna.attendee,
+                                          text="When will the API be available in Korea?")
+    claimed = DBTaskResult.objects.ready().exclude(queue_name__in=["email"]).get_locked()
+    assert claimed.task_path.endswith("embed_question")
+    assert claimed.args_kwargs["args"] == [question.pk]
+    assert claimed.queue_name == "qna"

@@ -110,6 +110,46 @@ def test_merge_unions_voters_and_the_duplicates_author(qna):
                                  by=None)
 
 
+@pytest.mark.parametrize("target_status", [S.HIDDEN, S.PENDING])
+def test_merge_refuses_a_target_the_audience_does_not_see(qna, target_status):
+    """A visible duplicate merged into a hidden or pending question would vanish from the
+    audience without being counted as hidden; the merge is refused, nothing changes."""
+    event = qna.event_world.event
+    target, duplicate = qna.question, qna.anonymous_question
+    Question.objects.filter(pk=target.pk).update(status=target_status)
+    Vote.objects.create(question=duplicate, voter=UserFactory())
+    with pytest.raises(ValidationError, match="청중에게 보이는 질문"):
+        services.merge_questions(event=event, duplicate_id=duplicate.pk, target_id=target.pk,
+                                 by=None)
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into_id is None and votes(duplicate) == 1 and votes(target) == 0
+    # Answered targets stay fine (the audience sees them).
+    Question.objects.filter(pk=target.pk).update(status=S.ANSWERED)
+    services.merge_questions(event=event, duplicate_id=duplicate.pk, target_id=target.pk,
+                             by=None)
+
+
+def test_no_moderation_of_a_merged_question(qna, personas):
+    """A merged question is only a pointer: highlighting, answering, hiding, showing it or
+    merging into it or into itself is refused."""
+    event, op = qna.event_world.event, personas.operator
+    target, duplicate = qna.question, qna.anonymous_question
+    services.merge_questions(event=event, duplicate_id=duplicate.pk, target_id=target.pk,
+                             by=op)
+    for change, kwargs in ((services.highlight, {}), (services.answer, {"text": "x"}),
+                           (services.hide, {}), (services.approve, {})):
+        with pytest.raises(ValidationError):
+            change(event=event, question_id=duplicate.pk, by=op, **kwargs)
+    other = services.post_question(event=event, author=qna.attendee, text="Another one?")
+    with pytest.raises(ValidationError):
+        services.merge_questions(event=event, duplicate_id=other.pk, target_id=duplicate.pk,
+                                 by=op)
+    with pytest.raises(ValidationError):
+        services.merge_questions(event=event, duplicate_id=other.pk, target_id=other.pk, by=op)
+    duplicate.refresh_from_db()
+    assert not duplicate.highlighted and duplicate.status == S.APPROVED
+
+
 def test_merge_repoints_earlier_merges(qna):
     event = qna.event_world.event
     a, b = qna.question, qna.anonymous_question

@@ -153,3 +153,58 @@ def test_other_events_question_is_not_found(qna, client, personas):
     assert response.status_code == 404
     qna.question.refresh_from_db()
     assert qna.question.status == Question.Status.APPROVED
+
+
+def _help_texts(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", h)).strip()
+            for h in re.findall(r'class="helptext"[^>]*>(.*?)</', html, re.S)]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_help_texts_speak_the_pages_language_and_say_the_limit_once(qna, client, personas,
+                                                                   language):
+    """Every help text of the Q&A forms is in the page's language (none was frozen at
+    import) and names the character limit once (the shared form layer adds it)."""
+    client.force_login(qna.attendee)
+    live = client.get(url(qna), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    client.force_login(personas.partner_a)
+    queue = client.get(manage(qna), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    helps = _help_texts(live) + _help_texts(queue)
+    assert len(helps) >= 3, helps
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    for text in helps:
+        assert bool(hangul.search(text)) == (language == "ko"), text
+        assert len(re.findall(r"300", text)) <= 1, text
+        assert text.count("자까지") + text.count("characters.") <= 1, text
+    assert any("300" in text for text in helps)
+
+
+def test_closed_qna_shows_no_highlight_as_now_and_stops_polling(qna, client, personas):
+    event = qna.event_world.event
+    services.highlight(event=event, question_id=qna.question.pk, by=personas.operator)
+    client.force_login(qna.attendee)
+    page = client.get(url(qna), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Being answered now" in page and "hx-trigger" in page
+    services.save_settings(event=event, by=personas.operator, premoderated=False, open=False)
+    for viewer in (qna.attendee, personas.partner_a):
+        client.force_login(viewer)
+        page = client.get(url(qna), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        fragment = client.get(url(qna, "live/"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert qna.question.text in page
+        for html in (page, fragment):
+            assert "Being answered now" not in html and "qna-highlighted" not in html
+        assert "hx-trigger" not in page and 'data-testid="qna-closed"' in page
+    presenter = client.get(manage(qna, "presenter/")).content.decode()
+    assert "hx-trigger" not in presenter and "qna-highlighted" not in presenter
+
+
+def test_hide_merge_and_settings_ask_for_a_confirmation(qna, client, personas):
+    client.force_login(personas.partner_a)
+    html = client.get(manage(qna), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    hide = re.findall(r'<button[^>]*value="hide"[^>]*>', html)
+    merges = re.findall(r'<button[^>]*>Merge</button>', html)
+    settings_form = re.search(r'<form[^>]*qna/settings/[^>]*>', html).group(0)
+    assert hide and merges
+    for tag in (*hide, *merges, settings_form):
+        assert re.search(r'data-confirm="[^"]*\?', tag), tag
+    assert "Hide this question" in html and "table-wrap" in html

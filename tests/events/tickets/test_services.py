@@ -149,3 +149,21 @@ def test_another_events_ticket_is_refused_at_this_door(event_world, world, perso
     assert services.check_in(event=event_world.event, by=by,
                              payload=relabelled).reason == "other_event"
     assert services.check_in(event=other, by=by, payload=payload(foreign)).admitted
+
+
+def test_the_ticket_page_the_mail_and_the_door_name_the_code_alike(client, event_world,
+                                                                   personas):
+    """One Korean term for the ten characters under the QR code: 입장 코드 ("entry code"),
+    never 입력 코드 ("input code"), on the ticket page, in the e-mail and at the door."""
+    ticket = issue(event_world.registration_a, by=personas.operator)
+    message = deserialize_message(_ticket_mail(ticket).payload)
+    parsed = email.message_from_bytes(message.message().as_bytes())
+    [html] = [part for part in parsed.walk() if part.get_content_type() == "text/html"]
+    client.force_login(personas.startup_a)
+    page = client.get(f"/events/{event_world.event.pk}/ticket/",
+                      HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    client.force_login(personas.partner_a)
+    door = client.get(f"/manage/events/{event_world.event.pk}/check-in/",
+                      HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    for text in (message.body, html.get_payload(decode=True).decode(), page, door):
+        assert "입장 코드" in text and "입력 코드" not in text

@@ -29,6 +29,8 @@ from kbridge.events.models.qna import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS
 from kbridge.events.selectors_qna import settings_of
 
 S = Question.Status
+#: What the audience sees (a merge target must be one of these).
+PUBLIC = (S.APPROVED, S.ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,8 @@ def merge_questions(*, event: Event, duplicate_id: int, target_id: int, by) -> Q
     already on the target; then the duplicate's own vote rows go, and questions merged into
     the duplicate earlier point at the target. Both rows are locked ``FOR UPDATE`` (in id
     order), so no vote lands on either question in between. Returns the target.
-    Raises ValidationError (same question, already merged, other event)."""
+    Raises ValidationError (same question, either already merged, a target the audience
+    does not see: pending or hidden); Question.DoesNotExist for another event's question."""
     if duplicate_id == target_id:
         raise ValidationError(_("A question cannot be merged into itself."))
     rows = {}
@@ -220,6 +223,11 @@ def merge_questions(*, event: Event, duplicate_id: int, target_id: int, by) -> Q
         rows[pk] = row
     if rows[duplicate_id][2] is not None or rows[target_id][2] is not None:
         raise ValidationError(_("One of these questions was already merged."))
+    if rows[target_id][1] not in PUBLIC:
+        # A duplicate merged into a question the audience does not see would vanish without
+        # being counted as hidden: show the target first (or merge the other way round).
+        raise ValidationError(_("Merge only into a question the audience sees: show the "
+                                "other question first."))
     duplicate = Question.objects.select_related("event__program").get(pk=duplicate_id)
     target = Question.objects.select_related("event__program").get(pk=target_id)
     table = connection.ops.quote_name(Vote._meta.db_table)

@@ -80,14 +80,16 @@ def _with_etag(response: HttpResponse, etag: str) -> HttpResponse:
 
 
 def _stamp(request, event: Event) -> str:
-    return selectors.recent_state_stamp(event, get_language())
+    # Open or closed is part of the state: a closed Q&A shows no highlight as "now".
+    return selectors.recent_state_stamp(event, get_language(),
+                                        "open" if selectors.settings_of(event).open else "closed")
 
 
 def _render_live(request, event: Event, may_ask: bool, form: AskForm | None = None):
     return render(request, "events/qna/live.html", {
         "event": event, "may_ask": may_ask, "form": form or AskForm(),
         "live": live_qna.render_live(request, event, _stamp(request, event), may_ask=may_ask),
-        "poll_seconds": LIVE_POLL_SECONDS,
+        "poll_seconds": LIVE_POLL_SECONDS, "qna_open": selectors.settings_of(event).open,
         "may_moderate": request.user.has_perm("events.moderate_qna", event)})
 
 
@@ -258,7 +260,8 @@ def change_settings(request, event_id: int):
 
 def _presenter_context(event: Event) -> dict:
     return {"event": event, "questions": selectors.presenter_questions(event),
-            "hidden": selectors.hidden_count(event)}
+            "hidden": selectors.hidden_count(event),
+            "qna_open": selectors.settings_of(event).open}
 
 
 @require_safe
@@ -273,7 +276,7 @@ def presenter(request, event_id: int):
 @require_login
 def presenter_fragment(request, event_id: int):
     event = _event_for(request, "events.moderate_qna", event_id)
-    etag = f'"{selectors.recent_state_stamp(event, "presenter", get_language())}"'
+    etag = f'"{selectors.recent_state_stamp(event, "presenter", get_language(), str(selectors.settings_of(event).open))}"'
     return _not_modified(request, etag) or _with_etag(
         render(request, "events/qna/_presenter_list.html", _presenter_context(event)), etag)
 
