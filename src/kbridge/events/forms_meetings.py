@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kbridge.core.forms import BaseForm, BaseModelForm
 from kbridge.events.models import MeetingOutcome, MeetingSession
-from kbridge.events.models.meetings import MESSAGE_MAX_CHARS
+from kbridge.events.models.meetings import MESSAGE_MAX_CHARS, NOTE_MAX_CHARS
 from kbridge.programs.forms import DateTimeLocalInput
 
 
@@ -26,7 +26,7 @@ class RequestForm(BaseForm):
     startup, ``p<user id>`` for a partner's staff member."""
 
     with_whom = forms.ChoiceField(label=_("Meet with"))
-    message = forms.CharField(label=_("Message"), required=False, max_length=MESSAGE_MAX_CHARS,
+    message = forms.CharField(label=_("Message"), max_length=MESSAGE_MAX_CHARS,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("A short note on what you would like to discuss."))
 
@@ -36,7 +36,10 @@ class RequestForm(BaseForm):
 
 
 class OutcomeForm(BaseForm):
+    """How a meeting went, by one side: a result and an optional note (limit shown)."""
+
     result = forms.ChoiceField(label=_("Outcome"), choices=MeetingOutcome.Result.choices,
-                               widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
+                               widget=forms.RadioSelect,
+                               error_messages={"required": _("Choose how the meeting went.")})
+    note = forms.CharField(label=_("Note"), required=False, max_length=NOTE_MAX_CHARS,
                            widget=forms.Textarea(attrs={"rows": 2}))

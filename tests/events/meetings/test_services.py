@@ -42,7 +42,8 @@ def test_a_startup_asks_and_the_partner_accepts(event_world, personas, session):
         services.accept(request=r, by=personas.startup_a)
     with pytest.raises(ValidationError):  # one open request per pair
         services.request_meeting(event=event, by=personas.partner_a,
-                                 startup=personas.startup_a_org, person=personas.partner_a)
+                                 startup=personas.startup_a_org, person=personas.partner_a,
+                                 message="협업 논의")
     services.accept(request=r, by=personas.partner_a)
     r.refresh_from_db()
     assert r.status == Status.ACCEPTED and r.decided_by == personas.partner_a
@@ -56,7 +57,8 @@ def test_a_partner_asks_and_the_startup_declines_or_the_partner_withdraws(
         event_world, personas, session):
     event = event_world.event
     r = services.request_meeting(event=event, by=personas.partner_a,
-                                 startup=personas.startup_a_org, person=personas.partner_a)
+                                 startup=personas.startup_a_org, person=personas.partner_a,
+                                 message="협업 논의")
     assert r.direction == MeetingRequest.From.PARTNER
     with pytest.raises(PermissionDenied):
         services.decline(request=r, by=personas.partner_a)
@@ -64,7 +66,8 @@ def test_a_partner_asks_and_the_startup_declines_or_the_partner_withdraws(
     r.refresh_from_db()
     assert r.status == Status.DECLINED
     again = services.request_meeting(event=event, by=personas.partner_a,
-                                     startup=personas.startup_a_org, person=personas.partner_a)
+                                     startup=personas.startup_a_org, person=personas.partner_a,
+                                     message="협업 논의")
     with pytest.raises(PermissionDenied):
         services.withdraw(request=again, by=personas.startup_a)
     services.withdraw(request=again, by=personas.partner_a)
@@ -76,13 +79,16 @@ def test_who_may_be_asked(event_world, personas, session):
     event = event_world.event
     with pytest.raises(ValidationError):  # startup B is registered, not chosen
         services.request_meeting(event=event, by=personas.startup_b,
-                                 startup=personas.startup_b_org, person=personas.partner_a)
+                                 startup=personas.startup_b_org, person=personas.partner_a,
+                                 message="협업 논의")
     with pytest.raises(ValidationError):  # NVIDIA's staff do not host this event
         services.request_meeting(event=event, by=personas.startup_a,
-                                 startup=personas.startup_a_org, person=personas.partner_b)
+                                 startup=personas.startup_a_org, person=personas.partner_b,
+                                 message="협업 논의")
     with pytest.raises(PermissionDenied):  # asking on behalf of someone else
         services.request_meeting(event=event, by=personas.operator,
-                                 startup=personas.startup_a_org, person=personas.partner_a)
+                                 startup=personas.startup_a_org, person=personas.partner_a,
+                                 message="협업 논의")
     with pytest.raises(ValidationError):
         services.request_meeting(event=event, by=personas.startup_a,
                                  startup=personas.startup_a_org, person=personas.partner_a,
@@ -92,7 +98,8 @@ def test_who_may_be_asked(event_world, personas, session):
 def test_requests_close_when_the_session_starts(event_world, personas, session):
     event = event_world.event
     r = services.request_meeting(event=event, by=personas.startup_a,
-                                 startup=personas.startup_a_org, person=personas.partner_a)
+                                 startup=personas.startup_a_org, person=personas.partner_a,
+                                 message="협업 논의")
     session.starts_at = timezone.now() - dt.timedelta(minutes=1)
     session.ends_at = timezone.now() + dt.timedelta(hours=1)
     session.save()
@@ -201,7 +208,8 @@ def test_a_late_acceptance_is_placed_with_fewest_moves_and_movers_are_told(
         px.table = 1 if other.table == 2 else 2
         px.save()
     before = {p.request_id: (p.starts_at, p.table) for p in MeetingPlacement.objects.all()}
-    late = services.request_meeting(event=event, by=r3, startup=o3, person=personas.partner_a)
+    late = services.request_meeting(event=event, by=r3, startup=o3, person=personas.partner_a,
+                                     message="협업 논의")
     services.accept(request=late, by=personas.partner_a)
     run = MeetingRun.objects.first()
     assert run.kind == "reschedule" and run.placed == 4

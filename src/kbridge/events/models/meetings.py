@@ -25,6 +25,8 @@ from kbridge.events.models.event import Event
 
 #: Longest message of a meeting request (characters): a short note, not a pitch deck.
 MESSAGE_MAX_CHARS = 500
+#: Longest outcome note (characters).
+NOTE_MAX_CHARS = 1000
 #: Most slots a session may have (e.g. 10 hours of 10-minute slots): bounds the grid and the
 #: availability form.
 MAX_SLOTS = 60
@@ -267,7 +269,7 @@ class MeetingOutcome(models.Model):
                                 related_name="outcomes")
     side = models.CharField(max_length=10, choices=Side.choices)
     result = models.CharField(_("outcome"), max_length=12, choices=Result.choices)
-    note = models.TextField(_("note"), max_length=1000, blank=True)
+    note = models.TextField(_("note"), max_length=NOTE_MAX_CHARS, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now=True)

@@ -53,7 +53,7 @@ from kbridge.events.models import (
     MeetingSession,
     Registration,
 )
-from kbridge.events.models.meetings import MESSAGE_MAX_CHARS
+from kbridge.events.models.meetings import MESSAGE_MAX_CHARS, NOTE_MAX_CHARS
 
 #: Seconds the solver may use per run, in the request. Measured (docs/events.md): 400
 #: meetings of 100 startups and 20 staff over 24 slots and 20 tables are placed and proven
@@ -120,6 +120,83 @@ def requests_open(event: Event, now: dt.datetime | None = None) -> bool:
             and now < session.starts_at)
 
 
+def session_started(session: MeetingSession | None, now: dt.datetime | None = None) -> bool:
+    """The meeting session exists and has started (``starts_at <= now``): availability,
+    requests, answers and must-meets are closed then."""
+    return session is not None and session.starts_at <= (now or timezone.now())
+
+
+def _placement(request: MeetingRequest) -> MeetingPlacement | None:
+    """The request's placement (select_related or one query), or None."""
+    return getattr(request, "placement", None)
+
+
+# --- who may do what, now (the services check these; the pages show only what they allow) -----
+# Each takes the request (with ``event``; ``placement`` select_related on lists), the session
+# (or None) and ``now``, and makes no query but the user's memberships (cached per request).
+
+
+def may_set_availability(session: MeetingSession | None, now: dt.datetime | None = None) -> bool:
+    """Availability can be changed while the session has not started."""
+    return session is not None and not session_started(session, now)
+
+
+def may_accept(user, request: MeetingRequest, session: MeetingSession | None,
+               now: dt.datetime | None = None) -> bool:
+    """The asked side, an open request, the event published and the session not started."""
+    return (side_of(user, request) == _asked_side(request)
+            and request.status == Status.REQUESTED
+            and request.event.status == Event.Status.PUBLISHED
+            and may_set_availability(session, now))
+
+
+def may_decline(user, request: MeetingRequest) -> bool:
+    """The asked side, while the request is open."""
+    return side_of(user, request) == _asked_side(request) and request.status == Status.REQUESTED
+
+
+def may_withdraw(user, request: MeetingRequest) -> bool:
+    """The side that asked, while the request is open."""
+    side = side_of(user, request)
+    return (side is not None and side != _asked_side(request)
+            and request.status == Status.REQUESTED)
+
+
+def may_cancel(user, request: MeetingRequest, session: MeetingSession | None,
+               now: dt.datetime | None = None, *, operator: bool | None = None) -> bool:
+    """Either side (or the event's operator: ``operator`` True, or looked up when None) of an
+    accepted meeting that has not started: a placed one before its slot starts, an unplaced
+    one before the session ends."""
+    now = now or timezone.now()
+    if operator is None:
+        operator = _is_operator(user, request.event)
+    if not operator and side_of(user, request) is None:
+        return False
+    if request.status != Status.ACCEPTED:
+        return False
+    placement = _placement(request)
+    if placement is not None:
+        return now < placement.starts_at
+    return session is None or now < session.ends_at
+
+
+def may_set_must_meet(user, request: MeetingRequest, session: MeetingSession | None,
+                      now: dt.datetime | None = None, *, operator: bool | None = None) -> bool:
+    """The request's staff member (or the operator) of an open or accepted request, before
+    the session starts (a must-meet only matters to the next scheduling run)."""
+    if operator is None:
+        operator = _is_operator(user, request.event)
+    return ((operator or request.person_id == user.pk)
+            and request.status in MeetingRequest.OPEN and not session_started(session, now))
+
+
+def may_record_outcome(user, request: MeetingRequest, now: dt.datetime | None = None) -> bool:
+    """A side of an accepted meeting whose slot has ended."""
+    placement = _placement(request)
+    return (side_of(user, request) is not None and request.status == Status.ACCEPTED
+            and placement is not None and placement.ends_at <= (now or timezone.now()))
+
+
 # --- the session and availability -------------------------------------------------------------
 
 
@@ -156,6 +233,9 @@ def set_availability(*, event: Event, by, busy: Iterable[dt.datetime],
     session = MeetingSession.objects.filter(event=event).first()
     if session is None:
         raise ValidationError(_("The meeting times are not set yet."))
+    if not may_set_availability(session):
+        raise ValidationError(_("The meeting session has started: availability can no "
+                                "longer be changed."))
     starts = sorted(set(busy))
     if any(session.slot_of(s) is None for s in starts):
         raise ValidationError(_("Choose slots of the meeting session."))
@@ -178,7 +258,8 @@ def request_meeting(*, event: Event, by, startup: Organisation, person: User,
     """``by`` asks for a 1:1 meeting between ``startup`` (an attendee) and ``person`` (the
     host partner's staff): from the startup when ``by`` is one of its members, else from the
     partner when ``by`` is ``person``. Raises ValidationError (closed, not a participant, an
-    open request for the pair, message longer than :data:`MESSAGE_MAX_CHARS`) or
+    open request for the pair, an empty message or one longer than
+    :data:`MESSAGE_MAX_CHARS`) or
     PermissionDenied (``by`` on neither side)."""
     if startup.pk in organisation_ids(by, *STARTUP_ROLES):
         direction = MeetingRequest.From.STARTUP
@@ -193,6 +274,8 @@ def request_meeting(*, event: Event, by, startup: Organisation, person: User,
     if not host_staff(event).filter(pk=person.pk).exists():
         raise ValidationError(_("Only the host partner's staff can be asked to meet."))
     message = (message or "").strip()
+    if not message:
+        raise ValidationError(_("Write a short message."))
     if len(message) > MESSAGE_MAX_CHARS:
         raise ValidationError(_("Keep the message to %(max)d characters.")
                               % {"max": MESSAGE_MAX_CHARS})
@@ -257,7 +340,8 @@ def withdraw(*, request: MeetingRequest, by) -> MeetingRequest:
 
 @transaction.atomic
 def cancel(*, request: MeetingRequest, by) -> tuple[MeetingRequest, MeetingRun | None]:
-    """Either side (or the event's operator) cancels an accepted meeting before it starts;
+    """Either side (or the event's operator) cancels an accepted meeting before it starts
+    (:func:`may_cancel`: a placed one before its slot, an unplaced one before the session ends);
     both sides (but the one who cancelled) get an e-mail. If it was scheduled, the others are re-scheduled from the current placements so the fewest
     move (their people are told); returns the request and that run (None when unscheduled)."""
     request = _locked(request)
@@ -266,7 +350,8 @@ def cancel(*, request: MeetingRequest, by) -> tuple[MeetingRequest, MeetingRun |
     if request.status != Status.ACCEPTED:
         raise ValidationError(_("Only an accepted meeting can be cancelled."))
     placement = MeetingPlacement.objects.filter(request=request).first()
-    if placement is not None and placement.starts_at <= timezone.now():
+    session = MeetingSession.objects.filter(event=request.event).first()
+    if not may_cancel(by, request, session, operator=True):
         raise ValidationError(_("The meeting has already started."))
     _change(request, Status.CANCELLED, by, "event.meeting_cancelled")
     _tell(request, "cancelled", f"meeting-cancelled:{request.pk}",
@@ -280,12 +365,15 @@ def cancel(*, request: MeetingRequest, by) -> tuple[MeetingRequest, MeetingRun |
 @transaction.atomic
 def set_must_meet(*, request: MeetingRequest, by, must_meet: bool) -> MeetingRequest:
     """The operator, or the partner staff member of the request, marks it must-meet (or not).
-    Takes effect at the next scheduling run."""
+    Takes effect at the next scheduling run, so only before the session starts."""
     request = _locked(request)
     if request.person_id != by.pk and not _is_operator(by, request.event):
         raise PermissionDenied
     if request.status not in MeetingRequest.OPEN:
         raise ValidationError(_("Only an open or accepted request can be a must-meet."))
+    if session_started(MeetingSession.objects.filter(event=request.event).first()):
+        raise ValidationError(_("The meeting session has started: must-meets can no longer "
+                                "be changed."))
     if request.must_meet != must_meet:
         request.must_meet = must_meet
         request.save(update_fields=["must_meet", "updated_at"])
@@ -459,7 +547,7 @@ def record_outcome(*, request: MeetingRequest, by, result: str, note: str = "",
     slot has ended; recording again replaces that side's outcome. "Follow-up wanted" sends
     :data:`kbridge.events.signals.meeting_followup` (``meeting=request``, ``by=by``).
     Raises PermissionDenied (not a side) or ValidationError (not accepted, slot not over,
-    unknown result)."""
+    unknown result, a note longer than :data:`NOTE_MAX_CHARS`: never cut silently)."""
     request = _locked(request)
     side = side_of(by, request)
     if side is None:
@@ -468,7 +556,9 @@ def record_outcome(*, request: MeetingRequest, by, result: str, note: str = "",
         raise ValidationError(_("Outcomes can be recorded after the meeting's slot ended."))
     if result not in MeetingOutcome.Result.values:
         raise ValidationError(_("Choose one of the options."))
-    note = (note or "").strip()[:1000]
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise ValidationError(_("Keep the note to %(max)d characters.") % {"max": NOTE_MAX_CHARS})
     outcome, _created = MeetingOutcome.objects.update_or_create(
         request=request, side=side,
         defaults={"result": result, "note": note, "recorded_by": by})

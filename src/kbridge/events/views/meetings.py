@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from kbridge.accounts.models import Organisation, User
+from kbridge.core.i18n import localized_text
 from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.engine.scheduling.export import KST, AgendaItem, agenda_ics
@@ -78,20 +79,41 @@ def _agenda(requests, user, startup_ids: list[int]) -> list[MeetingRequest]:
 @require_login
 def meetings_page(request, event_id: int):
     event = _event(request, "events.use_meetings", event_id)
+    return _page(request, event)
+
+
+def _page(request, event: Event, *, form_for: int | None = None,
+          bound: OutcomeForm | None = None, status: int = 200):
+    """The participants' page; ``bound`` (with its errors and what was typed) replaces the
+    outcome form of request ``form_for``. Each action shows only when its service predicate
+    allows it (services.may_*)."""
     startup_ids, staff = _me(request, event)
     requests = list(selectors.requests_for(request.user, event, startup_ids, staff))
     session = selectors.session_of(event)
     now = timezone.now()
+    user = request.user
     rows = []
     for r in requests:
-        side = services.side_of(request.user, r)
+        r.event = event
+        side = services.side_of(user, r)
         asked = r.direction != side  # the other side asked this user's side
         outcomes = {o.side: o for o in r.outcomes.all()}
-        placement = getattr(r, "placement", None)
-        rows.append({"r": r, "incoming": asked, "placement": placement,
-                     "mine": outcomes.get(side), "side": side,
-                     "may_record": (r.status == MeetingRequest.Status.ACCEPTED
-                                    and placement is not None and placement.ends_at <= now)})
+        mine = outcomes.get(side)
+        may_record = services.may_record_outcome(user, r, now)
+        form = None
+        if may_record:
+            form = bound if (bound is not None and form_for == r.pk) else OutcomeForm(
+                initial={"result": mine.result, "note": mine.note} if mine else None)
+            form.auto_id = f"id_outcome{r.pk}_%s"
+        rows.append({
+            "r": r, "incoming": asked, "placement": getattr(r, "placement", None),
+            "mine": mine, "side": side, "may_record": may_record, "outcome_form": form,
+            "may_accept": services.may_accept(user, r, session, now),
+            "may_decline": services.may_decline(user, r),
+            "may_withdraw": services.may_withdraw(user, r),
+            "may_cancel": services.may_cancel(user, r, session, now, operator=False),
+            "may_must_meet": services.may_set_must_meet(user, r, session, now,
+                                                        operator=False)})
     busy = set()
     if session is not None:
         busy_rows = event.meeting_busy_slots.filter(
@@ -103,10 +125,11 @@ def meetings_page(request, event_id: int):
         "is_startup": bool(startup_ids),
         "agenda": _agenda(requests, request.user, startup_ids),
         "slots": [(s, s in busy) for s in (session.slot_starts() if session else [])],
+        "may_set_availability": services.may_set_availability(session, now),
         "open": services.requests_open(event, now),
         "follow_ups": selectors.follow_ups(event, startup_ids, request.user, staff),
-        "outcome_form": OutcomeForm(), "Status": MeetingRequest.Status,
-    })
+        "Status": MeetingRequest.Status,
+    }, status=status)
 
 
 def _choices(request, event: Event) -> list[tuple[str, str]]:
@@ -181,8 +204,12 @@ def availability(request, event_id: int):
             return back
     owner = ({"organisation": Organisation.objects.get(pk=startup_ids[0])} if startup_ids
              else {"person": request.user})
-    services.set_availability(event=event, by=request.user, busy=busy, **owner)
-    messages.success(request, _("Your availability was saved."))
+    try:
+        services.set_availability(event=event, by=request.user, busy=busy, **owner)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your availability was saved."))
     return back
 
 
@@ -236,20 +263,26 @@ def respond(request, event_id: int, request_id: int):
 @require_login
 @post_only(back=to("events:meetings", "event_id"))
 def outcome(request, event_id: int, request_id: int):
+    """Record an outcome; on bad input the page is shown again (400) with the errors and what
+    was typed, never a redirect that would lose the note."""
     meeting = _my_request(request, event_id, request_id)
     form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose how the meeting went."))
-    else:
+    if form.is_valid():
         try:
             services.record_outcome(request=meeting, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
             messages.success(request, _("The outcome is recorded."))
-    return redirect("events:meetings", event_id=event_id)
+            return redirect("events:meetings", event_id=event_id)
+    event = _event(request, "events.use_meetings", event_id)
+    if not services.may_record_outcome(request.user, meeting):
+        messages.error(request, " ".join(
+            e for errors in form.errors.values() for e in errors))
+        return redirect("events:meetings", event_id=event_id)
+    return _page(request, event, form_for=meeting.pk, bound=form, status=400)
 
 
 @require_safe
@@ -260,14 +293,16 @@ def agenda_file(request, event_id: int):
     startup_ids, staff = _me(request, event)
     requests = selectors.requests_for(request.user, event, startup_ids, staff)
     owner = f"s{startup_ids[0]}" if startup_ids else f"p{request.user.pk}"
+    venue = localized_text(event, "venue")  # the page's language, the other as a fallback
     items = []
     for r in _agenda(list(requests), request.user, startup_ids):
         other = str(r.startup) if services.side_of(request.user, r) == "partner" else (
             r.person.full_name or r.person.email)
         table = _("Table %(table)d") % {"table": r.placement.table}
+        place = f"{venue}, {table}" if venue else table
         items.append(AgendaItem(
             owner=owner, item_id=f"meeting-{r.pk}", start=r.placement.starts_at.astimezone(KST),
-            end=r.placement.ends_at.astimezone(KST), place=table, with_ids=(), with_names=(other,),
+            end=r.placement.ends_at.astimezone(KST), place=place, with_ids=(), with_names=(other,),
             title=_("1:1 meeting with %(name)s") % {"name": other}))
     body = agenda_ics(items, calendar_name=f"{event} · 1:1",
                       stamp=dt.datetime.now(dt.UTC).replace(microsecond=0))
@@ -296,14 +331,22 @@ def console(request, event_id: int):
     unplaced = [{"request": by_id.get(u["request"]), "code": u["code"],
                  "reason": REASONS.get(u["code"], u["code"])} for u in (run.unplaced if run else [])]
     counts = {}
+    may_manage = request.user.has_perm("events.manage_meetings", event)
+    now = timezone.now()
     for r in requests:
         counts[r.status] = counts.get(r.status, 0) + 1
+        r.event = event
+        # The operator's buttons, by the same predicates as the services.
+        r.may_cancel = may_manage and services.may_cancel(request.user, r, session, now,
+                                                          operator=True)
+        r.may_must_meet = may_manage and services.may_set_must_meet(
+            request.user, r, session, now, operator=True)
     return render(request, "events/meetings/console.html", {
         "event": event, "session": session, "requests": requests, "run": run, "grid": grid,
         "tables": range(1, session.tables + 1) if session else [], "unplaced": unplaced,
         "counts": counts, "Status": MeetingRequest.Status,
         "follow_ups": selectors.partner_follow_ups(event),
-        "may_manage": request.user.has_perm("events.manage_meetings", event)})
+        "may_manage": may_manage})
 
 
 @require_login
