@@ -156,7 +156,7 @@ def test_register_then_chosen_by_the_public_lottery_then_checked_in_once(
     door.get_by_role("button", name="카메라 끄기").click()
 
     # 8. A second check-in of the same ticket (its typed code) is refused with who and when.
-    door.get_by_label("입력 코드").fill(typed.lower())
+    door.get_by_label("입장 코드").fill(typed.lower())
     door.get_by_role("button", name="입장 확인").click()
     expect(answer).to_have_attribute("data-answer", "refused")
     when = timezone.localtime(first.at).strftime("%H:%M:%S")

@@ -111,7 +111,7 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
     # The attendee (startup A's member) opens the ticket page: QR code, typed code, KST time.
     login(personas.startup_a_member)
     page.goto(f"/events/{event.pk}/")
-    page.get_by_role("link", name="입장권 보기").click()
+    page.get_by_role("link", name="내 입장권").click()
     expect(page).to_have_url(re.compile(rf"/events/{event.pk}/ticket/$"))
     expect(page.get_by_role("heading", name="내 입장권")).to_be_visible()
     expect(page.locator("svg.ticket-qr")).to_be_visible()
@@ -151,7 +151,7 @@ def test_ticket_then_camera_check_in_then_second_scan_refused(page, login, camer
     door.get_by_role("button", name="카메라 끄기").click()
 
     # The typed code, lower case with spaces, is refused the same way.
-    door.get_by_label("입력 코드").fill(" " + typed.lower().replace("-", " "))
+    door.get_by_label("입장 코드").fill(" " + typed.lower().replace("-", " "))
     door.get_by_role("button", name="입장 확인").click()
     expect(answer).to_have_attribute("data-answer", "refused")
     expect(answer).to_contain_text(when)
