@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "kbridge.evaluation",
     "kbridge.selection",
     "kbridge.events",
+    "kbridge.alliance",
     "kbridge.portal",  # the top layer: cross-app pages and the demo seed (last)
 ]
 

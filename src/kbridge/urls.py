@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("kbridge.evaluation.urls")),
     path("", include("kbridge.selection.urls")),
     path("", include("kbridge.events.urls")),
+    path("", include("kbridge.alliance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
