@@ -39,6 +39,11 @@ class World:
 
 @pytest.fixture
 def world(db, personas) -> World:
+    return build_world(personas)
+
+
+def build_world(personas) -> World:
+    """The program world (see :class:`World`), written to the database."""
     program = ProgramFactory(operator=personas.operator_org)
     partner_a = PartnerFactory(program=program, organisation=personas.partner_a_org,
                                sub_program_ko="OpenAI 협업 프로그램",
@@ -92,6 +97,11 @@ PERSONA_NAMES = ["operator", "operator_b", "partner_admin", "partner_a", "partne
 
 @pytest.fixture
 def personas(db) -> Personas:
+    return build_personas()
+
+
+def build_personas() -> Personas:
+    """The personas (see :class:`Personas`), written to the database."""
     operator_org = OrganisationFactory(kind=Kind.OPERATOR, name_ko="창업진흥원", name_en="KISED")
     operator_b_org = OrganisationFactory(kind=Kind.OPERATOR, name_ko="서울경제진흥원",
                                          name_en="Seoul Business Agency")
@@ -195,6 +205,11 @@ def run_tasks(transactional_db):
 @pytest.fixture
 def submitted(world, personas):
     """Startup A's submitted application to partner A's track, with one file."""
+    return build_submitted(world, personas)
+
+
+def build_submitted(world, personas):
+    """See the ``submitted`` fixture."""
     import hashlib
 
     from kbridge.applications import services
@@ -239,6 +254,11 @@ class EvaluationWorld:
 
 @pytest.fixture
 def evaluation(world, personas, submitted) -> EvaluationWorld:
+    return build_evaluation(world, personas, submitted)
+
+
+def build_evaluation(world, personas, submitted) -> EvaluationWorld:
+    """See :class:`EvaluationWorld`."""
     from datetime import timedelta
 
     from django.utils import timezone

@@ -20,6 +20,7 @@ import contextlib
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.test import override_settings
 from django.urls import get_resolver, resolve
 
 from tests.conftest import PERSONA_NAMES
@@ -429,8 +430,39 @@ MATRIX = [
 UNLISTED_PREFIXES = ("admin/", "i18n/", "jsi18n/")
 
 
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """(personas, ids): the matrix world, built **once per module** (per xdist worker) inside a
+    transaction rolled back when the module ends. Each test runs in a savepoint of it
+    (pytest-django's ``db``) and each persona's request in one more (:func:`as_persona`), so
+    no request changes what the next one sees. Building it per test cost about a second for
+    each of the ~800 rows × methods (CI time: .ci/run)."""
+    from tests.conftest import build_evaluation, build_personas, build_submitted, build_world
+
+    with django_db_blocker.unblock(), override_settings(
+            EMAIL_BACKEND="kbridge.core.mail.TaskQueueEmailBackend",
+            KBRIDGE_EMAIL_DELIVERY_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+            transaction.atomic():
+        personas = build_personas()
+        world = build_world(personas)
+        submitted = build_submitted(world, personas)
+        evaluation = build_evaluation(world, personas, submitted)
+        yield personas, _build_ids(world, personas, submitted, evaluation)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def ids(world, personas, submitted, evaluation):
+def ids(matrix, db):
+    return matrix[1]
+
+
+@pytest.fixture
+def personas(matrix, db):
+    """The matrix world's personas (shadowing tests/conftest.py's, which builds new ones)."""
+    return matrix[0]
+
+
+def _build_ids(world, personas, submitted, evaluation):
     """The ids the URL templates name, with one pending invitation of each kind."""
     from django.core.mail import EmailMessage
 
