@@ -36,6 +36,7 @@ from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from kbridge.accounts.models import Membership, Organisation, User  # noqa: E402
+from kbridge.events import live_qna  # noqa: E402
 from kbridge.events.models import Event, Question, Registration, Vote  # noqa: E402
 from kbridge.portal import demo  # noqa: E402
 from kbridge.programs import services as program_services  # noqa: E402
@@ -108,7 +109,10 @@ def seed(attendees: int, out: Path) -> None:
                 HASH_SESSION_KEY: u.get_session_auth_hash()}
         sessions.append(Session(session_key=key, session_data=store.encode(data),
                                 expire_date=expire))
-        people.append({"user": u.pk, "session": key, "csrf": get_random_string(32)})
+        # The live page gives each attendee the address it polls (a signed poll token); the
+        # seed signs it the same way, so the run measures the live phase, not page loads.
+        people.append({"user": u.pk, "session": key, "csrf": get_random_string(32),
+                       "poll": live_qna.poll_url(event, u, attendee=True)})
     Session.objects.bulk_create(sessions, batch_size=BATCH)
     _log(f"{attendees} attendees with sessions in {time.perf_counter() - started:.1f}s")
     out.write_text(json.dumps({

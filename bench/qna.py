@@ -9,8 +9,10 @@ Each simulated attendee is a signed-in user of a startup whose registration was 
 (bulk-seeded by ``bench/_qna_django.py``). What each one does, independently (think times
 drawn from exponential distributions, so arrivals are Poisson like a real audience):
 
-* polls the live list fragment every ``--poll`` seconds (10 s, what the page does), sending
-  the ETag it last got (``If-None-Match``), as the browser does;
+* polls the live list fragment every ``--poll`` seconds (10 s, what the page does) at the
+  address the page gives it (with its signed poll token, so no session is read), sending
+  the ETag it last got (``If-None-Match``), as the browser does (``--poll-with-session``: the
+  bare address with the session cookie, the way before the token, for comparison);
 * votes for a question it has not voted for yet (not its own) after a think time of mean
   ``--vote-every`` seconds (30 s: reading the new questions between two votes, so about ten
   votes per attendee in five minutes and 17 votes a second from 500 of them);
@@ -211,9 +213,12 @@ async def attendee(http, run: Run, person: dict, args, rng: random.Random) -> No
             poll_headers = {**headers, "HX-Request": "true"}
             if etag:
                 poll_headers["If-None-Match"] = etag
-            status, got, body = await request(http, run, "poll", "GET",
-                                              f"/events/{run.event}/qna/live/",
-                                              headers=poll_headers)
+            # The address the live page polls: with its poll token (no session needed), or
+            # the bare one with the session (--poll-with-session: the older way).
+            status, got, body = await request(
+                http, run, "poll", "GET",
+                f"/events/{run.event}/qna/live/" if args.poll_with_session else person["poll"],
+                headers=poll_headers)
             if status == 304:
                 run.not_modified += 1
             elif status == 200:
@@ -262,7 +267,8 @@ async def probe(http, base: str, event: int, person: dict) -> dict[str, float]:
     headers = {"Cookie": f"sessionid={person['session']}; csrftoken={person['csrf']}",
                "HX-Request": "true"}
     out = {}
-    for kind, url in (("healthz", "/healthz"), ("poll", f"/events/{event}/qna/live/")):
+    for kind, url in (("healthz", "/healthz"), ("poll", person["poll"]),
+                      ("poll with session", f"/events/{event}/qna/live/")):
         times = []
         for _ in range(20):
             started = time.monotonic()
@@ -294,6 +300,9 @@ def main() -> None:
     parser.add_argument("--attendees", type=int, default=500)
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of load")
     parser.add_argument("--poll", type=float, default=10.0, help="seconds between polls")
+    parser.add_argument("--poll-with-session", action="store_true",
+                        help="poll the bare address with the session cookie, as before the "
+                             "poll token (for comparison)")
     parser.add_argument("--vote-every", type=float, default=30.0,
                         help="mean seconds between one attendee's votes")
     parser.add_argument("--ask-fraction", type=float, default=0.2)

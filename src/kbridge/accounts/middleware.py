@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.utils.translation import gettext as _
 
 from kbridge.core import throttle
+from kbridge.core.middleware import is_sessionless
 
 SESSION_KEY = "kbridge_last_seen"
 
@@ -23,6 +24,13 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # A sessionless view (core.middleware.sessionless: the live Q&A's polled list) is no
+        # sign of activity and must not load the session.
+        if is_sessionless(view_func):
+            return None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
@@ -34,7 +42,7 @@ class IdleTimeoutMiddleware:
                 # Refresh at most once a minute: writing the session on every request (every
                 # autosave) would cost a database commit each time.
                 request.session[SESSION_KEY] = now
-        return self.get_response(request)
+        return None
 
 
 class LoginThrottleMiddleware:

@@ -31,19 +31,43 @@ class RequestIDMiddleware:
         return response
 
 
+def sessionless(view):
+    """Mark ``view`` as one that never reads the session or the signed-in user: the
+    middlewares that would load them for every request (the audit actor here, the idle
+    timeout in ``accounts.middleware``) leave such a request alone, so it costs no session or
+    user query. For views that authenticate by other means (a signed token in the URL, e.g.
+    the live Q&A list polled by every attendee every few seconds: events.live_qna)."""
+    view.kbridge_sessionless = True
+    return view
+
+
+def is_sessionless(view_func) -> bool:
+    """Whether ``view_func`` was marked with :func:`sessionless`."""
+    return getattr(view_func, "kbridge_sessionless", False)
+
+
 class AuditContextMiddleware:
-    """Expose the authenticated user to services as the default audit actor."""
+    """Expose the authenticated user to services as the default audit actor (from
+    ``process_view``, so a :func:`sessionless` view never loads the user)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        token = context.set_actor(user if user is not None and user.is_authenticated else None)
         try:
             return self.get_response(request)
         finally:
-            context.reset_actor(token)
+            token = getattr(request, "_kbridge_actor_token", None)
+            if token is not None:
+                context.reset_actor(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if is_sessionless(view_func):
+            return None
+        user = getattr(request, "user", None)
+        request._kbridge_actor_token = context.set_actor(
+            user if user is not None and user.is_authenticated else None)
+        return None
 
 
 class MethodNotAllowedPageMiddleware:

@@ -3,7 +3,9 @@
 /events/<event_id>/qna/                          attendees (and the event's staff): the live
                                                  page — ask, vote, see the questions live
 /events/<event_id>/qna/live/                     the same: the list fragment the page polls
-                                                 (ETag; 304 while nothing changed)
+                                                 (ETag; 304 while nothing changed), with a
+                                                 poll token instead of the session
+                                                 (events/live_qna.py)
 /events/<event_id>/qna/ask/                      POST, attendees: a new question
 /events/<event_id>/qna/<question_id>/vote/       POST, attendees: vote (on=1) or take it back
 /manage/events/<event_id>/qna/                   the event's staff: the moderation queue
@@ -32,6 +34,7 @@ from django.views.decorators.http import require_safe
 
 from kbridge.core import throttle
 from kbridge.core.language import post_only, to
+from kbridge.core.middleware import sessionless
 from kbridge.core.permissions import get_object_or_404_for, require_login
 from kbridge.events import live_qna
 from kbridge.events import selectors_qna as selectors
@@ -86,11 +89,15 @@ def _stamp(request, event: Event) -> str:
 
 
 def _render_live(request, event: Event, may_ask: bool, form: AskForm | None = None):
+    may_moderate = request.user.has_perm("events.moderate_qna", event)
     return render(request, "events/qna/live.html", {
         "event": event, "may_ask": may_ask, "form": form or AskForm(),
         "live": live_qna.render_live(request, event, _stamp(request, event), may_ask=may_ask),
+        # Staff watching the audience's view poll as staff (no vote buttons) even if they
+        # also attend: what they may do is decided per request, not by the token.
+        "poll_url": live_qna.poll_url(event, request.user, attendee=may_ask),
         "poll_seconds": LIVE_POLL_SECONDS, "qna_open": selectors.settings_of(event).open,
-        "may_moderate": request.user.has_perm("events.moderate_qna", event)})
+        "may_moderate": may_moderate})
 
 
 @require_safe
@@ -100,14 +107,34 @@ def live_page(request, event_id: int):
     return _render_live(request, event, may_ask)
 
 
-@require_safe
-@require_login
-def live_fragment(request, event_id: int):
-    event, may_ask = _live_event(request, event_id)
+def _audience_answer(request, event: Event, may_vote: bool, kind: str) -> HttpResponse:
     stamp = _stamp(request, event)
-    etag = f'"{stamp}-{request.user.pk}"'
+    etag = f'"{stamp}-{kind}{int(may_vote)}"'
     return _not_modified(request, etag) or _with_etag(HttpResponse(
-        live_qna.render_live(request, event, stamp, may_ask=may_ask)), etag)
+        live_qna.audience_list(event, stamp, may_vote=may_vote)), etag)
+
+
+@require_login
+def _live_fragment_signed_in(request, event_id: int):
+    event, may_ask = _live_event(request, event_id)
+    return _audience_answer(request, event, may_ask, "u")
+
+
+@sessionless
+@require_safe
+def live_fragment(request, event_id: int):
+    """The polled list (the same for every viewer of a kind; the page fits it to the user).
+    With a valid poll token (``?t=``, live_qna.poll_url) it reads no session and no user;
+    without one (or with an expired one) the session decides, as for the page."""
+    kind = live_qna.read_poll_token(request.GET.get("t"), event_id)
+    if kind is None:
+        return _live_fragment_signed_in(request, event_id)
+    event = live_qna.recent_event(event_id)
+    if event is None or (kind == live_qna.ATTENDEE
+                         and event.status != Event.Status.PUBLISHED):
+        raise Http404
+    may_vote = kind == live_qna.ATTENDEE and selectors.settings_of(event).open
+    return _audience_answer(request, event, may_vote, kind)
 
 
 @require_login

@@ -298,6 +298,52 @@
     }
   }
 
+  /* The live Q&A: the polled list is the same for every attendee (events/live_qna.py); the
+     page keeps the user's own ids on #qna-live (data-qna-voted: the questions they voted
+     for; data-qna-own: their own questions) and shows each question the form that fits:
+     "vote", "take my vote back", or none on their own question. A vote's answer (the
+     question's widget, data-qna-voted="1|0") updates the ids; a question of theirs that the
+     moderators approved leaves the "only you see it" list once the audience's list has it. */
+  function idsOf(live, name) {
+    var value = live.getAttribute(name) || "";
+    return value.split(" ").filter(function (id) { return id !== ""; });
+  }
+
+  function fitLiveQna(live) {
+    var voted = idsOf(live, "data-qna-voted");
+    var own = idsOf(live, "data-qna-own");
+    live.querySelectorAll(".qna-vote[data-qna-question]").forEach(function (widget) {
+      var id = widget.getAttribute("data-qna-question");
+      var forms = widget.querySelectorAll("form[data-qna-on]");
+      if (!forms.length) { return; }
+      var mine = own.indexOf(id) !== -1;
+      var on = voted.indexOf(id) === -1 ? "1" : "0";
+      forms.forEach(function (form) {
+        form.hidden = mine || form.getAttribute("data-qna-on") !== on;
+      });
+    });
+    document.querySelectorAll("[data-own]").forEach(function (item) {
+      if (live.querySelector("#q" + item.getAttribute("data-own"))) { item.remove(); }
+    });
+  }
+
+  function startLiveQna(live) {
+    fitLiveQna(live);
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var target = event.detail && event.detail.target;
+      if (target === live) { fitLiveQna(live); return; }
+      var widget = event.detail && event.detail.elt;
+      var fresh = widget && widget.closest ? widget.closest(".qna-vote") : null;
+      // outerHTML swaps replace the target: find the new widget by its question.
+      var id = target && target.getAttribute && target.getAttribute("data-qna-question");
+      fresh = id ? live.querySelector('.qna-vote[data-qna-question="' + id + '"]') : fresh;
+      if (!fresh || !fresh.hasAttribute("data-qna-voted")) { return; }
+      var voted = idsOf(live, "data-qna-voted").filter(function (v) { return v !== id; });
+      if (fresh.getAttribute("data-qna-voted") === "1") { voted.push(id); }
+      live.setAttribute("data-qna-voted", voted.join(" "));
+    });
+  }
+
   document.addEventListener("submit", confirmIrreversible, true);
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -308,6 +354,8 @@
     var draftForm = document.getElementById("draft-form");
     if (draftForm && window.htmx) { startDraftSync(draftForm); }
     if (window.htmx) { startUploads(); }
+    var live = document.getElementById("qna-live");
+    if (live && window.htmx) { startLiveQna(live); }
     restoreTyping();
     updateChecklist();
     document.addEventListener("input", updateChecklist);
