@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kbridge.alliance.models import AllianceMember
 from kbridge.alliance.services import members as services
 from kbridge.core.models import AuditLog, EmailDelivery
-from tests.alliance.world import member
+from tests.alliance.world import codes, member
 
 Status, Kind = AllianceMember.Status, AllianceMember.Kind
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,10 @@ def test_partners_of_the_agencys_programs_and_its_operators_join_themselves(worl
         services.join_alliance(agency=personas.operator_org, organisation=personas.partner_b_org,
                                by=personas.partner_b)
     # A second agency's alliance: OpenAI is no partner of its programs.
-    with pytest.raises(ValidationError, match="invites"):
+    with pytest.raises(ValidationError) as refused:
         services.join_alliance(agency=personas.operator_b_org,
                                organisation=personas.partner_a_org, by=personas.partner_admin)
+    assert codes(refused.value) == {"not_entitled"}
 
 
 def test_a_startup_without_an_agreement_joins_only_when_invited(personas):
@@ -70,8 +71,9 @@ def test_a_startup_without_an_agreement_joins_only_when_invited(personas):
     assert (invited.kind, invited.status) == (Kind.INVITED, Status.INVITED)
     mail = EmailDelivery.objects.get(idempotency_key__startswith="alliance-invite:")
     assert mail.recipients == ["ceo@deeplabs.example"]
-    with pytest.raises(ValidationError, match="already"):
+    with pytest.raises(ValidationError) as refused:
         services.invite_startup(agency=agency, organisation=org, by=personas.operator)
+    assert codes(refused.value) == {"already"}
 
     joined = services.join_alliance(agency=agency, organisation=org, by=personas.startup_b)
     assert (joined.kind, joined.status) == (Kind.INVITED, Status.ACTIVE)
@@ -82,9 +84,10 @@ def test_only_the_agencys_operators_invite_and_only_startups(personas):
     with pytest.raises(PermissionDenied):
         services.invite_startup(agency=personas.operator_org,
                                 organisation=personas.startup_b_org, by=personas.operator_b)
-    with pytest.raises(ValidationError, match="Only startups"):
+    with pytest.raises(ValidationError) as refused:
         services.invite_startup(agency=personas.operator_org,
                                 organisation=personas.partner_a_org, by=personas.operator)
+    assert codes(refused.value) == {"not_startup"}
 
 
 def test_declining_an_invitation_and_inviting_again(personas):
@@ -134,5 +137,6 @@ def test_the_profile_is_bilingual_its_filters_are_indexed_and_changes_audited(pe
 
 def test_a_profile_changes_only_while_a_member(personas):
     row = member(personas.operator_org, personas.startup_a_org, status=Status.LEFT)
-    with pytest.raises(ValidationError, match="join"):
+    with pytest.raises(ValidationError) as refused:
         services.update_profile(member=row, by=personas.startup_a, listed=True)
+    assert codes(refused.value) == {"not_member"}

@@ -18,6 +18,14 @@ Status = AllianceMember.Status
 Kind = AllianceMember.Kind
 
 
+def codes(error) -> set[str]:
+    """The codes of a ValidationError, whether it is a message, a list or keyed by field
+    (messages are in the page's language; codes are what tests compare)."""
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}
+
+
 def member(agency, organisation, *, kind=Kind.SELECTED, status=Status.ACTIVE, listed=False,
            sectors=(), technologies=(), **profile) -> AllianceMember:
     """A membership row with its ``facets`` index, as the services write it."""

@@ -63,10 +63,10 @@ class AllianceMember(TimeStampedModel):
         SELECTED = "selected", _("Selected startup")
         INVITED = "invited", _("Invited startup")
         PARTNER = "partner", _("Partner")
-        OPERATOR = "operator", _("Operator")
+        OPERATOR = "operator", _("Operating agency")
 
     class Status(models.TextChoices):
-        INVITED = "invited", _("Invited")
+        INVITED = "invited", _("Invitation pending")
         ACTIVE = "active", _("Member")
         DECLINED = "declined", _("Invitation declined")
         LEFT = "left", _("Left")

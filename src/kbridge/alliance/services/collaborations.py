@@ -55,10 +55,12 @@ def may_record(user, partner) -> bool:
 
 def _check_date(on: dt.date, *, after: dt.date | None, now: dt.datetime | None) -> None:
     if on > today_kst(now):
-        raise ValidationError({"on": _("The date cannot be after today (KST).")})
+        raise ValidationError({"on": ValidationError(_("The date cannot be after today (KST)."),
+                                                     code="future")})
     if after is not None and on < after:
-        raise ValidationError({"on": _("The date cannot be before the previous stage's date "
-                                       "(%(date)s).") % {"date": after.isoformat()}})
+        raise ValidationError({"on": ValidationError(
+            _("The date cannot be before the previous stage's date (%(date)s).")
+            % {"date": after.isoformat()}, code="before_previous")})
 
 
 @transaction.atomic
