@@ -64,7 +64,7 @@ def test_stages_move_along_next_each_with_its_date(world, personas, clock):
         Stage.DONE, dt.date(2026, 3, 5), dt.date(2026, 3, 5), dt.date(2026, 3, 10))
     assert list(StageChange.objects.filter(collaboration=c).values_list("to_stage", flat=True)) \
         == ["proposed", "agreed", "running", "done"]
-    assert {a for a in AuditLog.objects.values_list("action", flat=True)} >= {
+    assert set(AuditLog.objects.values_list("action", flat=True)) >= {
         "alliance.collaboration_agreed", "alliance.collaboration_running",
         "alliance.collaboration_done"}
     with pytest.raises(ValidationError):  # done is final
