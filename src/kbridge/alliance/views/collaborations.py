@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -73,6 +75,7 @@ def collaboration_list(request):
         "kinds": Collaboration.Kind.choices,
         "partners": selectors.partners_for(request.user),
         "programs": selectors.programs_for(request.user),
+        "query": "&" + urlencode({k: v or "" for k, v in filters.items()}),
     })
 
 

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -121,6 +123,7 @@ def directory(request, agency_id: int):
         "rows": [(m, fits.get(m.pk)) for m in rows], "page": page, "ranked": ranked,
         "refused": refused, "vague": vague,
         "may_manage": request.user.has_perm("alliance.manage_members", agency),
+        "query": "&" + urlencode({"q": text, "sector": sector, "technology": technology}),
     }), refused)
 
 
