@@ -1144,6 +1144,59 @@ CASES += [
 ]
 
 
+# Alliance: members and directory (tests/alliance/world.py for the rows)
+def _alliance_member(ctx, **profile):
+    """One more active member of KISED's alliance (a new startup); its company's name."""
+    from tests.alliance.world import member
+
+    name = _name("연맹기업")
+    member(ctx.personas.operator_org, OrganisationFactory(kind="startup", name_ko=name,
+                                                          name_en=name),
+           technologies=["NPU", "edge AI"], sectors=["semiconductors"], **profile)
+    return name
+
+
+def _startup_a_membership(ctx):
+    """Startup A a member of one more agency's alliance; the agency's name."""
+    from tests.alliance.world import member
+
+    name = _name("기관")
+    member(OrganisationFactory(kind="operator", name_ko=name, name_en=name),
+           ctx.personas.startup_a_org)
+    return name
+
+
+def _collaboration(ctx):
+    """One more collaboration of OpenAI's (partner A) with startup A; its title."""
+    from tests.alliance.world import collaboration
+
+    title = _name("협업 ")
+    collaboration(ctx.world.partner_a, ctx.personas.startup_a_org, title=title,
+                  amount_krw=10_000_000)
+    return title
+
+
+CASES += [
+    Case("alliance directory: listed members", "alliance:directory", "operator",
+         lambda c: f"/alliance/{c.personas.operator_org.pk}/directory/?sector=semiconductors",
+         lambda c: _alliance_member(c, listed=True, headline_ko="엣지 NPU")),
+    Case("alliance directory: ranked search", "alliance:directory", "operator",
+         lambda c: f"/alliance/{c.personas.operator_org.pk}/directory/?q=NPU",
+         lambda c: _alliance_member(c, listed=True, headline_ko="엣지 NPU"), cold=True),
+    Case("alliance: the operators' members", "alliance:manage_members", "operator",
+         lambda c: f"/manage/alliance/{c.personas.operator_org.pk}/members/", _alliance_member),
+    Case("alliance: my organisations' memberships", "alliance:home", "startup_a",
+         lambda c: "/alliance/", _startup_a_membership),
+    # Alliance: collaborations
+    Case("collaborations (partner)", "alliance:collaborations", "partner_a",
+         lambda c: "/manage/alliance/collaborations/", _collaboration),
+    Case("collaborations (operator)", "alliance:collaborations", "operator",
+         lambda c: "/manage/alliance/collaborations/?kind=poc", _collaboration),
+    Case("collaborations (the startup's)", "alliance:my_collaborations", "startup_a",
+         lambda c: "/alliance/collaborations/", _collaboration),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_list_page_queries_do_not_grow_with_its_items(case, ctx, personas, client_for):
     client = client_for(personas.by_name(case.persona))
@@ -1213,6 +1266,14 @@ NOT_LIST_PAGES = {
     "selection:confirm": "an action", "selection:commit_draw": "an action",
     "selection:run_draw": "an action", "selection:published_draw": "one draw's JSON",
     "selection:offer": "one offer", "selection:drop_outcome": "a form",
+    # Alliance: members and directory
+    "alliance:join": "an action", "alliance:member": "one member's profile",
+    "alliance:member_edit": "a form", "alliance:member_leave": "an action",
+    # Alliance: collaborations
+    "alliance:collaboration_create": "a form",
+    "alliance:collaboration": "one collaboration and its stage changes (at most four moves)",
+    "alliance:collaboration_edit": "a form",
+    "alliance:collaboration_stage": "an action (an invalid form shows the collaboration again)",
     "healthz": "a JSON liveness answer",
     "javascript-catalog": "Django's translation catalogue",
     "set_language": "Django's language switch (a POST action)",

@@ -423,6 +423,41 @@ MATRIX = [
     ("/manage/events/{event}/qna/presenter/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
     ("/manage/events/{event}/qna/presenter/live/", expect(OK={"operator"} | PARTNER_A),
      READ_ONLY),
+    # Alliance: members and directory (tests/alliance/world.py). KISED's alliance: startup A
+    # an active, listed member; OpenAI an active, unlisted one. The directory: KISED's
+    # operator and the people of its members. Acting for a member: its representative (startup
+    # A) or partner admin. Startup B may try to join (not entitled: sent back with the reason).
+    ("/alliance/", expect(OK=OPERATORS | PARTNERS | STARTUPS), READ_ONLY),
+    ("/alliance/{agency}/join/{startup_b_org}/", POST_ONLY, expect(REDIRECT={"startup_b"})),
+    ("/alliance/{agency}/directory/",
+     expect(OK={"operator", "startup_a", "startup_a_member"} | PARTNER_A), READ_ONLY),
+    ("/alliance/members/{member_a}/",
+     expect(OK={"operator", "startup_a", "startup_a_member"} | PARTNER_A), READ_ONLY),
+    # Not listed: its own people and the alliance's operators only.
+    ("/alliance/members/{member_partner_a}/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/alliance/members/{member_a}/edit/", expect(OK={"startup_a"}),
+     expect(REDIRECT={"startup_a"})),
+    ("/alliance/members/{member_partner_a}/edit/", expect(OK={"partner_admin"}),
+     expect(REDIRECT={"partner_admin"})),
+    ("/alliance/members/{member_a}/leave/", POST_ONLY, expect(REDIRECT={"startup_a"})),
+    ("/manage/alliance/{agency}/members/", OPERATOR, OPERATOR),
+    # Alliance: collaborations. OpenAI × startup A (partner A's) and NVIDIA × startup B
+    # (partner B's), both proposed, in KISED's program: each partner only its own; the second
+    # agency's operator none; the startup reads its own on its page.
+    ("/manage/alliance/collaborations/", expect(OK=OPERATORS | PARTNERS), READ_ONLY),
+    ("/manage/alliance/collaborations/new/", expect(OK=OPERATORS | PARTNERS),
+     expect(OK=OPERATORS | PARTNERS)),
+    ("/manage/alliance/collaborations/{collaboration_a}/", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/manage/alliance/collaborations/{collaboration_b}/", expect(OK={"operator", "partner_b"}),
+     READ_ONLY),
+    ("/manage/alliance/collaborations/{collaboration_a}/edit/",
+     expect(OK={"operator"} | PARTNER_A), expect(OK={"operator"} | PARTNER_A)),
+    ("/manage/alliance/collaborations/{collaboration_b}/edit/",
+     expect(OK={"operator", "partner_b"}), expect(OK={"operator", "partner_b"})),
+    ("/manage/alliance/collaborations/{collaboration_a}/stage/", POST_ONLY,
+     expect(OK={"operator"} | PARTNER_A)),
+    ("/alliance/collaborations/", expect(OK=STARTUPS), READ_ONLY),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -493,7 +528,10 @@ def _build_ids(world, personas, submitted, evaluation):
     feedback = feedback_ids(evaluation, personas, submitted)  # its ended stage comes first
     decided = selection_world.decided(world, personas, submitted)
     event_world = events_world.build(world, personas)
+    from tests.alliance import world as alliance_world
+
     return {
+        **alliance_world.matrix_ids(alliance_world.build(world, personas), personas),
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
         **offer_ids(decided, personas),

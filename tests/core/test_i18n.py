@@ -89,6 +89,11 @@ PAGES = [
     ("startup_a", "/startup/recommendations/"), ("partner_a", "/manage/discover/?q=NPU"),
     ("partner_a", "/manage/tracks/{track}/applicants/"),
     ("operator", "/manage/deliveries/"), ("operator", "/manage/deliveries/?show=all"),
+    # Alliance: members and directory; collaborations
+    ("startup_a", "/alliance/"), ("partner_admin", "/alliance/"),
+    ("operator", "/manage/alliance/collaborations/"),
+    ("operator", "/manage/alliance/collaborations/new/"),
+    ("startup_a", "/alliance/collaborations/"),
 ]
 
 

@@ -5,7 +5,12 @@ below.
 /manage/alliance/…       operators and partners: collaborations, report reviews, KPIs, exports
 """
 
+from kbridge.alliance.views import collaborations as collaboration_views
+from kbridge.alliance.views import members as member_views
+
 app_name = "alliance"
 
 urlpatterns: list = [
+    *member_views.urlpatterns,
+    *collaboration_views.urlpatterns,
 ]

@@ -151,6 +151,19 @@ ACTION_LABELS = {
     "event.meeting_must_meet": gettext_lazy("Must-meet changed"),
     "event.meetings_scheduled": gettext_lazy("Meetings scheduled"),
     "event.meeting_outcome": gettext_lazy("Meeting outcome recorded"),
+    # Alliance: members and directory
+    "alliance.member_joined": gettext_lazy("Joined the alliance"),
+    "alliance.member_invited": gettext_lazy("Startup invited into the alliance"),
+    "alliance.member_left": gettext_lazy("Left the alliance"),
+    "alliance.invitation_declined": gettext_lazy("Alliance invitation declined"),
+    "alliance.member_profile_changed": gettext_lazy("Alliance profile changed"),
+    # Alliance: collaborations
+    "alliance.collaboration_created": gettext_lazy("Collaboration recorded"),
+    "alliance.collaboration_updated": gettext_lazy("Collaboration changed"),
+    "alliance.collaboration_agreed": gettext_lazy("Collaboration agreed"),
+    "alliance.collaboration_running": gettext_lazy("Collaboration started"),
+    "alliance.collaboration_done": gettext_lazy("Collaboration done"),
+    "alliance.collaboration_dropped": gettext_lazy("Collaboration dropped"),
     # Events: live Q&A
     "qna.question_approved": gettext_lazy("Q&A question approved"),
     "qna.question_hidden": gettext_lazy("Q&A question hidden"),

@@ -50,6 +50,7 @@ from kbridge.core.mail import queue_email
 from kbridge.core.money import format_krw
 from kbridge.core.site import absolute
 from kbridge.core.workdays import add_working_days
+from kbridge.selection import signals
 from kbridge.selection.models import (
     DEFAULT_AGREEMENT_MONTHS,
     Agreement,
@@ -380,7 +381,8 @@ def accept_agreement(*, agreement: Agreement, by, ip: str | None,
     upload but not accept), the agreement is not waiting for the startup or its deadline has
     passed, or a required document is missing (the message names them).
     Side effects: audit ``selection.agreement_accepted``; a confirmation e-mail to the
-    representatives (key ``agreement-accepted:<id>:<user id>``).
+    representatives (key ``agreement-accepted:<id>:<user id>``); the signal
+    ``selection.signals.agreement_accepted`` (the alliance admits the startup).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -414,6 +416,7 @@ def accept_agreement(*, agreement: Agreement, by, ip: str | None,
         for user in representatives(agreement):
             _mail(agreement, user, "accepted",
                   key=f"agreement-accepted:{agreement.pk}:{user.pk}")
+        signals.agreement_accepted.send(sender=Agreement, agreement=agreement, by=by)
     return agreement
 
 
