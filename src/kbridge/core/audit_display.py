@@ -100,6 +100,14 @@ ACTION_LABELS = {
     "selection.agreement_document_uploaded": gettext_lazy("Agreement document uploaded"),
     "selection.agreement_accepted": gettext_lazy("Agreement accepted"),
     "selection.agreement_lapsed": gettext_lazy("Agreement lapsed"),
+    # Alliance: milestone reports and tranches
+    "alliance.reports_scheduled": gettext_lazy("Milestone reports scheduled"),
+    "alliance.report_saved": gettext_lazy("Milestone report draft saved"),
+    "alliance.report_submitted": gettext_lazy("Milestone report submitted"),
+    "alliance.report_returned": gettext_lazy("Milestone report returned for changes"),
+    "alliance.report_approved": gettext_lazy("Milestone report approved"),
+    "alliance.report_reminded": gettext_lazy("Milestone report reminder sent"),
+    "alliance.tranche_released": gettext_lazy("Funding tranche released"),
     # Selection: appeals
     "selection.appeal_filed": gettext_lazy("Appeal filed"),
     "selection.appeal_answered": gettext_lazy("Appeal answered"),

@@ -57,6 +57,7 @@ from kbridge.selection.models import (
     Outcome,
     Selection,
 )
+from kbridge.selection.signals import agreement_accepted
 
 #: The documents an agreement requires, in the order the pages list them: code -> label.
 REQUIRED_DOCUMENTS = {
@@ -380,7 +381,9 @@ def accept_agreement(*, agreement: Agreement, by, ip: str | None,
     upload but not accept), the agreement is not waiting for the startup or its deadline has
     passed, or a required document is missing (the message names them).
     Side effects: audit ``selection.agreement_accepted``; a confirmation e-mail to the
-    representatives (key ``agreement-accepted:<id>:<user id>``).
+    representatives (key ``agreement-accepted:<id>:<user id>``); the signal
+    ``selection.signals.agreement_accepted`` in the same transaction (the alliance schedules
+    the milestone reports).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -414,6 +417,7 @@ def accept_agreement(*, agreement: Agreement, by, ip: str | None,
         for user in representatives(agreement):
             _mail(agreement, user, "accepted",
                   key=f"agreement-accepted:{agreement.pk}:{user.pk}")
+        agreement_accepted.send(sender=Agreement, agreement=agreement, by=by)
     return agreement
 
 
