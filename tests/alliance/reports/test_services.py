@@ -184,7 +184,7 @@ def test_return_needs_a_comment_and_the_startup_fixes_and_resubmits(agreement_a,
 def test_state_rules_a_returned_or_approved_report_cannot_be_approved(agreement_a, personas):
     report = submitted(first_report(agreement_a), personas)
     services.return_report(report=report, by=personas.operator, comment="수정 필요")
-    with pytest.raises(ValidationError, match="반려"):
+    with pytest.raises(ValidationError, match="보완 요청"):
         services.approve_report(report=report, by=personas.operator)
     services.submit_report(report=report, by=personas.startup_a)
     services.approve_report(report=report, by=personas.operator)
@@ -221,7 +221,7 @@ def _states(agreement):
 def test_tranche_two_is_held_until_its_report_is_approved_and_released_once(
         agreement_a, personas):
     assert _states(agreement_a) == ["ready", "held"]
-    with pytest.raises(ValidationError, match="보고서 1"):
+    with pytest.raises(ValidationError, match="1번 보고서"):
         services.release_tranche(agreement=agreement_a, tranche=2, by=personas.operator)
 
     report = submitted(first_report(agreement_a), personas)
