@@ -60,8 +60,9 @@ def accepted(world, personas, *, startup: str = "a", track=None, starts_on=None,
     organisation = getattr(personas, f"startup_{startup}_org")
     representative = getattr(personas, f"startup_{startup}")
     selection = _selection(world, personas, track)
-    application = ApplicationFactory(track=track, applicant=organisation,
-                                     created_by=representative)
+    application = ApplicationFactory(
+        track=track, applicant=organisation, created_by=representative,
+        exclusivity_key=f"reports:{Agreement.objects.count()}")  # several per startup
     outcome = Outcome.objects.create(
         selection=selection, application=application, rank=selection.outcomes.count() + 1,
         score=Decimal("90.00"), status=Outcome.Status.SELECTED, reason_code="within_quota",
