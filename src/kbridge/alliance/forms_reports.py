@@ -42,7 +42,8 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _count(name: str, help_text=""):
+def _count(help_text=""):
+    """A count (people, patents): a whole number from 0 to ``MAX_COUNT``."""
     return forms.IntegerField(required=False, min_value=0, max_value=MAX_COUNT,
                               error_messages=_COUNT_ERRORS, help_text=help_text,
                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))
@@ -51,15 +52,15 @@ def _count(name: str, help_text=""):
 class ReportForm(BaseForm):
     """The figures of one report (``services.reports.REPORT_FIELDS``)."""
 
-    jobs_created = _count("jobs_created", gettext_lazy(
+    jobs_created = _count(gettext_lazy(
         "Full-time positions added during the period."))
-    employees = _count("employees")
+    employees = _count()
     revenue_krw = MoneyField(required=False, min_value=0, help_text=gettext_lazy(
         "Revenue during the period, in won."))
     overseas_revenue_krw = MoneyField(required=False, min_value=0, help_text=gettext_lazy(
         "The part of revenue earned abroad (exports, foreign customers)."))
-    patents_filed = _count("patents_filed", gettext_lazy("Applications during the period."))
-    patents_granted = _count("patents_granted", gettext_lazy("Grants during the period."))
+    patents_filed = _count(gettext_lazy("Applications during the period."))
+    patents_granted = _count(gettext_lazy("Grants during the period."))
     merger_acquisition = forms.ChoiceField(choices=MilestoneReport.MergerAcquisition.choices,
                                            required=False)
     merger_detail = forms.CharField(max_length=500, required=False, help_text=gettext_lazy(

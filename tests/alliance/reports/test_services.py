@@ -262,3 +262,17 @@ def test_approved_reports_only_are_final_a_review_leaves_reports_of_others_alone
     services.approve_report(report=report, by=personas.operator)
     assert set(MilestoneReport.objects.filter(status=Status.APPROVED)) == {report}
     assert not ReportReview.objects.filter(report__agreement=agreement_b).exists()
+
+
+def test_the_backfill_command_schedules_what_is_missing_once(world, personas):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    agreement = accepted(world, personas, schedule=False)
+    out = StringIO()
+    call_command("schedule_reports", stdout=out)
+    assert agreement.milestone_reports.count() == 2 + OUTCOME_YEARS
+    assert f"Scheduled {2 + OUTCOME_YEARS} reports for 1 agreements." in out.getvalue()
+    call_command("schedule_reports", stdout=out)
+    assert agreement.milestone_reports.count() == 2 + OUTCOME_YEARS
