@@ -201,6 +201,14 @@ EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
     # Events: attendees (event.review_confirmed)
     "chosen": (gettext_lazy("chosen (registration codes)"), None),
     "tied_at_line": (gettext_lazy("tied at the last place"), None),
+    # Alliance: milestone reports and tranches
+    "follow_on_investments": (gettext_lazy("follow-on investments"), None),
+    "reports": (gettext_lazy("milestone reports"), None),
+    "report": (gettext_lazy("report number"), None),
+    "comment": (gettext_lazy("comment"), None),
+    "days": (gettext_lazy("days before the due date"), None),
+    "tranche": (gettext_lazy("tranche"), None),
+    "amount_krw": (gettext_lazy("amount (KRW)"), None),
 }
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",

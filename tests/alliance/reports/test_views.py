@@ -180,3 +180,13 @@ def test_the_review_and_tranche_pages_are_the_programs_operators_only(
     assert client.post(f"/manage/alliance/agreements/{agreement_a.pk}/tranches/1/release/") \
         .status_code == 404
     assert not TrancheRelease.objects.exists()
+
+
+def test_the_audit_log_reads_each_step_in_words(client_for, personas, agreement_a):
+    report = submitted(first_report(agreement_a), personas)
+    services.return_report(report=report, by=personas.operator, comment="근거 보완")
+    services.release_tranche(agreement=agreement_a, tranche=1, by=personas.operator)
+    page = client_for(personas.operator).get("/audit/").content.decode()
+    for label in ("성과 보고 일정 생성", "성과 보고서 임시 저장", "성과 보고서 제출",
+                  "성과 보고서 보완 요청", "지원금 지급 승인", "근거 보완", "후속 투자"):
+        assert label in page, label

@@ -81,7 +81,8 @@ def _locked(report: MilestoneReport) -> MilestoneReport:
 
 def _snapshot(report: MilestoneReport) -> dict:
     return {"status": report.status, **{name: getattr(report, name) for name in REPORT_FIELDS},
-            "investments": [_investment_snapshot(i) for i in report.investments.all()]}
+            "follow_on_investments": [_investment_snapshot(i)
+                                      for i in report.investments.all()]}
 
 
 def _investment_snapshot(investment) -> dict:
@@ -443,9 +444,12 @@ def release_tranche(*, agreement: Agreement, tranche: int, by,
         if state.state != "ready":
             if agreement.status != Agreement.Status.ACCEPTED:
                 message = _("The agreement has not been accepted: no tranche can be released.")
+            elif state.report is None:
+                message = _("Tranche %(n)s is held: the report due before it has not been "
+                            "scheduled.") % {"n": tranche}
             else:
                 message = _("Tranche %(n)s is held until report %(report)s is approved.") % {
-                    "n": tranche, "report": state.report.sequence if state.report else "?"}
+                    "n": tranche, "report": state.report.sequence}
             raise ValidationError(message, code="held")
         try:
             with transaction.atomic():
