@@ -1194,6 +1194,30 @@ CASES += [
          lambda c: "/manage/alliance/collaborations/?kind=poc", _collaboration),
     Case("collaborations (the startup's)", "alliance:my_collaborations", "startup_a",
          lambda c: "/alliance/collaborations/", _collaboration),
+# Alliance: milestone reports (tests/alliance/reports/world.py)
+def _reports_agreement(ctx, startup="a"):
+    from tests.alliance.reports.world import accepted
+
+    return accepted(ctx.world, ctx.personas, startup=startup)
+
+
+def _startup_agreement(ctx):
+    return f'data-agreement="{_reports_agreement(ctx).pk}"'
+
+
+def _submitted_report(ctx):
+    from tests.alliance.reports.world import first_report, submitted
+
+    report = submitted(first_report(_reports_agreement(ctx)), ctx.personas, investments=[])
+    return f'data-report="{report.pk}"'
+
+
+CASES += [
+    Case("milestone reports: the startup's agreements, reports and tranches",
+         "alliance:reports_mine", "startup_a", lambda c: "/alliance/reports/",
+         _startup_agreement),
+    Case("milestone reports: the operator's review queue", "alliance:report_queue",
+         "operator", lambda c: "/manage/alliance/reports/", _submitted_report),
 ]
 
 
@@ -1320,6 +1344,13 @@ NOT_LIST_PAGES = {
     "selection:result_consent": "an action (an invalid form shows the result page again)",
     "selection:partner_interest": "an action (an invalid note shows the track page again)",
     "selection:partner_interest_remove": "an action",
+    # Alliance: milestone reports
+    "alliance:report_edit": "one report: its investments (at most 20) and history prefetched",
+    "alliance:report_review": "one report: its investments and history prefetched",
+    "alliance:report_approve": "an action", "alliance:report_return": "an action (an "
+    "invalid comment shows report_review again)",
+    "alliance:tranches": "one agreement: at most 6 tranches, its reports prefetched",
+    "alliance:tranche_release": "an action",
 }
 
 #: Django's admin: superusers only, its own pages.

@@ -458,6 +458,29 @@ MATRIX = [
     ("/manage/alliance/collaborations/{collaboration_a}/stage/", POST_ONLY,
      expect(OK={"operator"} | PARTNER_A)),
     ("/alliance/collaborations/", expect(OK=STARTUPS), READ_ONLY),
+
+    # Alliance: milestone reports (tests/alliance/reports/world.py). Startup A's agreement is
+    # accepted: report 1 submitted (waiting for review), report 2 due. The startup's people
+    # read their list and reports; both save a draft (an empty POST comes back with its
+    # errors), a submitted report sends them back to it. KISED's operator reviews (approving
+    # an empty POST approves and goes back; returning needs a comment, so an empty one comes
+    # back) and releases tranches (tranche 1 is ready; tranche 2 is held: sent back with the
+    # reason). Partners, the second agency and other startups: 404.
+    ("/alliance/reports/", expect(OK=STARTUPS), READ_ONLY),
+    ("/alliance/reports/{due_report}/", expect(OK={"startup_a", "startup_a_member"}),
+     expect(OK={"startup_a", "startup_a_member"})),
+    ("/alliance/reports/{submitted_report}/", expect(OK={"startup_a", "startup_a_member"}),
+     expect(REDIRECT={"startup_a", "startup_a_member"})),
+    ("/manage/alliance/reports/", expect(OK=OPERATORS), READ_ONLY),
+    ("/manage/alliance/reports/{submitted_report}/", OPERATOR, READ_ONLY),
+    ("/manage/alliance/reports/{submitted_report}/approve/", POST_ONLY, OPERATOR_POST),
+    ("/manage/alliance/reports/{submitted_report}/return/", POST_ONLY, OPERATOR),
+    ("/manage/alliance/reports/{due_report}/approve/", POST_ONLY, OPERATOR_POST),
+    ("/manage/alliance/agreements/{reports_agreement}/tranches/", OPERATOR, READ_ONLY),
+    ("/manage/alliance/agreements/{reports_agreement}/tranches/1/release/", POST_ONLY,
+     OPERATOR_POST),
+    ("/manage/alliance/agreements/{reports_agreement}/tranches/2/release/", POST_ONLY,
+     OPERATOR_POST),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -504,6 +527,8 @@ def _build_ids(world, personas, submitted, evaluation):
     from kbridge.accounts import services as account_services
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
+    from tests.alliance import world as alliance_world
+    from tests.alliance.reports import world as reports_world
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
     from tests.events.attendees import world as attendees_world
@@ -528,14 +553,13 @@ def _build_ids(world, personas, submitted, evaluation):
     feedback = feedback_ids(evaluation, personas, submitted)  # its ended stage comes first
     decided = selection_world.decided(world, personas, submitted)
     event_world = events_world.build(world, personas)
-    from tests.alliance import world as alliance_world
-
+    agreements = agreement_world.matrix_ids(decided, personas)
     return {
         **alliance_world.matrix_ids(alliance_world.build(world, personas), personas),
         **selection_world.matrix_ids(decided),
         # Selection areas add their ids here from `decided`.
         **offer_ids(decided, personas),
-        **agreement_world.matrix_ids(decided, personas),
+        **agreements,
         **appeal_world.matrix_ids(decided),
         **results_world.matrix_ids(decided),
         **events_world.matrix_ids(event_world),
@@ -544,6 +568,8 @@ def _build_ids(world, personas, submitted, evaluation):
         **tickets_world.matrix_ids(event_world),
         **meetings_world.matrix_ids(event_world, personas),
         **qna_world.matrix_ids(qna_world.build(event_world, personas)),
+        # Alliance parts add their ids here.
+        **reports_world.matrix_ids(agreements["agreement"], personas),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

@@ -94,6 +94,8 @@ PAGES = [
     ("operator", "/manage/alliance/collaborations/"),
     ("operator", "/manage/alliance/collaborations/new/"),
     ("startup_a", "/alliance/collaborations/"),
+    # Alliance: milestone reports
+    ("startup_a", "/alliance/reports/"), ("operator", "/manage/alliance/reports/"),
 ]
 
 

@@ -12,6 +12,7 @@ class AllianceConfig(AppConfig):
         from kbridge.alliance import (
             rules,  # noqa: F401  (registers the permissions)
             selectors_members,
+            tasks_reports,
         )
         from kbridge.alliance.services import members as member_services
         from kbridge.selection import signals as selection_signals
@@ -27,3 +28,9 @@ class AllianceConfig(AppConfig):
         event_signals.meeting_followup.connect(
             collaboration_services.on_meeting_followup,
             dispatch_uid="alliance.meeting_followup_proposes")
+
+        # --- milestone reports: scheduled on acceptance; reminders caught up at worker start
+        from kbridge.alliance.services import reports
+
+        reports.connect_signals()
+        tasks_reports.connect_worker_start()

@@ -7,10 +7,12 @@ below.
 
 from kbridge.alliance.views import collaborations as collaboration_views
 from kbridge.alliance.views import members as member_views
+from kbridge.alliance.views import reports
 
 app_name = "alliance"
 
 urlpatterns: list = [
     *member_views.urlpatterns,
     *collaboration_views.urlpatterns,
+    *reports.urlpatterns,
 ]

@@ -100,6 +100,14 @@ ACTION_LABELS = {
     "selection.agreement_document_uploaded": gettext_lazy("Agreement document uploaded"),
     "selection.agreement_accepted": gettext_lazy("Agreement accepted"),
     "selection.agreement_lapsed": gettext_lazy("Agreement lapsed"),
+    # Alliance: milestone reports and tranches
+    "alliance.reports_scheduled": gettext_lazy("Milestone reports scheduled"),
+    "alliance.report_saved": gettext_lazy("Milestone report draft saved"),
+    "alliance.report_submitted": gettext_lazy("Milestone report submitted"),
+    "alliance.report_returned": gettext_lazy("Milestone report returned for changes"),
+    "alliance.report_approved": gettext_lazy("Milestone report approved"),
+    "alliance.report_reminded": gettext_lazy("Milestone report reminder sent"),
+    "alliance.tranche_released": gettext_lazy("Funding tranche released"),
     # Selection: appeals
     "selection.appeal_filed": gettext_lazy("Appeal filed"),
     "selection.appeal_answered": gettext_lazy("Appeal answered"),
@@ -206,6 +214,14 @@ EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
     # Events: attendees (event.review_confirmed)
     "chosen": (gettext_lazy("chosen (registration codes)"), None),
     "tied_at_line": (gettext_lazy("tied at the last place"), None),
+    # Alliance: milestone reports and tranches
+    "follow_on_investments": (gettext_lazy("follow-on investments"), None),
+    "reports": (gettext_lazy("milestone reports"), None),
+    "report": (gettext_lazy("report number"), None),
+    "comment": (gettext_lazy("comment"), None),
+    "days": (gettext_lazy("days before the due date"), None),
+    "tranche": (gettext_lazy("tranche"), None),
+    "amount_krw": (gettext_lazy("amount (KRW)"), None),
 }
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",

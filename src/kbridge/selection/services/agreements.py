@@ -382,7 +382,8 @@ def accept_agreement(*, agreement: Agreement, by, ip: str | None,
     passed, or a required document is missing (the message names them).
     Side effects: audit ``selection.agreement_accepted``; a confirmation e-mail to the
     representatives (key ``agreement-accepted:<id>:<user id>``); the signal
-    ``selection.signals.agreement_accepted`` (the alliance admits the startup).
+    ``selection.signals.agreement_accepted`` in the same transaction (the alliance admits
+    the startup and schedules the agreement's milestone reports).
     """
     now = now or timezone.now()
     with transaction.atomic():
