@@ -5,7 +5,10 @@ below.
 /manage/alliance/…       operators and partners: collaborations, report reviews, KPIs, exports
 """
 
+from kbridge.alliance.views import kpis
+
 app_name = "alliance"
 
 urlpatterns: list = [
+    *kpis.urlpatterns,
 ]
