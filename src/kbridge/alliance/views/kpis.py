@@ -103,9 +103,9 @@ def _label(label: selectors.Label) -> str:
 
 
 def _export_header() -> list[str]:
-    return [_("Company"), _("Company (English)"), _("Business registration number"),
-            _("Program"), _("Track"), _("Partner"), _("Cohort"), _("Report year"),
-            _("Jobs created"), _("Revenue (KRW)"), _("Overseas revenue (KRW)"),
+    return [_("Company name"), _("Company name (English)"), _("Business registration number"),
+            _("Program name"), _("Track"), _("Partner"), _("Cohort (year selected)"),
+            _("Report year"), _("Jobs created (people)"), _("Revenue (KRW)"), _("Overseas revenue (KRW)"),
             _("Follow-on investment (KRW)"), _("Patents filed"), _("Patents granted"),
             _("M&A")]
 
