@@ -422,6 +422,22 @@ MATRIX = [
     ("/manage/events/{event}/qna/presenter/", expect(OK={"operator"} | PARTNER_A), READ_ONLY),
     ("/manage/events/{event}/qna/presenter/live/", expect(OK={"operator"} | PARTNER_A),
      READ_ONLY),
+    # Alliance: KPIs, dashboards and exports (tests/alliance/kpis_world.py: KISED's 2025
+    # cohort, OpenAI's and NVIDIA's tracks). Agency and partner staff have a KPI page (the
+    # second agency's counts nothing); a filter naming a program, track or partner company
+    # outside one's scope answers 404, for the page and the exports alike.
+    ("/manage/alliance/kpis/", expect(OK=OPERATORS | PARTNERS), READ_ONLY),
+    ("/manage/alliance/kpis/?program={kpi_program}", expect(OK={"operator"} | PARTNERS),
+     READ_ONLY),
+    ("/manage/alliance/kpis/?track={kpi_track_a}", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/manage/alliance/kpis/export.csv?track={kpi_track_b}",
+     expect(OK={"operator", "partner_b"}), READ_ONLY),
+    ("/manage/alliance/kpis/export.xlsx?program={kpi_program}",
+     expect(OK={"operator"} | PARTNERS), READ_ONLY),
+    ("/manage/alliance/kpis/totals.csv?partner={kpi_partner_a}",
+     expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/alliance/outcomes/", EVERYONE, READ_ONLY),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -443,6 +459,7 @@ def ids(world, personas, submitted, evaluation):
     from tests.events.meetings import world as meetings_world
     from tests.events.qna import world as qna_world
     from tests.events.tickets import world as tickets_world
+    from tests.alliance import kpis_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids
@@ -474,6 +491,8 @@ def ids(world, personas, submitted, evaluation):
         **tickets_world.matrix_ids(event_world),
         **meetings_world.matrix_ids(event_world, personas),
         **qna_world.matrix_ids(qna_world.build(event_world, personas)),
+        # Alliance parts add their ids here.
+        **kpis_world.matrix_ids(world, personas),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

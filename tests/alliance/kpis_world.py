@@ -109,9 +109,11 @@ def collaboration(track, startup, *, stage=Collaboration.Stage.PROPOSED, amount=
 
 
 def matrix_ids(world, personas) -> dict[str, int]:
-    """For the permission matrix: an approved report of startup A in partner A's track of the
-    world's program (so the dashboard and exports have something to count)."""
-    agreement = agreement_for(world.track_a, startup=personas.startup_a_org)
-    invest(report(agreement, dt.date(world.program.year, 12, 31), jobs=3, revenue=10**8), 10**9)
-    return {"kpi_program": world.program.pk, "kpi_track_a": world.track_a.pk,
-            "kpi_track_b": world.track_b.pk, "kpi_partner_a": personas.partner_a_org.pk}
+    """For the permission matrix: KISED's 2025 cohort (a program of its own, so no other
+    part's pages change) with OpenAI's and NVIDIA's tracks, and an approved report with an
+    investment in OpenAI's, so the dashboard and the exports have something to count."""
+    program, openai, nvidia = cohort(world, personas, 2025)
+    invest(report(agreement_for(openai, "매트릭스기업"), dt.date(2025, 12, 31), jobs=3,
+                  revenue=10**8), 10**9)
+    return {"kpi_program": program.pk, "kpi_track_a": openai.pk, "kpi_track_b": nvidia.pk,
+            "kpi_partner_a": personas.partner_a_org.pk}

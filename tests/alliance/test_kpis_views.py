@@ -12,7 +12,8 @@ import re
 
 import openpyxl
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -211,6 +212,27 @@ def test_xlsx_export_has_the_rows_and_a_totals_sheet(reported, personas, client_
     totals = sheets["합계"]
     assert [row[0] for row in totals] == ["보고 연도", 2025, 2026, "합계"]
     assert totals[-1][:4] == ("합계", 3, 3, 20)
+
+
+@pytest.mark.parametrize("url", ["export.csv", "export.xlsx", "totals.csv"])
+def test_exports_cost_the_same_queries_for_one_firm_as_for_three(world, personas, client_for,
+                                                                 url):
+    client = client_for(personas.operator)
+    client.get(DASHBOARD)  # the session's first request
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            b"".join(client.get(DASHBOARD + url).streaming_content)
+        return len(captured)
+
+    def add_firm():
+        w.invest(w.report(w.agreement_for(world.track_a), dt.date(2026, 12, 31), jobs=1), 5)
+
+    add_firm()
+    one = queries()
+    add_firm()
+    add_firm()
+    assert queries() == one
 
 
 def test_a_company_name_cannot_become_a_formula(world, personas, client_for):

@@ -89,6 +89,8 @@ PAGES = [
     ("startup_a", "/startup/recommendations/"), ("partner_a", "/manage/discover/?q=NPU"),
     ("partner_a", "/manage/tracks/{track}/applicants/"),
     ("operator", "/manage/deliveries/"), ("operator", "/manage/deliveries/?show=all"),
+    ("operator", "/manage/alliance/kpis/"), ("partner_a", "/manage/alliance/kpis/"),
+    ("anonymous", "/alliance/outcomes/"),
 ]
 
 
