@@ -453,13 +453,13 @@ def ids(world, personas, submitted, evaluation):
     from kbridge.accounts import services as account_services
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
+    from tests.alliance import kpis_world
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
     from tests.events import world as events_world
     from tests.events.attendees import world as attendees_world
     from tests.events.meetings import world as meetings_world
     from tests.events.qna import world as qna_world
     from tests.events.tickets import world as tickets_world
-    from tests.alliance import kpis_world
     from tests.selection import agreement_world, appeal_world, results_world
     from tests.selection import world as selection_world
     from tests.selection.offer_world import matrix_ids as offer_ids

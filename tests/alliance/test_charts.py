@@ -23,7 +23,7 @@ def test_bars_stand_on_the_baseline_in_proportion_to_their_values():
     assert third.height == 0
     assert [t.text for t in chart.ticks] == ["0", "1000", "2000", "3000"]
     assert chart.ticks[-1].y == pytest.approx(chart.baseline - first.height, abs=0.1)
-    assert all(0 <= b.x and b.x + b.width <= WIDTH for b in chart.bars)
+    assert all(b.x >= 0 and b.x + b.width <= WIDTH for b in chart.bars)
     assert 0 < chart.label_y < HEIGHT
 
 

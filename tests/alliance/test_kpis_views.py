@@ -172,6 +172,18 @@ def test_a_filter_that_names_nothing_visible_answers_404(reported, personas, cli
         assert client.get(DASHBOARD, {name: value}).status_code == 404
 
 
+@pytest.mark.django_db
+@settings(derandomize=True, deadline=None, max_examples=20,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["program", "partner", "track", "cohort"]),
+       value=st.text(max_size=30).filter(lambda v: "\x00" not in v))
+def test_any_typed_filter_answers_the_page_or_404_never_an_error(personas, client_for, name,
+                                                                  value):
+    status = client_for(personas.operator).get(DASHBOARD + "export.csv",
+                                               {name: value}).status_code
+    assert status == (200 if not value.strip() else 404)
+
+
 def test_startups_and_evaluators_get_404_and_anonymous_signs_in(personas, client_for):
     for person in (personas.startup_a, personas.startup_a_member, personas.evaluator):
         assert client_for(person).get(DASHBOARD).status_code == 404
