@@ -62,13 +62,13 @@ def _selection(track, by) -> Selection:
 
 
 def agreement_for(track, name: str | None = None, *, startup=None, brn: str = "220-81-62517"):
-    """An accepted agreement of a startup (a new one named ``name`` unless ``startup``)
-    selected in ``track``."""
+    """An accepted agreement of a startup (unless ``startup``, a new one named ``name`` in
+    Korean and ``Company <n>`` in English) selected in ``track``."""
     n = next(_serial)
     user = UserFactory(email=f"kpi{n}@startup{n}.example")
     if startup is None:
         startup = OrganisationFactory(kind=Organisation.Kind.STARTUP, name_ko=name or f"기업{n}",
-                                      name_en=name or f"Company {n}")
+                                      name_en=f"Company {n}")
         StartupProfile.objects.create(organisation=startup, representative=user,
                                       business_registration_number=brn)
     application = Application.objects.create(

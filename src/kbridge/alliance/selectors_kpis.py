@@ -294,7 +294,7 @@ def _labelled(reports, keys: list[str], label) -> list[tuple[Label, Kpis]]:
 
 
 def dashboard(user, filters: Filters) -> Dashboard:
-    """The KPI dashboard of ``user`` under ``filters`` (a fixed number of queries: fourteen)."""
+    """The KPI dashboard of ``user`` under ``filters`` (a fixed number of queries: thirteen)."""
     reports = approved_reports_for(user, filters)
     by_cohort = _grouped(reports, [f"{PROGRAM}__year"])
     by_program = _labelled(
