@@ -15,8 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 72, 8, 20, 28
+WIDTH, HEIGHT = 360, 220
+LEFT, RIGHT, TOP, BOTTOM = 60, 4, 22, 30
 TICKS = 4
 
 
@@ -78,7 +78,7 @@ def bar_chart(points: Sequence[tuple[str, int]],
              for i in range(int(ceiling / step) + 1)]
     bars = []
     slot = plot_width / max(1, len(points))
-    width = min(56.0, slot * 0.6)
+    width = min(48.0, slot * 0.6)
     for i, (label, value) in enumerate(points):
         height = plot_height * max(0, value) / ceiling
         x = LEFT + slot * i + (slot - width) / 2
@@ -86,7 +86,7 @@ def bar_chart(points: Sequence[tuple[str, int]],
                         height=round(height, 1), label=label, value=value, text=fmt(value),
                         label_x=round(x + width / 2, 1)))
     return BarChart(WIDTH, HEIGHT, bars, ticks, baseline, LEFT, WIDTH - RIGHT,
-                    label_y=baseline + 18)
+                    label_y=baseline + 20)
 
 
 def compact_krw(value: int, lang: str) -> str:
