@@ -1194,6 +1194,9 @@ CASES += [
          lambda c: "/manage/alliance/collaborations/?kind=poc", _collaboration),
     Case("collaborations (the startup's)", "alliance:my_collaborations", "startup_a",
          lambda c: "/alliance/collaborations/", _collaboration),
+]
+
+
 # Alliance: milestone reports (tests/alliance/reports/world.py)
 def _reports_agreement(ctx, startup="a"):
     from tests.alliance.reports.world import accepted
@@ -1218,6 +1221,36 @@ CASES += [
          _startup_agreement),
     Case("milestone reports: the operator's review queue", "alliance:report_queue",
          "operator", lambda c: "/manage/alliance/reports/", _submitted_report),
+]
+
+
+# Alliance: KPIs, dashboards and exports (tests/alliance/kpis_world.py)
+def _kpi_track(ctx, *, firms: int = 1):
+    """A new KISED cohort whose OpenAI track (named afresh) has ``firms`` selected startups,
+    each with an approved report declaring an investment, and a collaboration."""
+    from tests.alliance import kpis_world as kw
+
+    n = next(_serial)
+    program, openai, _nvidia = kw.cohort(ctx.world, ctx.personas, 2020 + n % 10)
+    program.name_ko = program.name_en = _name("성과사업")
+    program.save(update_fields=["name_ko", "name_en"])
+    openai.name_ko = openai.name_en = _name("KPI트랙")
+    openai.save(update_fields=["name_ko", "name_en"])
+    for _ in range(firms):
+        agreement = kw.agreement_for(openai)
+        kw.invest(kw.report(agreement, dt.date(2020 + n % 10, 12, 31), jobs=2, revenue=10**8,
+                            overseas=10**6), 10**9)
+        kw.collaboration(openai, agreement.outcome.application.applicant)
+    return program, openai
+
+
+CASES += [
+    Case("KPI dashboard: programs, partners, tracks, years", "alliance:kpis", "operator",
+         lambda c: "/manage/alliance/kpis/", lambda c: _kpi_track(c)[1].name_ko),
+    Case("KPI dashboard: a partner's own tracks", "alliance:kpis", "partner_a",
+         lambda c: "/manage/alliance/kpis/", lambda c: _kpi_track(c)[1].name_ko),
+    Case("public outcomes: programs and years", "alliance:outcomes", "anonymous",
+         lambda c: "/alliance/outcomes/", lambda c: _kpi_track(c, firms=3)[0].name_ko),
 ]
 
 
@@ -1351,6 +1384,10 @@ NOT_LIST_PAGES = {
     "invalid comment shows report_review again)",
     "alliance:tranches": "one agreement: at most 6 tranches, its reports prefetched",
     "alliance:tranche_release": "an action",
+    # Alliance: KPIs, dashboards and exports. Files, whose query count is guarded in
+    # tests/alliance/test_kpis_views.py (the same selectors as the dashboard).
+    "alliance:kpis_export_csv": "a file", "alliance:kpis_export_xlsx": "a file",
+    "alliance:kpis_totals_csv": "a file",
 }
 
 #: Django's admin: superusers only, its own pages.

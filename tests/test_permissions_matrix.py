@@ -481,6 +481,22 @@ MATRIX = [
      OPERATOR_POST),
     ("/manage/alliance/agreements/{reports_agreement}/tranches/2/release/", POST_ONLY,
      OPERATOR_POST),
+    # Alliance: KPIs, dashboards and exports (tests/alliance/kpis_world.py: KISED's 2025
+    # cohort, OpenAI's and NVIDIA's tracks). Agency and partner staff have a KPI page (the
+    # second agency's counts nothing); a filter naming a program, track or partner company
+    # outside one's scope answers 404, for the page and the exports alike.
+    ("/manage/alliance/kpis/", expect(OK=OPERATORS | PARTNERS), READ_ONLY),
+    ("/manage/alliance/kpis/?program={kpi_program}", expect(OK={"operator"} | PARTNERS),
+     READ_ONLY),
+    ("/manage/alliance/kpis/?track={kpi_track_a}", expect(OK={"operator"} | PARTNER_A),
+     READ_ONLY),
+    ("/manage/alliance/kpis/export.csv?track={kpi_track_b}",
+     expect(OK={"operator", "partner_b"}), READ_ONLY),
+    ("/manage/alliance/kpis/export.xlsx?program={kpi_program}",
+     expect(OK={"operator"} | PARTNERS), READ_ONLY),
+    ("/manage/alliance/kpis/totals.csv?partner={kpi_partner_a}",
+     expect(OK={"operator"} | PARTNER_A), READ_ONLY),
+    ("/alliance/outcomes/", EVERYONE, READ_ONLY),
 ]
 
 # Routes outside the matrix on purpose: Django's admin (superusers only, its own login) and
@@ -527,6 +543,7 @@ def _build_ids(world, personas, submitted, evaluation):
     from kbridge.accounts import services as account_services
     from kbridge.core.mail import queue_email
     from kbridge.core.models import EmailDelivery
+    from tests.alliance import kpis_world
     from tests.alliance import world as alliance_world
     from tests.alliance.reports import world as reports_world
     from tests.evaluation.feedback_world import matrix_ids as feedback_ids
@@ -570,6 +587,7 @@ def _build_ids(world, personas, submitted, evaluation):
         **qna_world.matrix_ids(qna_world.build(event_world, personas)),
         # Alliance parts add their ids here.
         **reports_world.matrix_ids(agreements["agreement"], personas),
+        **kpis_world.matrix_ids(world, personas),
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,

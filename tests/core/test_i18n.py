@@ -96,6 +96,8 @@ PAGES = [
     ("startup_a", "/alliance/collaborations/"),
     # Alliance: milestone reports
     ("startup_a", "/alliance/reports/"), ("operator", "/manage/alliance/reports/"),
+    ("operator", "/manage/alliance/kpis/"), ("partner_a", "/manage/alliance/kpis/"),
+    ("anonymous", "/alliance/outcomes/"),
 ]
 
 

@@ -156,7 +156,7 @@ def _pages():
                 or url.endswith("/my-data/export/")
                 or (url.startswith("/evaluate/assignments/") and "/files/" in url)
                 or "/documents/{agreement_document}/" in url or url.endswith(".json")
-                or url.endswith((".csv", ".ics"))):
+                or url.split("?")[0].endswith((".csv", ".ics", ".xlsx"))):
             continue  # files and JSON, not pages
         persona = next((p for p in PREFERENCE if get.get(p) == OK), None)
         if persona is not None:

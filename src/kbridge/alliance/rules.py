@@ -210,3 +210,18 @@ rules.add_perm("alliance.view_own_tranches", is_report_startup_member & agreemen
 rules.add_perm("alliance.manage_tranches", is_report_program_operator & agreement_is_accepted)
 
 # --- KPIs, dashboards and exports ---
+# The dashboard and its exports need a KPI scope; what is counted, and which filter values
+# (programs, partner companies, tracks, cohorts) answer rather than 404, come from the scoped
+# selectors of selectors_kpis.py (agency staff: their agency's programs; partner staff: their
+# own company's tracks and collaborations).
+
+
+@rules.predicate
+def has_kpi_scope(user) -> bool:
+    """Agency staff (their programs' KPIs) or partner staff (their own tracks' KPIs)."""
+    from kbridge.alliance.selectors_kpis import sees_kpis
+
+    return sees_kpis(user)
+
+
+rules.add_perm("alliance.view_kpis", has_kpi_scope)

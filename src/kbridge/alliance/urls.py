@@ -6,8 +6,8 @@ below.
 """
 
 from kbridge.alliance.views import collaborations as collaboration_views
+from kbridge.alliance.views import kpis, reports
 from kbridge.alliance.views import members as member_views
-from kbridge.alliance.views import reports
 
 app_name = "alliance"
 
@@ -15,4 +15,5 @@ urlpatterns: list = [
     *member_views.urlpatterns,
     *collaboration_views.urlpatterns,
     *reports.urlpatterns,
+    *kpis.urlpatterns,
 ]

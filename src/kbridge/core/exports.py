@@ -8,7 +8,8 @@ stays flat however many rows there are.
 
 * :func:`csv_response`: UTF-8 with a byte-order mark (:func:`kbridge.engine.tabular.csv_lines`).
 * :func:`xlsx_response`: an Office Open XML workbook (ECMA-376 Part 1, SpreadsheetML) of one
-  sheet, zipped on the fly by ``stream-zip``. The package parts are fixed; the sheet is written
+  sheet or several (:func:`xlsx_workbook_chunks`, e.g. the KPI export's rows and totals),
+  zipped on the fly by ``stream-zip``. The package parts are fixed; each sheet is written
   row by row with inline strings (no shared-string table to build first), numbers as numeric
   cells, dates with a ``yyyy-mm-dd`` (``yyyy-mm-dd hh:mm:ss``) number format. Neither openpyxl
   nor XlsxWriter can send a byte before the whole sheet is written (docs/decisions.md).
@@ -31,7 +32,7 @@ from django.utils.http import content_disposition_header
 from kbridge.engine import tabular
 
 __all__ = ["CSV_CONTENT_TYPE", "JSON_CONTENT_TYPE", "XLSX_CONTENT_TYPE", "csv_response",
-           "json_response", "xlsx_chunks", "xlsx_response"]
+           "json_response", "xlsx_chunks", "xlsx_response", "xlsx_workbook_chunks"]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -45,23 +46,20 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_CONTENT_TYPES = (
+_CONTENT_TYPES_HEAD = (
     _XML + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
     'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
     'officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
-    'officedocument.spreadsheetml.styles+xml"/></Types>')
+    'officedocument.spreadsheetml.styles+xml"/>')
+_SHEET_CONTENT_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.'
+    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
 _ROOT_RELS = (
     _XML + f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" Type="{_REL}/'
     'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WORKBOOK_RELS = (
-    _XML + f'<Relationships xmlns="{_PKG_REL}">'
-    f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-    f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
 # Style 0: general; 1: a date; 2: a date and time (custom formats 164 and 165).
 _STYLES = (
     _XML + f'<styleSheet xmlns="{_MAIN}"><numFmts count="2">'
@@ -173,25 +171,49 @@ def xlsx_chunks(rows: Iterable[Sequence[object]], *, sheet_title: str) -> Iterat
     characters, none of ``[]:*?/\\``), holds ``rows``; lazy: ``rows`` is read as the bytes are
     taken. Text cells are neutralised (never formulas); integers beyond 15 digits, which Excel
     would round, are written as text. Raises ``stream_zip.ZipOverflowError`` past 4 GiB."""
+    return xlsx_workbook_chunks([(sheet_title, rows)])
+
+
+def xlsx_workbook_chunks(
+        sheets: Sequence[tuple[str, Iterable[Sequence[object]]]]) -> Iterator[bytes]:
+    """The bytes of an XLSX workbook of several sheets, ``[(title, rows), …]`` in order (each
+    as in :func:`xlsx_chunks`; titles distinct). Each sheet's rows are read only when the
+    sheets before it are written, so a caller may pass generators that query lazily."""
     from stream_zip import ZIP_32, stream_zip
 
+    numbers = range(1, len(sheets) + 1)
     workbook = (
         _XML + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
-        f'<sheet name={quoteattr(sheet_title)} sheetId="1" r:id="rId1"/></sheets></workbook>')
+        + "".join(f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+                  for n, (title, _rows) in zip(numbers, sheets, strict=True))
+        + "</sheets></workbook>")
+    workbook_rels = (
+        _XML + f'<Relationships xmlns="{_PKG_REL}">'
+        + "".join(f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" '
+                  f'Target="worksheets/sheet{n}.xml"/>' for n in numbers)
+        + f'<Relationship Id="rId{len(sheets) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+        "</Relationships>")
+    content_types = (_CONTENT_TYPES_HEAD
+                     + "".join(_SHEET_CONTENT_TYPE.format(n=n) for n in numbers) + "</Types>")
     now = timezone.localtime().replace(tzinfo=None)
-    parts = [("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
-             ("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
+    parts = [("[Content_Types].xml", content_types), ("_rels/.rels", _ROOT_RELS),
+             ("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", workbook_rels),
              ("xl/styles.xml", _STYLES)]
     members = [(name, now, 0o600, ZIP_32, (text.encode("utf-8"),)) for name, text in parts]
-    members.append(("xl/worksheets/sheet1.xml", now, 0o600, ZIP_32, _sheet_xml(rows)))
+    members.extend((f"xl/worksheets/sheet{n}.xml", now, 0o600, ZIP_32, _sheet_xml(rows))
+                   for n, (_title, rows) in zip(numbers, sheets, strict=True))
     return stream_zip(members)
 
 
-def xlsx_response(rows: Iterable[Sequence[object]], *, filename: str,
-                  sheet_title: str) -> StreamingHttpResponse:
-    """A streamed XLSX download of ``rows`` (see :func:`xlsx_chunks`). ``filename`` includes
-    ``.xlsx``."""
-    response = StreamingHttpResponse(xlsx_chunks(rows, sheet_title=sheet_title),
-                                     content_type=XLSX_CONTENT_TYPE)
+def xlsx_response(rows: Iterable[Sequence[object]] | None = None, *, filename: str,
+                  sheet_title: str = "",
+                  sheets: Sequence[tuple[str, Iterable[Sequence[object]]]] | None = None,
+                  ) -> StreamingHttpResponse:
+    """A streamed XLSX download of ``rows`` in one sheet named ``sheet_title`` (see
+    :func:`xlsx_chunks`), or of several ``sheets`` (see :func:`xlsx_workbook_chunks`).
+    ``filename`` includes ``.xlsx``."""
+    chunks = (xlsx_workbook_chunks(sheets) if sheets is not None
+              else xlsx_chunks(rows or (), sheet_title=sheet_title))
+    response = StreamingHttpResponse(chunks, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
