@@ -1,7 +1,8 @@
 """Milestone reports in Chromium (issue 16's acceptance): startup A files its interim report,
 KISED's operator returns it with a comment, the startup reads the comment, fixes the report
-and submits it again, the operator approves it and releases the tranche it held, and the
-startup sees that tranche released.
+and submits it again, the operator approves it and releases the tranche it held, the
+startup sees that tranche released, and the operator's KPI dashboard moved by exactly that
+report.
 
 The accepted agreement and its scheduled reports are made as the alliance tests make them
 (tests/alliance/reports/world.py); everything else goes through the pages.
@@ -73,8 +74,10 @@ def test_startup_files_operator_returns_startup_fixes_operator_approves_tranche_
     page.get_by_role("button", name="보고서 제출").click()
     expect(page.get_by_text("보고서를 제출했습니다.", exact=False)).to_be_visible()
 
-    # The operator approves it and releases tranche 2, which it held.
+    # The operator reads the KPI dashboard (the report, submitted, counts nowhere yet), then
+    # approves it and releases tranche 2, which it held.
     _switch_to(page, login, personas.operator)
+    before = _headline(page)
     page.goto(f"/manage/alliance/reports/{report.pk}/")
     expect(page.locator("[data-report-history] li")).to_have_count(3)
     page.get_by_role("button", name="승인", exact=True).click()
@@ -93,6 +96,16 @@ def test_startup_files_operator_returns_startup_fixes_operator_approves_tranche_
     assert approved_report.overseas_revenue_krw == 120_000_000
     assert TrancheRelease.objects.get(agreement=agreement).tranche == 2
 
-    # --- KPI dashboard step (h/kpis; appended by the lead) -----------------------------------
-    # Here: the operator's KPI dashboard moves by exactly ``approved_report`` (jobs 4,
-    # follow-on investment ₩3,000,000,000, one more firm with overseas revenue).
+    # The dashboard moved by exactly this report: its jobs, revenue and follow-on
+    # investment, and one more firm with overseas revenue.
+    _switch_to(page, login, personas.operator)
+    after = _headline(page)
+    assert {k: after[k] - before[k] for k in after} == {
+        "jobs": 4, "revenue": 850_000_000, "investment": 3_000_000_000, "overseas-firms": 1}
+
+
+def _headline(page) -> dict[str, int]:
+    """The KPI dashboard's headline totals (their raw ``data-value``), all programs."""
+    page.goto("/manage/alliance/kpis/")
+    return {key: int(page.get_by_test_id(f"kpi-{key}").get_attribute("data-value"))
+            for key in ("jobs", "revenue", "investment", "overseas-firms")}
