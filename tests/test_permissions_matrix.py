@@ -16,6 +16,7 @@ redirect; nobody else learns anything.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
@@ -521,19 +522,45 @@ def matrix(django_db_setup, django_db_blocker):
         world = build_world(personas)
         submitted = build_submitted(world, personas)
         evaluation = build_evaluation(world, personas, submitted)
-        yield personas, _build_ids(world, personas, submitted, evaluation)
+        ids = _build_ids(world, personas, submitted, evaluation)
+        yield MatrixWorld(personas, world, submitted, evaluation, ids)
         transaction.set_rollback(True)
 
 
+@dataclass
+class MatrixWorld:
+    personas: object
+    world: object
+    submitted: object
+    evaluation: object
+    ids: dict
+
+
+# The matrix world's parts, shadowing tests/conftest.py's fixtures (which build new ones) in
+# this module and in the modules that import them (tests/core/test_i18n_rendered.py).
 @pytest.fixture
 def ids(matrix, db):
-    return matrix[1]
+    return matrix.ids
 
 
 @pytest.fixture
 def personas(matrix, db):
-    """The matrix world's personas (shadowing tests/conftest.py's, which builds new ones)."""
-    return matrix[0]
+    return matrix.personas
+
+
+@pytest.fixture
+def world(matrix, db):
+    return matrix.world
+
+
+@pytest.fixture
+def submitted(matrix, db):
+    return matrix.submitted
+
+
+@pytest.fixture
+def evaluation(matrix, db):
+    return matrix.evaluation
 
 
 def _build_ids(world, personas, submitted, evaluation):

@@ -28,7 +28,19 @@ from kbridge.core.i18n import has_hangul
 from kbridge.core.models import EmailDelivery
 from kbridge.programs.models import Call, Partner, Program, SupportItem, Track
 from tests.factories import ApplicationFactory, StartupProfileFactory
-from tests.test_permissions_matrix import MATRIX, OK, ids  # noqa: F401 (fixture)
+
+# The matrix world's fixtures (built once per module); tests name them as parameters.
+# ruff: noqa: F811
+from tests.test_permissions_matrix import (  # noqa: F401
+    MATRIX,
+    OK,
+    evaluation,
+    ids,
+    matrix,
+    personas,
+    submitted,
+    world,
+)
 
 CODES = sorted(
     {*Application.Status.values, *Call.Status.values, *EmailDelivery.Status.values,
@@ -137,13 +149,20 @@ def coded_world(world, personas, submitted, ids):  # noqa: F811 (the matrix's fi
     personas.startup_b_org.name_ko, personas.startup_b_org.name_en = "워크로보틱스", "Work Robotics"
     personas.startup_b_org.save()
     # Startup B: founded too long ago and funded by another program → two findings.
-    StartupProfileFactory(organisation=personas.startup_b_org, representative=personas.startup_b,
-                          founded_on=dt.date(2010, 1, 4))
-    ApplicationFactory(track=world.track_b, applicant=personas.startup_b_org,
-                       created_by=personas.startup_b, declares_government_support=True,
-                       government_support_detail="TIPS")
+    # (The matrix world may already hold B's profile and application: then they are changed.)
+    from kbridge.applications.models import Application, StartupProfile
+
+    if not StartupProfile.objects.filter(organisation=personas.startup_b_org).update(
+            founded_on=dt.date(2010, 1, 4)):
+        StartupProfileFactory(organisation=personas.startup_b_org,
+                              representative=personas.startup_b, founded_on=dt.date(2010, 1, 4))
+    if not Application.objects.filter(track=world.track_b, applicant=personas.startup_b_org).update(
+            declares_government_support=True, government_support_detail="TIPS"):
+        ApplicationFactory(track=world.track_b, applicant=personas.startup_b_org,
+                           created_by=personas.startup_b, declares_government_support=True,
+                           government_support_detail="TIPS")
     # Audit rows with before and after: a change of places and a status change.
-    program_services.update_track(track=world.track_a, by=personas.operator, quota=8)
+    program_services.update_track(track=world.draft_track_a, by=personas.operator, quota=11)
     program_services.publish_call(call=world.draft_call, by=personas.operator)
     program_services.unpublish_call(call=world.draft_call, by=personas.operator)
     return ids
@@ -238,20 +257,24 @@ def test_audit_log_renders_field_before_and_after(coded_world, personas, client_
     html = client.get("/audit/").content.decode()
     text = " ".join(visible_nodes(html))
     assert "Track changed" in text
-    assert re.search(r"Places\s*:\s*\d+\s*→\s*8", text), text  # the matrix world may set places
+    assert re.search(r"Places\s*:\s*\d+\s*→\s*11", text), text  # the matrix world may set places
     assert "Standard questions added : Summary of your business, " in text
     client.cookies["django_language"] = "ko"
     text = " ".join(visible_nodes(client.get("/audit/").content.decode()))
-    assert re.search(r"선정 규모\s*:\s*\d+\s*→\s*8", text), text
+    assert re.search(r"선정 규모\s*:\s*\d+\s*→\s*11", text), text
     assert re.search(r"상태\s*:\s*\S+", text), text
 
 
 def test_missing_english_is_shown_in_korean_with_a_note(world, personas, client_for):
-    personas.startup_a_org.name_en = ""
-    personas.startup_a_org.save()
+    from kbridge.accounts.models import Organisation
+    from kbridge.applications.models import Application
     from tests.factories import ApplicationFactory as Factory
 
-    Factory(track=world.track_a, applicant=personas.startup_a_org, created_by=personas.startup_a)
+    Organisation.objects.filter(pk=personas.startup_a_org.pk).update(name_en="")
+    if not Application.objects.filter(track=world.track_a,
+                                      applicant=personas.startup_a_org).exists():
+        Factory(track=world.track_a, applicant=personas.startup_a_org,
+                created_by=personas.startup_a)
     client = client_for(personas.operator)
     client.cookies["django_language"] = "en"
     html = client.get(f"/manage/calls/{world.call.pk}/applications/").content.decode()
