@@ -70,7 +70,10 @@ def seed_alliance(*, operator: User, operator_org: Organisation, startups: list,
     """Seed the alliance (module docstring). ``startups``: the main seed's (organisation,
     representative) pairs; ``logins`` gains the logins that show it."""
     rng = random.Random(16)
-    pool = [pair for pair in startups[31:] if not pair[0].applications.filter(
+    # Startups that drafted or withdrew this year's application (the small demo: any).
+    pool = [pair for pair in (startups[31:] if len(startups) > 31 + 2 * COHORT_SIZE
+                              else startups[1:])
+            if not pair[0].applications.filter(
         program__operator=operator_org, status="submitted",
         outcome__status="selected").exists()]
     for offset, members in ((3, pool[:COHORT_SIZE]), (2, pool[COHORT_SIZE:2 * COHORT_SIZE])):
@@ -191,9 +194,8 @@ def _seed_reports(operator: User, operator_org: Organisation, rng: random.Random
     # The special cases: the last past report of two agreements of last year's cohort.
     latest = [r for r in last_of.values()
               if r.agreement.outcome.application.program.year == today.year - 1]
-    latest = latest or list(last_of.values())
-    submitted, returned = latest[0], latest[1]
-    merger = latest[2]
+    latest = (latest if len(latest) >= 3 else list(last_of.values())) + [None] * 3
+    submitted, returned, merger = latest[:3]
     for report in reports:
         org = report.agreement.outcome.application.applicant
         firm = firms[org.pk]
