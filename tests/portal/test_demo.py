@@ -47,6 +47,7 @@ def test_seed_demo_creates_the_program_and_prints_logins(db, capsys):
     _evaluation_has_something_for_every_role()
     _selection_is_announced_and_concluded(out)
     _events_are_seeded(out)
+    _alliance_is_seeded(out)
 
     # A second agency shares the installation; its operator reaches nothing of KISED's.
     assert "operator2@kbridge.demo" in out
@@ -125,6 +126,73 @@ def test_the_demo_texts_have_no_particle_placeholders(db):
     assert {s[-1] for s in subjects} == {"은", "는"}  # 딥실리콘은, 뉴로칩스는
 
 
+def _alliance_is_seeded(out):
+    """Issue 16: three cohorts reporting, the dashboard's totals the sums of the approved
+    reports, one report in review, one returned with its comment, one due within 30 days,
+    tranches released where their report is approved, collaborations at every stage, a
+    listed directory with bilingual profiles, and the public page showing every cohort."""
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.test import Client
+    from django.utils import timezone
+
+    from kbridge.alliance import selectors_kpis
+    from kbridge.alliance.models import (
+        AllianceMember,
+        Collaboration,
+        FollowOnInvestment,
+        MilestoneReport,
+        TrancheRelease,
+    )
+    from kbridge.core.models import AuditLog
+    from kbridge.portal.demo_alliance import RETURN_COMMENT
+    from kbridge.selection.models import Agreement
+
+    today = timezone.localdate()
+    cohorts = set(Agreement.objects.filter(status="accepted").values_list(
+        "outcome__application__program__year", flat=True))
+    assert cohorts == {today.year - 3, today.year - 2, today.year - 1}
+    approved = MilestoneReport.objects.filter(status="approved")
+    operator = User.objects.get(email="operator@kbridge.demo")
+    totals = selectors_kpis.kpi_totals(selectors_kpis.approved_reports_for(operator))
+    sums = approved.aggregate(jobs=Sum("jobs_created"), revenue=Sum("revenue_krw"))
+    assert (totals.reports, totals.jobs_created, totals.revenue_krw) == (
+        approved.count(), sums["jobs"], sums["revenue"])
+    assert totals.investment_krw == FollowOnInvestment.objects.filter(
+        report__status="approved").aggregate(s=Sum("amount_krw"))["s"] > 0
+    assert totals.mergers == 1 and totals.overseas_firms > 0
+    assert {y for y, _k in selectors_kpis.kpis_by_year(approved)} >= {
+        today.year - 3, today.year - 2, today.year - 1}
+    returned = MilestoneReport.objects.get(status="returned")
+    assert returned.review_comment == RETURN_COMMENT
+    assert returned.reviews.filter(action="returned", comment=RETURN_COMMENT).exists()
+    assert MilestoneReport.objects.filter(status="submitted").count() == 1
+    assert MilestoneReport.objects.filter(
+        status="due", due_on__gt=today, due_on__lte=today + dt.timedelta(days=30)).exists()
+    assert not MilestoneReport.objects.filter(status="due", due_on__lt=today).exists()
+    for release in TrancheRelease.objects.filter(tranche__gt=1):
+        assert release.agreement.milestone_reports.get(
+            unlocks_tranche=release.tranche).status == "approved"
+    assert AuditLog.objects.filter(action="alliance.tranche_released").count() == \
+        TrancheRelease.objects.count() > 0
+    assert set(Collaboration.objects.values_list("stage", flat=True)) == {
+        "proposed", "agreed", "running", "done", "dropped"}
+    assert Collaboration.objects.filter(meeting_outcome__isnull=False).exclude(
+        stage="proposed").exists()
+    listed = AllianceMember.objects.filter(listed=True, status="active")
+    assert listed.filter(kind="partner").count() == 5 and listed.filter(kind="selected").exists()
+    assert all(m.headline_ko and m.headline_en and m.description_en for m in listed)
+    cells = selectors_kpis.public_outcomes()
+    assert {c.program.year for c in cells if not c.suppressed} == cohorts
+    for label in ("startup (report returned)", "startup (report in review)",
+                  "startup (report due soon)"):
+        assert label in out
+    client = Client()
+    client.force_login(returned.submitted_by)
+    assert RETURN_COMMENT in client.get(f"/alliance/reports/{returned.pk}/").content.decode()
+
+
 def _evaluation_has_something_for_every_role():
     """Issue 13: a call in document evaluation (assignments, some scores submitted, some
     not; a conflict detected and one declared) and last year's call with both stages done."""
@@ -142,7 +210,8 @@ def _evaluation_has_something_for_every_role():
     evaluator = User.objects.get(email="evaluator01@kbridge.demo")
     mine = Scoresheet.objects.filter(assignment__stage=current, assignment__evaluator=evaluator)
     assert mine.filter(status="submitted").count() == 2 and mine.count() >= 4
-    past = Stage.objects.filter(closes_at__lt=now)
+    # Last year's call (the alliance demo's older cohorts have their own closed stages).
+    past = Stage.objects.filter(closes_at__lt=now, call__program__year=now.year - 1)
     assert sorted(past.values_list("kind", flat=True)) == ["document", "presentation"]
     for stage in past:
         assert not Scoresheet.objects.filter(assignment__stage=stage, status="draft").exists()
@@ -169,7 +238,9 @@ def _selection_is_announced_and_concluded(out):
         Selection,
     )
 
-    selections = list(Selection.objects.select_related("track__call__selection_policy"))
+    last_year = timezone.localdate().year - 1  # the older cohorts are the alliance demo's
+    selections = list(Selection.objects.filter(track__call__program__year=last_year)
+                      .select_related("track__call__selection_policy"))
     assert len(selections) == 2 and all(s.is_confirmed for s in selections)
     policy = selections[0].track.call.selection_policy
     assert policy.announcement_at < timezone.now() and policy.waitlist_length == 3
@@ -189,8 +260,9 @@ def _selection_is_announced_and_concluded(out):
     assert offer.status == "accepted" and offer.outcome.status == "selected"
     assert offer.outcome.reason_code == "promoted"
 
-    agreements = Agreement.objects.all()
-    assert agreements.count() == Outcome.objects.filter(status="selected").count()
+    agreements = Agreement.objects.filter(outcome__selection__in=selections)
+    assert agreements.count() == Outcome.objects.filter(status="selected",
+                                                        selection__in=selections).count()
     assert {a.status for a in agreements} == {"accepted"}
     assert all(a.documents.count() == 3 for a in agreements)
 

@@ -354,6 +354,11 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
 
     seed_events(operator=operator, operator_org=operator_org, startups=startup_orgs,
                 logins=logins, now=now)
+    # Alliance and outcomes: three cohorts reporting, collaborations, the directory.
+    from kbridge.portal.demo_alliance import seed_alliance
+
+    seed_alliance(operator=operator, operator_org=operator_org, startups=startup_orgs,
+                  logins=logins, today=today, now=now)
     return logins
 
 
@@ -510,4 +515,7 @@ def existing_logins() -> dict[str, str]:
     from kbridge.portal.demo_events import event_logins
 
     logins.update(event_logins())
+    from kbridge.portal.demo_alliance import alliance_logins
+
+    logins.update(alliance_logins())
     return logins
