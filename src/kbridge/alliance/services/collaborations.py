@@ -94,7 +94,8 @@ def create_collaboration(*, partner, startup: Organisation, kind: str, title: st
 
 
 def _locked(collaboration: Collaboration) -> Collaboration:
-    return (Collaboration.objects.select_for_update().select_related("program", "partner")
+    return (Collaboration.objects.select_for_update(of=("self",))
+            .select_related("program", "partner")
             .get(pk=collaboration.pk))
 
 
@@ -205,7 +206,9 @@ def propose_from_meeting(*, request, by=None) -> Collaboration | None:
     ``alliance.collaboration_created`` (actor: who recorded the follow-up)."""
     from kbridge.events.models import MeetingOutcome, MeetingRequest
 
-    request = (MeetingRequest.objects.select_for_update()
+    # Lock the request row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
+    # outer joins select_related makes (event.host is nullable).
+    request = (MeetingRequest.objects.select_for_update(of=("self",))
                .select_related("event__program", "event__host__program", "startup")
                .get(pk=request.pk))
     existing = (Collaboration.objects.filter(meeting_outcome__request=request)
