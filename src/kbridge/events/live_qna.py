@@ -58,34 +58,42 @@ class SharedList:
     questions: dict[int, tuple[int, bool, tuple[str, str, str]]]
 
 
+def _count(question_id: int, votes: int) -> str:
+    return format_html('<span class="qna-votes" data-testid="votes-{}">{}</span>', question_id,
+                       ngettext("%(n)d vote", "%(n)d votes", votes) % {"n": votes})
+
+
+def _vote_form(url: str, *, voted: bool, token: str | None, hidden: bool = False) -> str:
+    """One vote form: "take my vote back" (``voted``) or "vote". With ``token`` it carries
+    the CSRF field (works without JavaScript); without, only htmx posts it (the token in the
+    ``X-CSRFToken`` header the page sets). ``hidden`` until the page shows it."""
+    on, style, label = (("0", " secondary", gettext("Take my vote back")) if voted
+                        else ("1", "", gettext("Vote")))
+    csrf = (format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+            if token else "")
+    return format_html(
+        '<form method="post" action="{}" class="inline" hx-post="{}" '
+        'hx-target="closest .qna-vote" hx-swap="outerHTML" data-qna-on="{}"{}>{}'
+        '<input type="hidden" name="on" value="{}"><button class="button{}" '
+        'aria-pressed="{}">{}</button></form>', url, url, on,
+        mark_safe(" hidden") if hidden else "", csrf, on, style,  # noqa: S308
+        "true" if voted else "false", label)
+
+
 def vote_widget(request, event_id: int, question_id: int, votes: int, *, voted: bool,
                 may_vote: bool, token: str | None = None) -> str:
     """The vote count and, when ``may_vote``, the button (vote or take it back): the same
-    HTML for the live list and the vote's own answer."""
-    """``token``: the request's CSRF token when the caller has it (one per page)."""
-    count = format_html('<span class="qna-votes" data-testid="votes-{}">{}</span>', question_id,
-                        ngettext("%(n)d vote", "%(n)d votes", votes) % {"n": votes})
+    HTML for the live page and the vote's own answer. ``token``: the request's CSRF token
+    when the caller has it (one per page)."""
     button = ""
     if may_vote:
         url = reverse("events:qna_vote", kwargs={"event_id": event_id,
                                                  "question_id": question_id})
-        if voted:
-            inner = format_html('<input type="hidden" name="on" value="0"><button '
-                                'class="button secondary" aria-pressed="true">{}</button>',
-                                gettext("Take my vote back"))
-        else:
-            inner = format_html('<input type="hidden" name="on" value="1"><button '
-                                'class="button" aria-pressed="false">{}</button>',
-                                gettext("Vote"))
-        button = format_html(
-            '<form method="post" action="{}" class="inline" hx-post="{}" '
-            'hx-target="closest .qna-vote" hx-swap="outerHTML">'
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">{}</form>',
-            url, url, token or get_token(request), inner)
+        button = _vote_form(url, voted=voted, token=token or get_token(request))
     return format_html('<div class="qna-vote" data-testid="vote-{}" data-qna-question="{}"{}>'
                        '{}{}</div>', question_id, question_id,
                        format_html(' data-qna-voted="{}"', "1" if voted else "0")
-                       if may_vote else "", count, button)
+                       if may_vote else "", _count(question_id, votes), button)
 
 
 def _shared(request, event: Event, stamp: str) -> SharedList:
@@ -211,20 +219,12 @@ def recent_event(event_id: int) -> Event | None:
 def _both_forms(event_id: int, question_id: int, votes: int) -> str:
     """The shared widget of a question that takes votes: the count and both forms, "vote"
     shown and "take my vote back" hidden; the browser shows the one that fits (or neither on
-    one's own question). No CSRF field: only htmx posts these (the token travels in the
-    ``X-CSRFToken`` header the page sets)."""
+    one's own question). No CSRF field (:func:`_vote_form`)."""
     url = reverse("events:qna_vote", kwargs={"event_id": event_id, "question_id": question_id})
-    count = format_html('<span class="qna-votes" data-testid="votes-{}">{}</span>', question_id,
-                        ngettext("%(n)d vote", "%(n)d votes", votes) % {"n": votes})
-    form = ('<form method="post" action="{}" class="inline" hx-post="{}" '
-            'hx-target="closest .qna-vote" hx-swap="outerHTML" data-qna-on="{}"{}>'
-            '<input type="hidden" name="on" value="{}"><button class="button{}" '
-            'aria-pressed="{}">{}</button></form>')
-    vote = format_html(form, url, url, "1", "", "1", "", "false", gettext("Vote"))
-    unvote = format_html(form, url, url, "0", mark_safe(" hidden"), "0", " secondary",
-                         "true", gettext("Take my vote back"))
     return format_html('<div class="qna-vote" data-testid="vote-{}" data-qna-question="{}">'
-                       '{}{}{}</div>', question_id, question_id, count, vote, unvote)
+                       '{}{}{}</div>', question_id, question_id, _count(question_id, votes),
+                       _vote_form(url, voted=False, token=None),
+                       _vote_form(url, voted=True, token=None, hidden=True))
 
 
 def audience_list(event: Event, stamp: str, *, may_vote: bool) -> str:
