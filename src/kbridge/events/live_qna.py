@@ -216,13 +216,16 @@ def recent_event(event_id: int) -> Event | None:
     return event
 
 
-def _both_forms(event_id: int, question_id: int, votes: int) -> str:
+def _both_forms(event_id: int, question_id: int, votes: int, merged: list[int]) -> str:
     """The shared widget of a question that takes votes: the count and both forms, "vote"
     shown and "take my vote back" hidden; the browser shows the one that fits (or neither on
-    one's own question). No CSRF field (:func:`_vote_form`)."""
+    one's own question). ``merged``: the ids of the questions merged into it, whose voters
+    now vote for it (the browser's list of votes still names the old id). No CSRF field
+    (:func:`_vote_form`)."""
     url = reverse("events:qna_vote", kwargs={"event_id": event_id, "question_id": question_id})
-    return format_html('<div class="qna-vote" data-testid="vote-{}" data-qna-question="{}">'
-                       '{}{}{}</div>', question_id, question_id, _count(question_id, votes),
+    return format_html('<div class="qna-vote" data-testid="vote-{}" data-qna-question="{}" '
+                       'data-qna-merged="{}">{}{}{}</div>', question_id, question_id,
+                       " ".join(map(str, merged)), _count(question_id, votes),
                        _vote_form(url, voted=False, token=None),
                        _vote_form(url, voted=True, token=None, hidden=True))
 
@@ -241,10 +244,14 @@ def audience_list(event: Event, stamp: str, *, may_vote: bool) -> str:
     html = render_to_string("events/qna/_list.html", {
         "event": event, "questions": questions, "hidden": selectors.hidden_count(event),
         "Status": Question.Status, "qna_open": selectors.settings_of(event).open})
-    widgets = {}
+    widgets, merged = {}, {}
+    if may_vote:
+        for source, target in Question.objects.filter(
+                event=event, merged_into__isnull=False).values_list("pk", "merged_into_id"):
+            merged.setdefault(target, []).append(source)
     for q in questions:
         if may_vote and q.status == Question.Status.APPROVED:
-            widgets[q.pk] = _both_forms(event.pk, q.pk, q.vote_count)
+            widgets[q.pk] = _both_forms(event.pk, q.pk, q.vote_count, merged.get(q.pk, []))
         else:
             widgets[q.pk] = vote_widget(None, event.pk, q.pk, q.vote_count, voted=False,
                                         may_vote=False)

@@ -104,3 +104,15 @@ def test_polls_do_not_keep_a_session_alive(qna, client):
         for _ in range(3):
             assert client.get(url).status_code == 200
         assert client.session[SESSION_KEY] == seen
+
+
+def test_a_merged_question_tells_the_page_whose_votes_it_now_holds(qna, client, personas):
+    """A tester's finding: after a merge the page still knew the vote by the duplicate's id,
+    so the target showed "vote" to someone whose vote it already held."""
+    event = qna.event_world.event
+    services.vote(event=event, question_id=qna.anonymous_question.pk, voter=qna.attendee)
+    services.merge_questions(event=event, duplicate_id=qna.anonymous_question.pk,
+                   target_id=qna.question.pk, by=personas.operator)
+    body = Client().get(poll_url(page(qna, client, qna.attendee))).content.decode()
+    widget = re.search(rf'data-qna-question="{qna.question.pk}" data-qna-merged="([^"]*)"', body)
+    assert widget and widget.group(1).split() == [str(qna.anonymous_question.pk)]

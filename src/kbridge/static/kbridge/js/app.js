@@ -317,6 +317,14 @@
       var forms = widget.querySelectorAll("form[data-qna-on]");
       if (!forms.length) { return; }
       var mine = own.indexOf(id) !== -1;
+      // A vote for a question merged into this one is now a vote for this one.
+      var merged = (widget.getAttribute("data-qna-merged") || "").split(" ");
+      if (voted.indexOf(id) === -1 && merged.some(function (m) {
+        return m !== "" && voted.indexOf(m) !== -1;
+      })) {
+        voted.push(id);
+        live.setAttribute("data-qna-voted", voted.join(" "));
+      }
       var on = voted.indexOf(id) === -1 ? "1" : "0";
       forms.forEach(function (form) {
         form.hidden = mine || form.getAttribute("data-qna-on") !== on;
