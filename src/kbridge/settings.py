@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "kbridge.selection",
     "kbridge.events",
     "kbridge.alliance",
+    "kbridge.api",
     "kbridge.portal",  # the top layer: cross-app pages and the demo seed (last)
 ]
 
@@ -217,6 +218,9 @@ KBRIDGE_THROTTLE_RATES = {
     "account-deletion": "5/h",           # account-deletion attempts (password checks) per user
     "qna-question": "5/m",               # live Q&A questions per attendee
     "qna-vote": "60/m",                  # live Q&A votes and un-votes per attendee
+    "api-token": "600/m",                # API requests per token (docs/api.md, "Rate limits")
+    "api-anonymous": "120/m",            # public API requests per client address, no token
+    "webhook-test": "10/h",              # test deliveries sent per webhook subscription
 }
 # THROTTLE_RATES="login-address=300/h,signup=50/h" overrides some of them; checked at start-up.
 for _item in env_list("THROTTLE_RATES", []):
@@ -401,3 +405,8 @@ LOGGING = {
         "bm25s": {"level": "WARNING"},
     },
 }
+
+# The API (kbridge.api, docs/api.md): pages of 20 items by default, at most 100 (a larger
+# ?limit= is refused with 422, not silently shortened).
+NINJA_PAGINATION_PER_PAGE = 20
+NINJA_PAGINATION_MAX_LIMIT = 100

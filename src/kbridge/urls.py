@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from kbridge.api.main import urls as api_urls
 from kbridge.core import views as core_views
 from kbridge.portal import urls as portal_urls
 from kbridge.portal import views as portal_views
@@ -29,6 +30,8 @@ urlpatterns = [
     path("", include("kbridge.selection.urls")),
     path("", include("kbridge.events.urls")),
     path("", include("kbridge.alliance.urls")),
+    path("api/v1/", api_urls()),
+    path("", include("kbridge.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,81 @@
+"""State changes of API tokens: make and revoke (each audited; docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kbridge.accounts.models import Membership
+from kbridge.api.models import AREAS, ApiToken
+from kbridge.core import audit
+from kbridge.core.text import clean_text, fold_width
+
+#: The longest a token may live (and the default): docs/decisions.md, "API: tokens".
+MAX_LIFETIME = timedelta(days=365)
+DEFAULT_LIFETIME = timedelta(days=90)
+
+
+def _clean_scopes(scopes: dict[str, str]) -> dict[str, str]:
+    cleaned = {}
+    for area, level in (scopes or {}).items():
+        if area not in AREAS or level not in ("read", "write"):
+            raise ValidationError({"scopes": _("Unknown scope: %(scope)s") % {
+                "scope": f"{area}:{level}"}})
+        cleaned[area] = level
+    if not cleaned:
+        raise ValidationError({"scopes": _("Choose at least one area.")})
+    return cleaned
+
+
+@transaction.atomic
+def create_token(*, user, name: str, scopes: dict[str, str], expires_at=None,
+                 organisation=None) -> tuple[ApiToken, str]:
+    """Make a token for ``user`` and return ``(row, token)``; the token text is shown once.
+
+    ``scopes`` maps areas of :data:`api.models.AREAS` to ``"read"`` or ``"write"``;
+    ``expires_at`` defaults to 90 days and may be at most 365 days ahead; an ``organisation``
+    must be one of the user's. Raises ``ValidationError`` (per field) otherwise.
+    """
+    now = timezone.now()
+    name = fold_width(clean_text(name or "")).replace("\n", " ").strip()[:80]
+    errors = {}
+    if not name:
+        errors["name"] = _("Give the token a name, e.g. the system that will use it.")
+    expires_at = expires_at or now + DEFAULT_LIFETIME
+    if expires_at <= now:
+        errors["expires_at"] = _("The expiry must be in the future.")
+    elif expires_at > now + MAX_LIFETIME:
+        errors["expires_at"] = _("A token may live at most 365 days.")
+    if organisation is not None and not Membership.objects.filter(
+            user=user, organisation=organisation).exists():
+        errors["organisation"] = _("You are not a member of this organisation.")
+    try:
+        scopes = _clean_scopes(scopes)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    token, prefix, token_hash = ApiToken.new_secret()
+    row = ApiToken.objects.create(user=user, organisation=organisation, name=name,
+                                  prefix=prefix, token_hash=token_hash, scopes=scopes,
+                                  expires_at=expires_at)
+    audit.record("api.token_created", row, after={
+        "name": name, "scopes": scopes, "expires_at": expires_at.isoformat(),
+        "organisation": organisation.pk if organisation else None})
+    return row, token
+
+
+@transaction.atomic
+def revoke_token(*, token: ApiToken, actor) -> ApiToken:
+    """Revoke ``token`` at once (idempotent: a revoked token stays revoked as it was)."""
+    row = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if row.revoked_at is None:
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at", "updated_at"])
+        audit.record("api.token_revoked", row, actor=actor, before={"revoked_at": None},
+                     after={"revoked_at": row.revoked_at.isoformat()})
+    return row
