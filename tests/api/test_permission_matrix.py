@@ -24,6 +24,7 @@ from django.test import Client
 from kbridge.api.models import AREAS
 from kbridge.api.schema_file import DEFAULT_PATH
 from kbridge.api.services import create_token
+from tests.api.matrix_rows import all_rows
 from tests.conftest import PERSONA_NAMES
 from tests.test_permissions_matrix import (  # noqa: F401
     evaluation,
@@ -34,20 +35,12 @@ from tests.test_permissions_matrix import (  # noqa: F401
     world,
 )
 
-ALL = set(PERSONA_NAMES)
-SIGNED_IN = ALL - {"anonymous"}
-NOBODY: set[str] = set()
 THROUGH_WRITE = {409, 422}  # a permitted write refused for its payload or the object's state
 
-# (method, path with {ids}, JSON body or None, personas that get through)
-API_MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
-    # --- me and calls (public) ---
-    ("GET", "/api/v1/me", None, SIGNED_IN),
-    ("GET", "/api/v1/calls", None, ALL),
-    ("GET", "/api/v1/calls/{call}", None, ALL),
-    ("GET", "/api/v1/calls/{draft_call}", None, {"operator", "partner_admin", "partner_a"}),
-    # Areas add their rows here.
-]
+# (method, path with {ids}, JSON body or None, personas that get through): one module per
+# area in tests/api/matrix_rows/.
+API_MATRIX: list[tuple[str, str, dict | None, set[str]]] = all_rows()
+ALL = set(PERSONA_NAMES)
 
 
 def _schema_operations() -> set[tuple[str, str]]:
