@@ -18,6 +18,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -276,13 +277,32 @@ def model_label(object_type: str) -> str:
 
 
 def _field(model, name: str) -> models.Field | None:
+    """The model's own (forward) field ``name``; a reverse relation (another model's foreign
+    key pointing here, e.g. a report's follow-on investments) is not a field of the row and
+    has no label of its own (see :func:`_reverse_label`)."""
     for candidate in [model, *(_model(m) for m in _ALSO_LOOK_IN)]:
         if candidate is None:
             continue
         try:
-            return candidate._meta.get_field(name)
+            found = candidate._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        if isinstance(found, ForeignObjectRel):
+            continue
+        return found
+    return None
+
+
+def _reverse_label(model, name: str) -> str | None:
+    """The plural name of the rows a reverse relation ``name`` of ``model`` holds."""
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if isinstance(found, ForeignObjectRel) and found.related_model is not None:
+        return capfirst(str(found.related_model._meta.verbose_name_plural))
     return None
 
 
@@ -329,9 +349,7 @@ def _label_of(model, key: str) -> str | None:
         return capfirst(str(f.verbose_name))
     if key in EXTRA_KEYS:
         return capfirst(str(EXTRA_KEYS[key][0]))
-    if key.endswith(("_ko", "_en")):
-        return None
-    return None
+    return _reverse_label(model, key)
 
 
 class _Formatter:
