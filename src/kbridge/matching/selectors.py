@@ -393,9 +393,12 @@ def is_specific_query(text: str) -> bool:
     AI, data ...). Symbols, emoji, SQL-like text and "AI 플랫폼" alone name nothing, and the
     dense model would still rank (on company names) and show confident fits."""
     from kbridge.engine.matching.explain import GENERIC_TERMS, NOT_ALONE_TERMS
+    from kbridge.engine.matching.text import has_hangul as text_has_hangul
 
     vague = GENERIC_TERMS | NOT_ALONE_TERMS
-    return any(t not in vague and len(t) > 1 and not t.isdigit()
+    # One Latin letter names nothing; one Hangul syllable may (칩 "chip", 약 of 신약 "new
+    # drug", whose prefix 신- the analyser drops).
+    return any(t not in vague and not t.isdigit() and (len(t) > 1 or text_has_hangul(t))
                for t in Matcher(cached_embedder(live=False)).analyzer.terms(text))
 
 
