@@ -172,3 +172,13 @@ def test_a_member_that_left_loses_the_directory(alliance, personas, client_for):
     assert _directory(client, personas.operator_org).status_code == 404
     assert _directory(client_for(personas.partner_a), personas.operator_org).content.decode() \
         .count('data-member="') == 0
+
+
+def test_the_technology_menu_is_in_alphabetical_order(alliance, personas, client_for):
+    """The menu reads alphabetically, whatever is used most (issue 16's tester)."""
+    from kbridge.alliance.selectors_members import technology_options
+
+    member(personas.operator_org, personas.startup_b_org, listed=True,
+           technologies=["Robotics", "로봇", "agents", "NPU"], headline_en="Robots")
+    options = technology_options(personas.operator_org)
+    assert options == sorted(options, key=str.casefold) and "agents" in options

@@ -109,8 +109,9 @@ def directory_members(agency: Organisation, *, sector: str = "",
 
 
 def technology_options(agency: Organisation) -> list[str]:
-    """The technologies listed members of the alliance use, most used first then by name
-    (at most :data:`TECHNOLOGY_OPTIONS`; one query)."""
+    """The technologies listed members of the alliance use: the :data:`TECHNOLOGY_OPTIONS`
+    most used, in alphabetical order as a menu reads (Latin before Hangul; case-insensitive
+    duplicates shown once; one query)."""
     counts: dict[str, tuple[int, str]] = {}
     for tags in AllianceMember.objects.filter(agency=agency, status=Status.ACTIVE,
                                               listed=True).values_list("technologies", flat=True):
@@ -118,8 +119,8 @@ def technology_options(agency: Organisation) -> list[str]:
             key = tag.casefold()
             n, shown = counts.get(key, (0, tag))
             counts[key] = (n + 1, shown)
-    ordered = sorted(counts.values(), key=lambda pair: (-pair[0], pair[1].casefold()))
-    return [shown for _n, shown in ordered[:TECHNOLOGY_OPTIONS]]
+    most_used = sorted(counts.values(), key=lambda pair: (-pair[0], pair[1].casefold()))
+    return sorted((shown for _n, shown in most_used[:TECHNOLOGY_OPTIONS]), key=str.casefold)
 
 
 def members_for_operator(agency: Organisation) -> QuerySet[AllianceMember]:

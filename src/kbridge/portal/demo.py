@@ -307,7 +307,7 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
             description_ko=(f"{josa(name_ko, '은')} {josa(product_ko, '을')} 개발하는 "
                             f"{sector.ko} 스타트업입니다. "
                             f"{founded.year}년 설립, 임직원 {team}명."),
-            description_en=(f"{name_en} is a {sector.en.lower()} startup building {product_en}. "
+            description_en=(f"{name_en} is a startup in {sector_phrase(sector.en)} building {product_en}. "
                             f"Founded in {founded.year}, {team} people."),
         )
         founder = _user(f"startup{i + 1:03d}@kbridge.demo", _person(rng))
@@ -360,6 +360,13 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
     seed_alliance(operator=operator, operator_org=operator_org, startups=startup_orgs,
                   logins=logins, today=today, now=now)
     return logins
+
+
+def sector_phrase(sector_en: str) -> str:
+    """A sector's English name inside a sentence: lower case, but acronyms kept
+    ("LLM applications", "AI chips", "bio and healthcare")."""
+    first = sector_en.split(" ", 1)[0]
+    return sector_en if first.isupper() else sector_en[:1].lower() + sector_en[1:]
 
 
 def _brn(rng: random.Random) -> str:

@@ -37,6 +37,7 @@ from kbridge.alliance.models import AllianceMember, Collaboration, MilestoneRepo
 from kbridge.alliance.services import collaborations as collaboration_services
 from kbridge.alliance.services import members as member_services
 from kbridge.alliance.services import reports as report_services
+from kbridge.core.josa import josa
 from kbridge.programs import services as program_services
 
 #: Startups selected in each of the two cohorts the demo adds.
@@ -326,7 +327,7 @@ def _seed_directory(operator_org: Organisation, rng: random.Random) -> None:
         member_services.update_profile(
             member=member, by=admin, listed=True,
             headline_ko=f"{spec['ko']}: {spec['sub_ko']}", headline_en=f"{spec['en']}: {spec['sub_en']}",
-            description_ko=f"{spec['ko']}는 창업진흥원과 함께 국내 스타트업의 기술 검증과 해외 진출을 돕습니다.",
+            description_ko=f"{josa(spec['ko'], '은')} 창업진흥원과 함께 국내 스타트업의 기술 검증과 해외 진출을 돕습니다.",
             description_en=f"{spec['en']} works with KISED to help Korean startups prove their "
                            "technology and go abroad.",
             sectors=[Sector.AI, Sector.CLOUD], technologies=list(spec["tracks"][0]["keywords"][:3]))

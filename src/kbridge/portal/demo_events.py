@@ -79,7 +79,7 @@ EXTRAS = [("랩", "Lab"), ("웍스", "Works"), ("테크", "Tech"), ("AI", "AI"),
 def _extra_startups(count: int, rng: random.Random) -> list[tuple]:
     """``count`` more AI startups (organisation, representative) for the 2023 meetup's 334
     registrations; their representatives sign in as ``meetupNNN@kbridge.demo``."""
-    from kbridge.portal.demo import PREFIXES, SECTORS, _brn, _person, _user
+    from kbridge.portal.demo import PREFIXES, SECTORS, _brn, _person, _user, sector_phrase
 
     made = []
     for i in range(count):
@@ -95,7 +95,8 @@ def _extra_startups(count: int, rng: random.Random) -> list[tuple]:
             keywords=list(rng.sample(sector.keywords, 3)),
             description_ko=(f"{josa(name_ko, '은')} {josa(product_ko, '을')} 개발하는 "
                             f"{sector.ko} 스타트업입니다."),
-            description_en=f"{name_en} is a {sector.en.lower()} startup building {product_en}.")
+            description_en=(f"{name_en} is a startup in {sector_phrase(sector.en)} "
+                            f"building {product_en}."))
         founder = _user(f"meetup{i + 1:03d}@kbridge.demo", _person(rng))
         Membership.objects.create(user=founder, organisation=org,
                                   role=Membership.Role.STARTUP_REPRESENTATIVE)
