@@ -13,7 +13,8 @@ pytestmark = pytest.mark.e2e
 def test_demo_npu_startup_sees_the_ai_chip_track_first(page, transactional_db):
     from tests.factories import PASSWORD  # noqa: F401 - demo accounts use the demo password
 
-    call_command("seed_demo", startups=12)  # embeds profiles and tracks, as the demo does
+    # Embeds profiles and tracks, as the demo does.
+    call_command("seed_demo", startups=12, calls_only=True)
     page.goto("/accounts/login/")
     page.get_by_label("이메일 주소").fill("startup001@kbridge.demo")
     page.get_by_label("비밀번호").fill("kbridge-demo-2026")

@@ -39,7 +39,7 @@ def test_voice_agent_startup_sees_the_openai_api_track_explained_in_whole_terms(
     from kbridge.matching.models import Embedding
     from kbridge.portal.demo import PARTNERS
 
-    call_command("seed_demo", startups=12)
+    call_command("seed_demo", startups=12, calls_only=True)
     user = User.objects.get(email="startup001@kbridge.demo")
     org = user.memberships.get().organisation
     org.description_ko, org.description_en, org.keywords = PROFILE_KO, PROFILE_EN, KEYWORDS

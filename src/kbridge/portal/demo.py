@@ -201,8 +201,14 @@ def demo_exists() -> bool:
 
 
 @transaction.atomic
-def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
-    """Create the demo program. Returns the demo logins (role -> e-mail)."""
+def seed(now: dt.datetime | None = None, startups: int = 120, calls_only: bool = False
+         ) -> dict[str, str]:
+    """Create the demo program. Returns the demo logins (role -> e-mail).
+
+    ``calls_only`` stops after the calls, their tracks, the startups, their applications and
+    the matching vectors — what the matching pages need (the Chromium matching tests) —
+    leaving out evaluators, evaluation, selection, events and the alliance (about two thirds
+    of the seed's time)."""
     rng = random.Random(2026)
     now = now or timezone.now()
     today = timezone.localtime(now, KST).date()
@@ -328,6 +334,8 @@ def seed(now: dt.datetime | None = None, startups: int = 120) -> dict[str, str]:
             logins["startup (representative)"] = founder.email
     _seed_applications(call, operator, startup_orgs, rng, logins)
     _precompute_matching(call, startup_orgs)
+    if calls_only:
+        return logins
 
     # Evaluators with affiliations.
     for j, (ko, en, kind) in enumerate(AFFILIATIONS):
