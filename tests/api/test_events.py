@@ -283,6 +283,8 @@ def test_votes_follow_the_rules_of_the_service(qna, personas, api_for):
         f"{E}/{event.pk}/questions/{other.pk}/vote").status_code == 404
     assert api_for(personas.partner_a).put(
         f"{E}/{event.pk}/questions/{qna.anonymous_question.pk}/vote").status_code == 404
+    assert api_for(personas.startup_a).delete(
+        f"{E}/{event.pk}/questions/{10**30}/vote").status_code == 404
 
 
 def test_the_questions_take_a_constant_number_of_queries(qna, personas, api_for):

@@ -491,6 +491,8 @@ def ask_question(request, event_id: int, payload: QuestionIn):
 def _vote(request, event_id: int, question_id: int, change) -> dict:
     event = _event_for(request, "events.ask_question", event_id, Event.objects.select_related(
         "program", "host__organisation", "qna_settings"))
+    if not 0 < question_id < 2**63:
+        raise not_found()  # the service's locking query takes a database integer
     _throttled("qna-vote", request.user)
     try:
         result = change(event=event, question_id=question_id, voter=request.user)
