@@ -50,8 +50,13 @@ def test_a_partner_lists_only_its_own_collaborations(alliance, personas, api_for
     assert set(ids(personas.operator)) == {alliance.collaboration_a.pk,
                                            alliance.collaboration_b.pk}
     assert ids(personas.operator_b) == []
-    for user in (personas.startup_a, personas.evaluator):
-        assert api_for(user).get(C).status_code == 404
+    # A startup's people read their company's (the web's "my collaborations"), nothing more.
+    assert ids(personas.startup_a_member) == [alliance.collaboration_a.pk]
+    assert api_for(personas.startup_a).get(
+        f"{C}/{alliance.collaboration_a.pk}").status_code == 404
+    assert api_for(personas.startup_a).post(
+        f"{C}/{alliance.collaboration_a.pk}/stage", {"to": "dropped"}).status_code == 404
+    assert api_for(personas.evaluator).get(C).status_code == 404
 
 
 def test_collaborations_filter_by_stage_kind_and_partner(alliance, world, personas, api_for):

@@ -91,6 +91,11 @@ def test_the_event_shows_the_own_registration_to_the_startups_people(event_world
     body = api_for(personas.startup_a_member).get(f"{E}/{event_world.event.pk}").json()
     assert body["my_registration"]["status"]["code"] == "chosen"
     assert body["my_registration"]["code"] == event_world.registration_a.code
+    assert body["may_withdraw"] is False and body["may_register"] is False  # a member
+    body = api_for(personas.startup_a).get(f"{E}/{event_world.event.pk}").json()
+    assert body["may_withdraw"] is True
+    _org, user = startup()
+    assert api_for(user).get(f"{E}/{event_world.event.pk}").json()["may_register"] is True
 
 
 def test_the_events_list_takes_a_constant_number_of_queries(event_world, world):
@@ -136,7 +141,7 @@ def test_a_representative_registers_through_the_form_and_the_service(event_world
     assert body["status"]["code"] == "registered" and body["organisation"] == "Vision Forge"
     registration = Registration.objects.get(pk=body["id"])
     assert registration.business_registration_number == "120-81-47521"
-    assert registration.attendee_email == user.email
+    assert registration.attendee_email == user.email and "attendee_email" not in body
     assert registration.answers == _answers(event_world)
 
 

@@ -14,8 +14,9 @@ STARTUP_A = {"startup_a", "startup_a_member"}
 NEW_COLLABORATION = {"partner_id": 1, "startup_id": 1, "kind": "poc", "title": "PoC"}
 
 ROWS = [
-    ("GET", "/api/v1/collaborations", None, RECORDERS),
-    ("GET", "/api/v1/collaborations?stage=proposed&kind=poc", None, RECORDERS),
+    ("GET", "/api/v1/collaborations", None, RECORDERS | STARTUP_A | {"startup_b"}),
+    ("GET", "/api/v1/collaborations?stage=proposed&kind=poc", None,
+     RECORDERS | STARTUP_A | {"startup_b"}),
     ("GET", "/api/v1/collaborations/{collaboration_a}", None, {"operator"} | OPENAI),
     ("GET", "/api/v1/collaborations/{collaboration_b}", None, {"operator", "partner_b"}),
     ("POST", "/api/v1/collaborations", NEW_COLLABORATION, RECORDERS),

@@ -5,7 +5,8 @@ services, so the API never shows or does more than the web would for the same pe
 operation                                      who (the web's permission)
 =============================================  ===============================================
 ``GET`` / ``POST /collaborations``             operators (their agency's programs) and partner
-                                               staff (their own company's only): list, record
+                                               staff (their own company's only): list, record;
+                                               a startup's people list their company's
 ``GET /collaborations/{id}``                   the same, each only their own
 ``POST /collaborations/{id}/stage``            the same: move to the next stage on a day
 ``GET /reports``, ``GET /reports/{id}``        a startup's people: their company's milestone
@@ -324,12 +325,17 @@ def _may_list_collaborations(request) -> None:
 
 @router.get("/collaborations", response=list[CollaborationOut],
             summary="Collaborations the token's person records (operators: their agency's; "
-                    "partners: their own)")
+                    "partners: their own) or, for a startup's people, their company's")
 @paginate(Pagination)
 def list_collaborations(request, filters: Query[CollaborationFilter]):
-    _may_list_collaborations(request)
-    rows = collaboration_reads.filtered(
-        collaboration_reads.collaborations_for(request.user), stage=filters.stage or "",
+    user = request.user
+    if user.has_perm("alliance.list_collaborations"):
+        rows = collaboration_reads.collaborations_for(user)
+    elif user.has_perm("alliance.view_own_collaborations"):
+        rows = collaboration_reads.collaborations_of_startup(user)  # read-only, as the web
+    else:
+        raise not_found()
+    rows = collaboration_reads.filtered(rows, stage=filters.stage or "",
         kind=filters.kind or "", partner=filters.partner, program=filters.program)
     return Mapped(rows.order_by("-proposed_on", "-id"), _collaboration)
 
@@ -464,7 +470,7 @@ def _formset_data(investments: list[InvestmentIn]) -> dict:
     data = {f"{prefix}-TOTAL_FORMS": str(len(investments)), f"{prefix}-INITIAL_FORMS": "0",
             f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
     for number, row in enumerate(investments):
-        for name, value in row.dict().items():
+        for name, value in row.model_dump().items():
             data[f"{prefix}-{number}-{name}"] = value
     return data
 
@@ -478,7 +484,7 @@ def save_report(request, report_id: int, payload: ReportIn):
     if not request.user.has_perm("alliance.edit_report", report):
         raise ApiError(409, "conflict", _("This report was submitted and can no longer be "
                                           "changed."))
-    values = payload.dict(exclude={"investments"})
+    values = payload.model_dump(exclude={"investments"})
     form = ReportForm({k: "" if v is None else v for k, v in values.items()})
     formset = InvestmentFormSet(_formset_data(payload.investments), prefix="investments")
     form_ok, formset_ok = form.is_valid(), formset.is_valid()

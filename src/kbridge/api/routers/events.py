@@ -135,8 +135,6 @@ class RegistrationOut(Schema):
     chosen_via: Label | None
     waitlist_position: int | None
     pending_offer: OfferOut | None
-    attendee_name: str
-    attendee_email: str
     created_at: datetime
     decided_at: datetime | None
 
@@ -145,6 +143,10 @@ class EventDetailOut(EventOut):
     speakers: list[SpeakerOut]
     agenda: list[AgendaItemOut]
     my_registration: RegistrationOut | None
+    may_register: bool = Field(description="The token's person may register their startup "
+                                           "now (as the page's register button).")
+    may_withdraw: bool = Field(description="The token's person may withdraw "
+                                           "``my_registration`` now.")
 
 
 class EventFilter(Schema):
@@ -280,8 +282,6 @@ def _registration(registration: Registration, offer: WaitlistOffer | None = None
         if registration.chosen_via else None,
         "waitlist_position": registration.waitlist_position,
         "pending_offer": {"respond_by": offer.respond_by} if offer else None,
-        "attendee_name": registration.attendee_name,
-        "attendee_email": registration.attendee_email,
         "created_at": registration.created_at, "decided_at": registration.decided_at,
     }
 
@@ -340,13 +340,18 @@ def get_event(request, event_id: int):
     if own is not None:
         own.event = event
     offer = attendee_reads.pending_offer(own)
+    user = request.user
+    acts = own is not None and user.has_perm("events.act_for_registration", own)
     agenda: list[AgendaItem] = list(event.agenda.all())
     return {**_event(event, timezone.now()),
             "speakers": [{"id": s.pk, **bilingual(s, "name"), **bilingual(s, "role")}
                          for s in event.speakers.all()],
             "agenda": [{"starts_at": a.starts_at, "ends_at": a.ends_at, **bilingual(a, "title"),
                         "speaker_id": a.speaker_id} for a in agenda],
-            "my_registration": _registration(own, offer) if own is not None else None}
+            "my_registration": _registration(own, offer) if own is not None else None,
+            "may_register": (own is None or own.status == Registration.Status.WITHDRAWN)
+            and user.has_perm("events.register", event),
+            "may_withdraw": acts and user.has_perm("events.withdraw_registration", own)}
 
 
 # --- registrations ----------------------------------------------------------------------------
