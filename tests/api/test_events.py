@@ -353,3 +353,9 @@ def test_the_meeting_lists_take_a_constant_number_of_queries(event_world, meetin
         meetings_world.accepted(event, personas.startup_a_org, person, personas.startup_a)
     assert (count_queries(mine, f"{E}/{event.pk}/meetings"),
             count_queries(console, f"{E}/{event.pk}/meetings/console")) == counts
+
+
+def test_an_offset_past_the_databases_integers_is_422_not_an_error(event_world):
+    answer = ApiClient().get(E + f"?offset={10**24}")
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["field"].endswith("offset")
