@@ -35,6 +35,18 @@ class Message(Schema):
     message: str
 
 
+class Label(Schema):
+    """A status or kind: its ``code`` (stable, for programs) and its translated ``label``."""
+
+    code: str
+    label: str
+
+
+def label(code: str, text) -> dict[str, str]:
+    """A :class:`Label` for ``code`` and its (lazy) translated ``text``."""
+    return {"code": code, "label": str(text)}
+
+
 class Mapped:
     """A queryset whose items are turned into dicts by ``fn`` only for the page that is shown:
     return it from a :func:`ninja.pagination.paginate` operation (counts with one

@@ -42,7 +42,7 @@ from kbridge.alliance.services import collaborations as collaboration_services
 from kbridge.alliance.services import reports as report_services
 from kbridge.api.auth import TokenAuth
 from kbridge.api.errors import ApiError, not_found
-from kbridge.api.schemas import Mapped, Pagination
+from kbridge.api.schemas import Label, Mapped, Pagination, label
 from kbridge.core.i18n import localized_text
 
 router = Router(auth=TokenAuth("alliance"), tags=["alliance"])
@@ -51,11 +51,6 @@ Stage = Collaboration.Stage
 
 
 # --- schemas ----------------------------------------------------------------------------------
-
-
-class Label(Schema):
-    code: str
-    label: str
 
 
 class CollaborationOut(Schema):
@@ -252,10 +247,6 @@ class KpiFilter(Schema):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _label(code: str, label) -> dict:
-    return {"code": code, "label": str(label)}
-
-
 def _invalid(details: list[dict]) -> ApiError:
     return ApiError(422, "invalid", _("The request has invalid fields."), details)
 
@@ -288,8 +279,8 @@ def _collaboration(c: Collaboration) -> dict:
         "id": c.pk, "program_id": c.program_id, "program": str(c.program),
         "partner_id": c.partner_id, "partner": str(c.partner.organisation),
         "startup_id": c.startup_id, "startup": str(c.startup),
-        "kind": _label(c.kind, c.get_kind_display()),
-        "stage": _label(c.stage, c.get_stage_display()), "title": c.title,
+        "kind": label(c.kind, c.get_kind_display()),
+        "stage": label(c.stage, c.get_stage_display()), "title": c.title,
         "description": c.description, "amount_krw": c.amount_krw,
         "proposed_on": c.proposed_on, "agreed_on": c.agreed_on, "started_on": c.started_on,
         "ended_on": c.ended_on, "from_meeting": c.meeting_outcome_id is not None,
@@ -308,11 +299,11 @@ def _collaboration_detail(request, collaboration: Collaboration) -> dict:
     changes = collaboration.stage_changes.select_related("by")
     return {
         **_collaboration(collaboration),
-        "next_stages": [_label(s, Stage(s).label) for s in Collaboration.NEXT[collaboration.stage]]
+        "next_stages": [label(s, Stage(s).label) for s in Collaboration.NEXT[collaboration.stage]]
         if may_move else [],
-        "history": [{"from_stage": _label(ch.from_stage, ch.get_from_stage_display())
+        "history": [{"from_stage": label(ch.from_stage, ch.get_from_stage_display())
                      if ch.from_stage else None,
-                     "to_stage": _label(ch.to_stage, ch.get_to_stage_display()),
+                     "to_stage": label(ch.to_stage, ch.get_to_stage_display()),
                      "on": ch.on, "note": ch.note, "by": ch.by.email if ch.by else None,
                      "at": ch.at} for ch in changes],
     }
@@ -408,7 +399,7 @@ def _report(report: MilestoneReport, today: dt.date) -> dict:
         "track": str(track), "period_starts_on": report.period_starts_on,
         "period_ends_on": report.period_ends_on, "due_on": report.due_on,
         "unlocks_tranche": report.unlocks_tranche,
-        "status": _label(report.status, report.get_status_display()),
+        "status": label(report.status, report.get_status_display()),
         "overdue": report_services.is_overdue(report, today),
         "submitted_at": report.submitted_at,
     }
@@ -433,13 +424,13 @@ def _report_detail(request, report: MilestoneReport) -> dict:
             "jobs_created", "employees", "revenue_krw", "overseas_revenue_krw",
             "patents_filed", "patents_granted", "merger_detail", "narrative",
             "review_comment")},
-        "merger_acquisition": _label(report.merger_acquisition,
+        "merger_acquisition": label(report.merger_acquisition,
                                      report.get_merger_acquisition_display())
         if report.merger_acquisition else None,
-        "investments": [{"round": _label(i.round, i.get_round_display()),
+        "investments": [{"round": label(i.round, i.get_round_display()),
                          "amount_krw": i.amount_krw, "investor": i.investor,
                          "closed_on": i.closed_on} for i in report.investments.all()],
-        "history": [{"action": _label(r.action, r.get_action_display()), "comment": r.comment,
+        "history": [{"action": label(r.action, r.get_action_display()), "comment": r.comment,
                      "at": r.at} for r in report.reviews.all()],
         "may_edit": user.has_perm("alliance.edit_report", report),
         "may_submit": user.has_perm("alliance.submit_report", report),
@@ -536,10 +527,10 @@ def _figures(kpis: kpi_reads.Kpis) -> dict:
     return {name: getattr(kpis, name) for name in Figures.model_fields}
 
 
-def _group(label: kpi_reads.Label, kpis: kpi_reads.Kpis) -> dict:
-    return {"id": label.id, "name": localized_text(label, "name"), "name_ko": label.name_ko,
-            "name_en": label.name_en, "year": label.year,
-            "partner": localized_text(label, "partner"), "figures": _figures(kpis)}
+def _group(group: kpi_reads.Label, kpis: kpi_reads.Kpis) -> dict:
+    return {"id": group.id, "name": localized_text(group, "name"), "name_ko": group.name_ko,
+            "name_en": group.name_en, "year": group.year,
+            "partner": localized_text(group, "partner"), "figures": _figures(kpis)}
 
 
 def _stage(figures: kpi_reads.StageFigures) -> dict:
@@ -574,9 +565,9 @@ def kpis(request, filters: Query[KpiFilter]):
         "totals": _figures(data.totals),
         "by_year": [{"year": year, "figures": _figures(k)} for year, k in data.by_year],
         "by_cohort": [{"year": year, "figures": _figures(k)} for year, k in data.by_cohort],
-        "by_program": [_group(label, k) for label, k in data.by_program],
-        "by_partner": [_group(label, k) for label, k in data.by_partner],
-        "by_track": [_group(label, k) for label, k in data.by_track],
+        "by_program": [_group(g, k) for g, k in data.by_program],
+        "by_partner": [_group(g, k) for g, k in data.by_partner],
+        "by_track": [_group(g, k) for g, k in data.by_track],
         "collaborations_by_stage": [_stage(s) for s in data.stages],
         "collaborations": _stage(data.collaborations),
     }

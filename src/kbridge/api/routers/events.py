@@ -36,7 +36,7 @@ from kbridge.accounts.models import Membership, Organisation
 from kbridge.accounts.selectors import organisation_ids
 from kbridge.api.auth import PublicAccess, TokenAuth
 from kbridge.api.errors import ApiError, not_found
-from kbridge.api.schemas import Mapped, Pagination, bilingual
+from kbridge.api.schemas import Label, Mapped, Pagination, bilingual, label
 from kbridge.core import throttle
 from kbridge.events import selectors
 from kbridge.events import selectors_attendees as attendee_reads
@@ -67,11 +67,6 @@ STATE_CODES = {"closed", "registered", "taken", "state", "withdrawn", "committed
 
 
 # --- schemas ----------------------------------------------------------------------------------
-
-
-class Label(Schema):
-    code: str
-    label: str
 
 
 class EventOut(Schema):
@@ -240,10 +235,6 @@ class ConsoleMeetingOut(Schema):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _label(code: str, label) -> dict:
-    return {"code": code, "label": str(label)}
-
-
 def _event_queryset():
     return Event.objects.select_related("program", "host__organisation")
 
@@ -260,7 +251,7 @@ def _event(event: Event, now) -> dict:
         "id": event.pk, "program_id": event.program_id, "program": str(event.program),
         "host": str(event.host.organisation) if event.host_id else None,
         **bilingual(event, "title"), **bilingual(event, "summary"),
-        "status": _label(event.status, event.get_status_display()),
+        "status": label(event.status, event.get_status_display()),
         "starts_at": event.starts_at, "ends_at": event.ends_at, **bilingual(event, "venue"),
         "address": event.address, "capacity": event.capacity,
         "review_places": event.review_places, "lottery_places": event.lottery_places,
@@ -277,8 +268,8 @@ def _registration(registration: Registration, offer: WaitlistOffer | None = None
         "event": str(event), "event_starts_at": event.starts_at,
         "organisation_id": registration.organisation_id,
         "organisation": str(registration.organisation),
-        "status": _label(registration.status, registration.get_status_display()),
-        "chosen_via": _label(registration.chosen_via, registration.get_chosen_via_display())
+        "status": label(registration.status, registration.get_status_display()),
+        "chosen_via": label(registration.chosen_via, registration.get_chosen_via_display())
         if registration.chosen_via else None,
         "waitlist_position": registration.waitlist_position,
         "pending_offer": {"respond_by": offer.respond_by} if offer else None,
@@ -454,7 +445,7 @@ def _question(question: Question, user, *, may_ask: bool, open_: bool) -> dict:
         "id": question.pk, "text": question.text, "anonymous": question.anonymous,
         "author": None if question.anonymous else (question.author.full_name
                                                    or _("An attendee")),
-        "mine": mine, "status": _label(question.status, question.get_status_display()),
+        "mine": mine, "status": label(question.status, question.get_status_display()),
         "highlighted": question.highlighted and open_, "answer": question.answer,
         "answered_at": question.answered_at, "created_at": question.created_at,
         "votes": question.vote_count, "voted": bool(getattr(question, "voted", False)),
@@ -540,8 +531,8 @@ def _my_meeting(meeting: MeetingRequest, user, event: Event) -> dict:
     side = meeting_services.side_of(user, meeting)
     mine = next((o for o in meeting.outcomes.all() if o.side == side), None)
     return {
-        "id": meeting.pk, "status": _label(meeting.status, meeting.get_status_display()),
-        "direction": _label(meeting.direction, meeting.get_direction_display()),
+        "id": meeting.pk, "status": label(meeting.status, meeting.get_status_display()),
+        "direction": label(meeting.direction, meeting.get_direction_display()),
         "incoming": meeting.direction != side,
         "startup_id": meeting.startup_id, "startup": str(meeting.startup),
         "person_id": meeting.person_id, "person": _person(meeting.person),
@@ -549,7 +540,7 @@ def _my_meeting(meeting: MeetingRequest, user, event: Event) -> dict:
         else _person(meeting.person),
         "message": meeting.message, "must_meet": meeting.must_meet,
         "placement": _placement(meeting),
-        "my_outcome": {"result": _label(mine.result, mine.get_result_display()),
+        "my_outcome": {"result": label(mine.result, mine.get_result_display()),
                        "note": mine.note} if mine else None,
         "created_at": meeting.created_at,
     }
@@ -569,7 +560,7 @@ def list_my_meetings(request, event_id: int):
 
 def _console_meeting(meeting: MeetingRequest) -> dict:
     return {
-        "id": meeting.pk, "status": _label(meeting.status, meeting.get_status_display()),
+        "id": meeting.pk, "status": label(meeting.status, meeting.get_status_display()),
         "startup_id": meeting.startup_id, "startup": str(meeting.startup),
         "person_id": meeting.person_id, "person": _person(meeting.person),
         "must_meet": meeting.must_meet, "placement": _placement(meeting),
