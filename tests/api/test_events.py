@@ -169,6 +169,14 @@ def test_registering_twice_or_after_the_close_is_a_conflict(event_world, api_for
     assert answer.json()["error"]["message"] != "Registration for this event is closed."
 
 
+def test_another_companys_number_is_refused_without_naming_it(event_world, api_for):
+    _org, user = startup()
+    answer = api_for(user).post(f"{E}/{event_world.event.pk}/registration", {
+        "business_registration_number": events_world.BRN_A, "answers": _answers(event_world)})
+    assert answer.status_code == 409
+    assert "Neuro" not in answer.json()["error"]["message"]
+
+
 def test_members_and_partners_cannot_register(event_world, personas, api_for):
     for user in (personas.startup_a_member, personas.partner_a, personas.operator):
         assert api_for(user).post(f"{E}/{event_world.event.pk}/registration",

@@ -62,8 +62,9 @@ router = Router(auth=TokenAuth("events"), tags=["events"])
 PUBLIC_AUTH = [TokenAuth("events"), PublicAccess()]
 PUBLIC = {"security": [{}]}  # appended to the TokenAuth requirement
 
-#: Service refusals that are about the state of things now (409), not about the input (422).
-STATE_CODES = {"closed", "registered", "taken", "state", "withdrawn", "committed", "started"}
+#: Refusals of ``services.attendees.register`` that are about the state of things now (409:
+#: closed, already registered, the number registered by another company), not the input.
+STATE_CODES = {"closed", "registered", "taken"}
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -240,7 +241,8 @@ def _event_queryset():
 
 
 def _event_for(request, perm: str, event_id: int, queryset=None) -> Event:
-    event = (queryset or _event_queryset()).filter(pk=event_id).first()
+    queryset = queryset if queryset is not None else _event_queryset()
+    event = queryset.filter(pk=event_id).first()
     if event is None or not request.user.has_perm(perm, event):
         raise not_found()
     return event
@@ -284,11 +286,11 @@ def _mine(registration: Registration) -> dict:
 
 def _refused(error: ValidationError) -> ApiError:
     """A service's refusal: 409 when it is about the state of things now, else 422."""
-    codes = {getattr(e, "code", None) for e in error.error_list} if not hasattr(
-        error, "error_dict") else set()
+    codes = set() if hasattr(error, "error_dict") else {e.code for e in error.error_list}
     if codes & STATE_CODES:
         return ApiError(409, "conflict", " ".join(error.messages))
-    raise error  # 422 with details per field (api/errors.py)
+    return ApiError(422, "invalid", _("The request was refused."),
+                    [{"field": "", "message": str(m)} for m in error.messages])
 
 
 def _form_invalid(form, rename=None) -> ApiError:
