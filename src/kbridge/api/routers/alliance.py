@@ -327,7 +327,8 @@ def list_collaborations(request, filters: Query[CollaborationFilter]):
     else:
         raise not_found()
     rows = collaboration_reads.filtered(rows, stage=filters.stage or "",
-        kind=filters.kind or "", partner=filters.partner, program=filters.program)
+                                        kind=filters.kind or "", partner=filters.partner,
+                                        program=filters.program)
     return Mapped(rows.order_by("-proposed_on", "-id"), _collaboration)
 
 
