@@ -15,6 +15,7 @@ from tests.events import world as events_world
 from tests.events.attendees.world import numbers, startup
 from tests.events.meetings import world as meetings_world
 from tests.events.qna import world as qna_world
+from tests.factories import StartupProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,20 @@ def test_a_representative_registers_through_the_form_and_the_service(event_world
     assert registration.business_registration_number == "120-81-47521"
     assert registration.attendee_email == user.email and "attendee_email" not in body
     assert registration.answers == _answers(event_world)
+
+
+def test_the_profiles_number_is_used_when_the_startup_has_one(event_world, api_for):
+    org, user = startup()
+    StartupProfileFactory(organisation=org, representative=user,
+                          business_registration_number=events_world.BRN_C)
+    answer = api_for(user).post(f"{E}/{event_world.event.pk}/registration", {
+        "business_registration_number": "1208147521", "attendee_name": "김참석",
+        "attendee_email": "guest@example.com", "answers": _answers(event_world)})
+    assert answer.status_code == 201, answer.content
+    registration = Registration.objects.get(pk=answer.json()["id"])
+    assert registration.business_registration_number == events_world.BRN_C
+    assert (registration.attendee_name, registration.attendee_email) == ("김참석",
+                                                                        "guest@example.com")
 
 
 def test_registration_errors_name_the_field(event_world, api_for):
