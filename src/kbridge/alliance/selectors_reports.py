@@ -115,16 +115,34 @@ class ReviewQueue:
 UPCOMING_DAYS = 30
 
 
+def review_queue_sections(user, today: dt.date) -> dict[str, QuerySet[MilestoneReport]]:
+    """The sections of :func:`review_queue` as querysets (``submitted``, ``overdue``,
+    ``upcoming``), scoped to the programs of ``user``'s agencies (the API pages them)."""
+    scoped = reports().filter(
+        agreement__outcome__selection__track__call__program__operator_id__in=agency_ids(user))
+    return {
+        "submitted": scoped.filter(status=Status.SUBMITTED).order_by("submitted_at", "pk"),
+        "overdue": scoped.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+        .order_by("due_on", "pk"),
+        "upcoming": scoped.filter(status__in=OPEN_STATUSES, due_on__gte=today,
+                                  due_on__lte=today + dt.timedelta(days=UPCOMING_DAYS))
+        .order_by("due_on", "pk"),
+    }
+
+
 def review_queue(user, today: dt.date | None = None) -> ReviewQueue:
     """The review queue of the programs of ``user``'s agencies (empty for anyone else)."""
     today = today or kst_today()
-    scoped = reports().filter(
-        agreement__outcome__selection__track__call__program__operator_id__in=agency_ids(user))
-    return ReviewQueue(
-        submitted=list(scoped.filter(status=Status.SUBMITTED).order_by("submitted_at", "pk")),
-        overdue=list(scoped.filter(status__in=OPEN_STATUSES, due_on__lt=today)
-                     .order_by("due_on", "pk")),
-        upcoming=list(scoped.filter(status__in=OPEN_STATUSES, due_on__gte=today,
-                                    due_on__lte=today + dt.timedelta(days=UPCOMING_DAYS))
-                      .order_by("due_on", "pk")),
-        today=today)
+    sections = review_queue_sections(user, today)
+    return ReviewQueue(submitted=list(sections["submitted"]),
+                       overdue=list(sections["overdue"]),
+                       upcoming=list(sections["upcoming"]), today=today)
+
+
+def startup_reports(user) -> QuerySet[MilestoneReport]:
+    """The reports of the accepted agreements of the startups ``user`` belongs to (the reports
+    of the "my reports" page, :func:`startup_agreements`), newest period first."""
+    return reports().filter(
+        agreement__status=Agreement.Status.ACCEPTED,
+        agreement__outcome__application__applicant_id__in=startup_organisation_ids(user),
+    ).order_by("-agreement__starts_on", "-agreement_id", "sequence")

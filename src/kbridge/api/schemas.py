@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 from kbridge.core.i18n import localized_text
@@ -16,8 +16,16 @@ def bilingual(obj: Any, field: str) -> dict[str, str]:
             f"{field}_en": getattr(obj, f"{field}_en")}
 
 
+#: The largest ``?offset=``: past any list, and within the databases' integers (a larger
+#: one made SQLite's ``OFFSET`` fail with a datatype mismatch: a 500).
+MAX_OFFSET = 2**31 - 1
+
+
 class Pagination(LimitOffsetPagination):
     """``?limit=`` (1–100, default 20) and ``?offset=``; answers ``{"items", "count"}``."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     def __init__(self, **kwargs):
         super().__init__(max_limit=100, **kwargs)
@@ -25,6 +33,18 @@ class Pagination(LimitOffsetPagination):
 
 class Message(Schema):
     message: str
+
+
+class Label(Schema):
+    """A status or kind: its ``code`` (stable, for programs) and its translated ``label``."""
+
+    code: str
+    label: str
+
+
+def label(code: str, text) -> dict[str, str]:
+    """A :class:`Label` for ``code`` and its (lazy) translated ``text``."""
+    return {"code": code, "label": str(text)}
 
 
 class Mapped:

@@ -40,6 +40,16 @@ def _with_votes(questions: QuerySet, user=None) -> QuerySet:
     return questions
 
 
+def audience_queryset(event: Event, user=None) -> QuerySet[Question]:
+    """The queryset of :func:`audience_questions` (the API pages it)."""
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if user is not None and getattr(user, "is_authenticated", False):
+        visible |= Q(author=user)
+    return (_with_votes(
+        Question.objects.filter(visible, event=event, merged_into__isnull=True), user)
+        .select_related("author").order_by("-highlighted", "-vote_count", "created_at", "id"))
+
+
 def audience_questions(event: Event, user=None) -> list[Question]:
     """What the audience sees, best first: highlighted, then most votes, then oldest.
 
@@ -47,12 +57,7 @@ def audience_questions(event: Event, user=None) -> list[Question]:
     pending or hidden (each flagged by its status, so the author knows). The author is
     selected for the moderators' templates only; audience templates never print it for an
     anonymous question. One query."""
-    visible = Q(status__in=PUBLIC_STATUSES)
-    if user is not None and getattr(user, "is_authenticated", False):
-        visible |= Q(author=user)
-    return list(_with_votes(
-        Question.objects.filter(visible, event=event, merged_into__isnull=True), user)
-        .select_related("author").order_by("-highlighted", "-vote_count", "created_at", "id"))
+    return list(audience_queryset(event, user))
 
 
 def hidden_count(event: Event) -> int:
