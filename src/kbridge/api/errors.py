@@ -96,11 +96,18 @@ def _validation_details(exc: DjangoValidationError) -> list[dict[str, str]]:
 
 
 def _ninja_details(exc: NinjaValidationError) -> list[dict[str, str]]:
+    """``details`` named as the client sent them: a query or path parameter by its name
+    (``offset``, ``when``), a body field by its path inside the JSON (``answers.12``)."""
     details = []
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
-        details.append({"field": ".".join(loc[-2:] if loc and loc[0] == "query" else loc),
-                        "message": str(error.get("msg", ""))})
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in ("query", "path", "header", "cookie"):
+            field = loc[-1] if len(loc) > 1 else ""
+        elif loc and loc[0] == "body":
+            field = ".".join(loc[2:]) if len(loc) > 2 else ""
+        else:
+            field = ".".join(loc)
+        details.append({"field": field, "message": str(error.get("msg", ""))})
     return details
 
 
