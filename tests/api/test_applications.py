@@ -310,3 +310,16 @@ def test_without_the_write_scope_a_draft_cannot_change(personas, draft):
     assert client.get(f"/api/v1/applications/{draft.pk}").status_code == 200
     answer = client.patch(f"/api/v1/applications/{draft.pk}/draft", {"version": 1})
     assert answer.status_code == 403
+
+
+def test_a_startup_without_a_profile_creates_it_through_the_form(personas, api_for):
+    answer = api_for(personas.startup_b).patch("/api/v1/startup/profile", {
+        "business_registration_number": "2208162517", "founded_on": "2023-05-01",
+        "revenue_krw": 350_000_000, "discoverable": True})
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    # Cleaned as the page cleans it: the canonical ###-##-##### form.
+    assert body["business_registration_number"] == "220-81-62517"
+    assert body["founded_on"] == "2023-05-01" and body["revenue_krw"] == 350_000_000
+    assert body["discoverable"] is True and body["may_edit"] is True
+    assert personas.startup_b_org.profile.representative == personas.startup_b
