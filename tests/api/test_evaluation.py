@@ -165,3 +165,44 @@ def test_after_the_stage_ends_scores_are_locked(evaluation, personas, api_for):
                                              {"version": 1, "comment": "늦은 의견"})
     assert answer.status_code == 409
     assert "closed" in answer.json()["error"]["message"]
+
+
+# --- operators: the ranking --------------------------------------------------------------------
+
+
+def test_the_operator_reads_a_stages_ranking_without_conflicted_scores(
+        evaluation, personas, submitted, api_for):
+    conflicted = Scoresheet.objects.get(assignment=evaluation.conflicted_assignment)
+    Scoresheet.objects.filter(pk=conflicted.pk).update(status="submitted", total=10)
+    submitted_sheet(evaluation.stage, submitted, UserFactory(), 70)
+    path = f"/api/v1/evaluation/stages/{evaluation.stage.pk}/ranking"
+    body = api_for(personas.operator).get(path).json()
+    assert body["measure"] == "trimmed_mean" and body["excluded_conflicted"] == 1
+    [track] = body["tracks"]
+    [row] = track["rows"]
+    assert row["application_id"] == submitted.pk and row["place"] == "1"
+    assert row["submitted"] == 1 and row["assigned"] == 2 and row["mean"] == 70
+    assert api_for(personas.operator).get(f"{path}?by=normalised").json()["measure"] == (
+        "normalised")
+    assert api_for(personas.operator).get(f"{path}?by=median").status_code == 422
+    for other in (personas.operator_b, personas.evaluator, personas.partner_a):
+        assert api_for(other).get(path).status_code == 404
+
+
+def test_the_ranking_costs_the_same_queries_for_one_or_several(evaluation, personas, world,
+                                                               submitted):
+    client = ApiClient(token_for(personas.operator))
+    path = f"/api/v1/evaluation/stages/{evaluation.stage.pk}/ranking"
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    one = len(captured.captured_queries)
+    for n in range(3):
+        application = ApplicationFactory(track=world.track_b, status="submitted",
+                                         applicant=OrganisationFactory(kind="startup"),
+                                         exclusivity_key=f"rank:{n}")
+        submitted_sheet(evaluation.stage, application, UserFactory(), 60 + n)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(path).json()
+    assert len(captured.captured_queries) == one
+    assert sum(len(t["rows"]) for t in body["tracks"]) == 4

@@ -16,4 +16,5 @@ ROWS = [
      {"evaluator"}),
     ("POST", "/api/v1/evaluation/assignments/{conflicted_assignment}/scoresheet/submit",
      {"version": 1}, NOBODY),
+    ("GET", "/api/v1/evaluation/stages/{stage}/ranking?by=mean", None, {"operator"}),
 ]

@@ -8,6 +8,9 @@ submitted, the rubric, their own scoresheet, and the other evaluators' submitted
 with ``evaluation.view_panel_scores`` — independence), and their scoresheet written through
 ``services.scoring`` (the same version rule, locks and phase rules: 409 when locked or
 stale, 422 with the reasons when incomplete).
+
+Operators of the program: a stage's ranking per track (``ranking.stage_ranking``, as the
+ranking page: scores and ranks, submitted scoresheets only, conflicted pairs left out).
 """
 
 from datetime import date, datetime
@@ -464,3 +467,104 @@ def submit_scoresheet(request, assignment_id: int, payload: SubmitIn):
     except ValidationError as exc:
         raise _locked(exc) from exc
     return _detail(request, _assignment_for(request, assignment.pk))
+
+
+# --- operators: a stage's ranking --------------------------------------------------------------
+
+
+class RanksOut(Schema):
+    mean: int | None
+    mean_tied: bool
+    trimmed_mean: int | None
+    trimmed_mean_tied: bool
+    normalised: int | None
+    normalised_tied: bool
+
+
+class RankedRowOut(Schema):
+    application_id: int
+    applicant: str
+    applicant_ko: str
+    applicant_en: str
+    place: str = Field(description="The rank by the chosen measure as shown: “3”, “=2” "
+                                   "when tied, “” while unscored.")
+    submitted: int
+    assigned: int
+    mean: float | None
+    trimmed_mean: float | None
+    trimmed: bool | None
+    normalised: float | None
+    minimum: float | None
+    maximum: float | None
+    disagreement: bool | None
+    ranks: RanksOut | None
+
+
+class TrackRankingOut(Schema):
+    track_id: int
+    track: str
+    track_ko: str
+    track_en: str
+    rows: list[RankedRowOut]
+
+
+class StageRankingOut(Schema):
+    stage: StageRef
+    measure: Literal["mean", "trimmed_mean", "normalised"]
+    excluded_conflicted: int = Field(description="Submitted scoresheets left out: their "
+                                                 "evaluator has a conflict of interest.")
+    tracks: list[TrackRankingOut]
+
+
+class RankingFilter(Schema):
+    by: Literal["mean", "trimmed_mean", "normalised"] = "trimmed_mean"
+
+
+def _two(value):
+    return None if value is None else round(value, 2)
+
+
+def _ranked(row, measure) -> dict:
+    r = row.result
+    ranks = r.ranks if r else None
+    return {
+        "application_id": row.application.pk,
+        **{k.replace("name", "applicant"): v
+           for k, v in bilingual(row.application.applicant, "name").items()},
+        "place": row.place(measure), "submitted": row.submitted, "assigned": row.assigned,
+        "mean": _two(r.mean) if r else None,
+        "trimmed_mean": _two(r.trimmed_mean) if r else None,
+        "trimmed": r.trimmed if r else None, "normalised": _two(r.normalised) if r else None,
+        "minimum": _two(r.minimum) if r else None, "maximum": _two(r.maximum) if r else None,
+        "disagreement": r.disagreement if r else None,
+        "ranks": None if ranks is None else {
+            "mean": ranks.mean, "mean_tied": ranks.mean_tied,
+            "trimmed_mean": ranks.trimmed_mean, "trimmed_mean_tied": ranks.trimmed_mean_tied,
+            "normalised": ranks.normalised, "normalised_tied": ranks.normalised_tied},
+    }
+
+
+@router.get("/evaluation/stages/{stage_id}/ranking", response=StageRankingOut,
+            summary="A stage's ranking per track, as its ranking page (the program's operators)")
+def get_stage_ranking(request, stage_id: int, filters: Query[RankingFilter]):
+    from kbridge.engine.evaluation import ScoreInputError
+    from kbridge.evaluation import ranking
+
+    stage = selectors.stages_for_operator(request.user).filter(pk=stage_id).first()
+    if stage is None or not request.user.has_perm("evaluation.manage_stage", stage):
+        raise not_found()
+    try:
+        result = ranking.stage_ranking(stage, measure=filters.by)
+    except ScoreInputError as exc:
+        # A stored total the engine refuses: said as the page says it, never a 500.
+        raise ApiError(409, "conflict", _(
+            "The scores could not be aggregated. Check the scoresheet named here (application "
+            "and evaluator ids), or ask the administrators."),
+            [{"field": "", "message": str(exc.message)}]) from exc
+    return {"stage": _stage(stage), "measure": result.measure,
+            "excluded_conflicted": result.excluded_conflicted,
+            "tracks": [{"track_id": t.track.pk,
+                        **{k.replace("name", "track"): v
+                           for k, v in bilingual(t.track, "name").items()},
+                        "rows": [_ranked(row, result.measure) for row in t.rows]}
+                       for t in result.tracks]}
