@@ -131,7 +131,10 @@ def test_a_partner_sees_ranks_and_statuses_an_operator_also_awards(world, person
 
     # A draft selection: the partner's page shows no results yet; the operator's does.
     Selection.objects.filter(pk=d.selection.pk).update(status=Selection.Status.DRAFT)
-    assert api_for(personas.partner_a).get(path).json()["outcomes"] == []
+    draft = api_for(personas.partner_a).get(path).json()
+    assert draft["outcomes"] == [] and draft["selection"]["status"] == "draft"
+    assert draft["selection"]["cutoff_score"] is None
+    assert api_for(personas.operator).get(path).json()["selection"]["cutoff_score"] == "85.00"
     assert len(api_for(personas.operator).get(path).json()["outcomes"]) == 6
 
 

@@ -119,7 +119,8 @@ class SelectionRef(Schema):
     id: int
     status: Literal["draft", "confirmed"]
     status_label: str
-    cutoff_score: Decimal | None
+    cutoff_score: Decimal | None = Field(description="Partners: once the selection is "
+                                                     "confirmed.")
 
 
 class PartnerTrackOut(Schema):
@@ -222,7 +223,9 @@ def _result(application) -> dict:
     return body
 
 
-def _track(track) -> dict:
+def _track(track, *, operator: bool = False) -> dict:
+    """A track with its selection; a partner reads the cut-off only once the selection is
+    confirmed (the partner page shows it with the results)."""
     call = track.call
     policy = getattr(call, "selection_policy", None)
     selection = getattr(track, "selection", None)
@@ -233,7 +236,8 @@ def _track(track) -> dict:
         "selection": None if selection is None else {
             "id": selection.pk, "status": selection.status,
             "status_label": selection.get_status_display(),
-            "cutoff_score": selection.cutoff_score},
+            "cutoff_score": selection.cutoff_score
+            if operator or selection.is_confirmed else None},
     }
 
 
@@ -313,6 +317,7 @@ def get_track_selection(request, track_id: int):
     if track is None:
         raise not_found()
     user = request.user
+    operator = False
     if user.has_perm("selection.view_partner_track", track):
         organisation_id = track.partner.organisation_id
         if organisation_id not in partner_organisation_ids(user):  # pragma: no cover
@@ -328,6 +333,7 @@ def get_track_selection(request, track_id: int):
                     for o in view.outcomes]
         shortlist = view.shortlist
     elif user.has_perm("selection.manage_selection", track):
+        operator = True
         view = selectors.partner_track_view(track, organisation_id=0)
         interests = {}
         selection = view.selection
@@ -343,7 +349,7 @@ def get_track_selection(request, track_id: int):
         shortlist = view.shortlist
     else:
         raise not_found()
-    return {**_track(track),
+    return {**_track(track, operator=operator),
             "shortlist": [{"application_id": s.application_id,
                            **_renamed(s.application.applicant, "name", "applicant"),
                            "rank": s.rank, "tied": s.tied, "score": s.score,
