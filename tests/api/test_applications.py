@@ -122,6 +122,7 @@ def test_the_detail_shows_the_draft_to_the_startup_and_only_submissions_to_the_o
     assert body["receipt_number"] == body["submissions"][0]["receipt_number"]
     assert {q["kind"] for q in body["questions"]} == {"text", "number", "choice", "file"}
     assert len(body["submissions"][0]["files"]) == 2
+    assert len(body["draft"]["files"]) == 2 and body["draft"]["problems"] == []
 
     operator = api_for(personas.operator).get(f"/api/v1/applications/{submitted.pk}").json()
     assert operator["draft"] is None
@@ -176,6 +177,11 @@ def test_a_draft_saves_through_the_autosave_and_a_stale_version_is_409(
     saved = answer.json()["draft"]
     assert saved["answers"][str(text.pk)] == "저전력 NPU" and saved["version"] == draft.version + 1
     assert saved["declares_government_support"] is False
+    # The checklist: the answered question is no longer missing, the others and the PDFs are.
+    missing = {p["field"] for p in saved["problems"]}
+    assert f"answers.{text.pk}" not in missing
+    assert {f"answers.{q.pk}" for q in questions if q.kind == Question.Kind.FILE} <= missing
+    assert saved["files"] == []
 
     # Another editor still at the old version would overwrite the change: refused.
     stale = client.patch(f"/api/v1/applications/{draft.pk}/draft", {
@@ -323,3 +329,12 @@ def test_a_startup_without_a_profile_creates_it_through_the_form(personas, api_f
     assert body["founded_on"] == "2023-05-01" and body["revenue_krw"] == 350_000_000
     assert body["discoverable"] is True and body["may_edit"] is True
     assert personas.startup_b_org.profile.representative == personas.startup_b
+
+
+def test_an_unverified_representative_cannot_submit_and_is_told_why(personas, draft, api_for):
+    type(personas.startup_a).objects.filter(pk=personas.startup_a.pk).update(
+        email_verified_at=None)
+    answer = api_for(personas.startup_a).post(f"/api/v1/applications/{draft.pk}/submit",
+                                              {"version": draft.version})
+    assert answer.status_code == 422
+    assert "Verify your e-mail address" in answer.json()["error"]["details"][0]["message"]

@@ -186,8 +186,23 @@ class ChallengeOut(Schema):
     reason: str
 
 
+class DraftFileOut(Schema):
+    question_id: int
+    name: str
+    size: int
+    pages: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class ProblemOut(Schema):
+    field: str
+    message: str
+
+
 class DraftOut(Schema):
-    """The draft as the edit page holds it (the startup's members only)."""
+    """The draft as the edit page holds it (the startup's members only). Files are uploaded
+    on the web's edit page."""
 
     version: int
     saved_at: datetime | None
@@ -197,6 +212,10 @@ class DraftOut(Schema):
     declares_no_tax_arrears: bool
     challenges: list[ChallengeOut]
     has_unsubmitted_changes: bool
+    files: list[DraftFileOut] = Field(description="The current file of each file question.")
+    problems: list[ProblemOut] = Field(description="What still keeps the answers and files "
+                                                   "from a submission (the page's checklist; "
+                                                   "eligibility is listed apart).")
 
 
 class ApplicationDetailOut(ApplicationOut):
@@ -369,6 +388,8 @@ def _detail(request, application) -> dict:
     deadline = selectors.effective_deadline(application.call, application.applicant_id)
     draft = None
     if request.user.has_perm("applications.change_application", application):
+        files = selectors.current_attachments(application)
+        problems = services.answer_problems(application, questions=questions, files=files)
         draft = {
             "version": application.version, "saved_at": application.saved_at,
             "answers": _answers(application.answers),
@@ -379,6 +400,11 @@ def _detail(request, application) -> dict:
                             ("name", "organisation", "email", "reason")}
                            for entry in application.challenges or []],
             "has_unsubmitted_changes": application.has_unsubmitted_changes,
+            "files": [{"question_id": a.question_id, "name": a.original_name, "size": a.size,
+                       "pages": a.pages, "sha256": a.sha256, "uploaded_at": a.uploaded_at}
+                      for a in sorted(files.values(), key=lambda a: a.question_id)],
+            "problems": [{"field": _field_name(name), "message": str(m)}
+                         for name, messages in problems.items() for m in messages],
         }
     submissions = application.submissions.order_by("-number")
     return {**_ref(application), "deadline_at": deadline,
