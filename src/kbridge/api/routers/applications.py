@@ -38,6 +38,7 @@ from kbridge.api.schemas import Pagination, bilingual
 from kbridge.applications import selectors, services
 from kbridge.applications.forms import DraftForm, ProfileForm
 from kbridge.applications.models import Application, Question, Submission
+from kbridge.core.i18n import page_language
 from kbridge.core.text import clean_query
 from kbridge.programs.models import Call, Track
 
@@ -352,21 +353,18 @@ def _application_for(request, application_id: int, perm: str = "applications.vie
 
 
 def _question(q: Question) -> dict:
-    choices = [{"value": str(c.get("value", "")),
-                "label": (c.get("en") if _lang() == "en" else c.get("ko")) or c.get("ko")
-                or c.get("en") or str(c.get("value", "")),
-                "label_ko": str(c.get("ko") or ""), "label_en": str(c.get("en") or "")}
-               for c in q.choices or [] if isinstance(c, dict)]
+    choices = []
+    for c in q.choices or []:
+        if not isinstance(c, dict):
+            continue
+        ko, en, value = str(c.get("ko") or ""), str(c.get("en") or ""), str(c.get("value", ""))
+        shown = (en or ko) if page_language() == "en" else (ko or en)
+        choices.append({"value": value, "label": shown or value, "label_ko": ko,
+                        "label_en": en})
     return {"id": q.pk, "kind": q.kind, "kind_label": q.get_kind_display(),
             **bilingual(q, "label"), **bilingual(q, "help"), "required": q.required,
             "max_length": q.max_length, "min_value": q.min_value, "max_value": q.max_value,
             "choices": choices}
-
-
-def _lang() -> str:
-    from django.utils.translation import get_language
-
-    return (get_language() or "ko")[:2]
 
 
 def _answers(raw) -> dict:
@@ -396,9 +394,10 @@ def _detail(request, application) -> dict:
             "declares_government_support": application.declares_government_support,
             "government_support_detail": application.government_support_detail,
             "declares_no_tax_arrears": application.declares_no_tax_arrears,
-            "challenges": [{part: str((entry or {}).get(part, "")) for part in
+            "challenges": [{part: str(entry.get(part, "")) for part in
                             ("name", "organisation", "email", "reason")}
-                           for entry in application.challenges or []],
+                           for entry in application.challenges or []
+                           if isinstance(entry, dict)],
             "has_unsubmitted_changes": application.has_unsubmitted_changes,
             "files": [{"question_id": a.question_id, "name": a.original_name, "size": a.size,
                        "pages": a.pages, "sha256": a.sha256, "uploaded_at": a.uploaded_at}
@@ -414,10 +413,10 @@ def _detail(request, application) -> dict:
             "submissions": [_submission(s) for s in submissions]}
 
 
-def _conflict_error(application) -> ApiError:
+def _conflict_error() -> ApiError:
+    """A stale ``version``: read the draft again (``GET``) and decide what to keep."""
     return ApiError(409, "conflict", _(
-        "Not saved: this draft was changed in another tab or on another device."),
-        [{"field": "version", "message": str(application.version)}])
+        "Not saved: this draft was changed in another tab or on another device."))
 
 
 def _field_name(name: str) -> str:
@@ -425,8 +424,9 @@ def _field_name(name: str) -> str:
     if name.startswith("q_"):
         return f"answers.{name[2:]}"
     if name.startswith("challenge_"):
-        _word, number, part = name.split("_", 2)
-        return f"challenges.{int(number) - 1}.{part}"
+        _word, number, part = (name.split("_", 2) + ["", ""])[:3]
+        if number.isdigit():
+            return f"challenges.{int(number) - 1}.{part}"
     return "" if name in ("__all__", None) else name
 
 
@@ -598,7 +598,7 @@ def save_draft(request, application_id: int, payload: DraftIn):
                             base_version=form.base_version(), editor=form.editor_id(),
                             questions=questions)
     except services.DraftConflict as exc:
-        raise _conflict_error(exc.application) from exc
+        raise _conflict_error() from exc
     except ValidationError as exc:
         raise _refused(exc) from exc
     return _detail(request, _application_for(request, application.pk))
@@ -614,7 +614,7 @@ def submit_application(request, application_id: int, payload: SubmitIn):
         services.submit_application(application=application, by=request.user,
                                     draft_version=payload.version)
     except services.DraftConflict as exc:
-        raise _conflict_error(exc.application) from exc
+        raise _conflict_error() from exc
     except services.SubmissionClosed as exc:
         raise ApiError(409, "conflict", _(
             "The deadline (%(deadline)s) has passed; the application was not submitted. "
