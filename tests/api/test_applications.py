@@ -338,3 +338,10 @@ def test_an_unverified_representative_cannot_submit_and_is_told_why(personas, dr
                                               {"version": draft.version})
     assert answer.status_code == 422
     assert "Verify your e-mail address" in answer.json()["error"]["details"][0]["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/applications", "/api/v1/calls"])
+def test_an_offset_past_the_databases_integers_is_422_not_500(personas, path, api_for):
+    answer = api_for(personas.startup_a).get(f"{path}?offset=9223372036854775808")
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["field"].endswith("offset")

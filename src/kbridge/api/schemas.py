@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 from kbridge.core.i18n import localized_text
@@ -16,8 +16,16 @@ def bilingual(obj: Any, field: str) -> dict[str, str]:
             f"{field}_en": getattr(obj, f"{field}_en")}
 
 
+#: The largest ``?offset=``: past the database's integers an offset would be a 500, not a 422.
+MAX_OFFSET = 1_000_000_000
+
+
 class Pagination(LimitOffsetPagination):
-    """``?limit=`` (1–100, default 20) and ``?offset=``; answers ``{"items", "count"}``."""
+    """``?limit=`` (1–100, default 20) and ``?offset=`` (0–:data:`MAX_OFFSET`); answers
+    ``{"items", "count"}``."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     def __init__(self, **kwargs):
         super().__init__(max_limit=100, **kwargs)
