@@ -22,7 +22,8 @@ MAX_OFFSET = 2**31 - 1
 
 
 class Pagination(LimitOffsetPagination):
-    """``?limit=`` (1–100, default 20) and ``?offset=``; answers ``{"items", "count"}``."""
+    """``?limit=`` (1–100, default 20) and ``?offset=`` (0–:data:`MAX_OFFSET`); answers
+    ``{"items", "count"}``."""
 
     class Input(LimitOffsetPagination.Input):
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
