@@ -46,6 +46,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
+from django.http import Http404
 
 from kbridge.accounts.models import Organisation
 from kbridge.accounts.tenancy import agency_ids, partner_organisation_ids
@@ -460,3 +461,16 @@ def public_outcomes(minimum: int | None = None) -> list[PublicCell]:
             investment_firms=None if small else k.investment_firms))
     return sorted(cells, key=lambda c: (-(c.program.year or 0), c.program.name_ko,
                                         c.program.id, c.report_year))
+
+
+def pick_in_scope(items, pk: int | None):
+    """The item of ``items`` (a filter's choices: programs, partners, tracks) whose ``pk`` is
+    ``pk``; None when no ``pk`` is asked for. Raises Http404 when ``pk`` is not among them:
+    outside the person's scope is the same answer as "no such thing" (the dashboard page and
+    the API's ``GET /kpis``)."""
+    if pk is None:
+        return None
+    for item in items:
+        if item.pk == pk:
+            return item
+    raise Http404

@@ -49,17 +49,21 @@ def label(code: str, text) -> dict[str, str]:
 
 
 class Mapped:
-    """A queryset whose items are turned into dicts by ``fn`` only for the page that is shown:
-    return it from a :func:`ninja.pagination.paginate` operation (counts with one
-    ``COUNT``, fetches one slice)."""
+    """A queryset whose items are turned into dicts only for the page that is shown: return
+    it from a :func:`ninja.pagination.paginate` operation (counts with one ``COUNT``, fetches
+    one slice). ``fn`` maps one row; with ``batch=True`` it maps the page's list of rows at
+    once (e.g. the eligibility of the page's applications in a fixed number of queries)."""
 
-    def __init__(self, queryset, fn):
-        self.queryset, self.fn = queryset, fn
+    def __init__(self, queryset, fn, *, batch: bool = False):
+        self.queryset, self.fn, self.batch = queryset, fn, batch
 
     def __len__(self) -> int:
         return self.queryset.count()
 
+    def _map(self, rows: list) -> list:
+        return self.fn(rows) if self.batch else [self.fn(row) for row in rows]
+
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self.fn(item) for item in self.queryset[index]]
-        return self.fn(self.queryset[index])
+            return self._map(list(self.queryset[index]))
+        return self._map([self.queryset[index]])[0]

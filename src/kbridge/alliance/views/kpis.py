@@ -43,13 +43,6 @@ def _number(request, name: str) -> int | None:
     return int(value)
 
 
-def _pick(items, pk: int | None):
-    if pk is None:
-        return None
-    for item in items:
-        if item.pk == pk:
-            return item
-    raise Http404  # not in the user's scope: the same answer as "no such thing"
 
 
 def _filters(request) -> tuple[selectors.Filters, dict]:
@@ -60,9 +53,9 @@ def _filters(request) -> tuple[selectors.Filters, dict]:
     if cohort is not None and cohort not in choices["cohorts"]:
         raise Http404
     filters = selectors.Filters(
-        program=_pick(choices["programs"], _number(request, "program")),
-        partner=_pick(choices["partners"], _number(request, "partner")),
-        track=_pick(choices["tracks"], _number(request, "track")),
+        program=selectors.pick_in_scope(choices["programs"], _number(request, "program")),
+        partner=selectors.pick_in_scope(choices["partners"], _number(request, "partner")),
+        track=selectors.pick_in_scope(choices["tracks"], _number(request, "track")),
         cohort=cohort)
     return filters, choices
 

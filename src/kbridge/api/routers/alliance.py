@@ -539,13 +539,6 @@ def _stage(figures: kpi_reads.StageFigures) -> dict:
             "amount_krw": figures.amount_krw}
 
 
-def _pick(items, pk: int | None):
-    if pk is None:
-        return None
-    for item in items:
-        if item.pk == pk:
-            return item
-    raise not_found()  # not in the person's scope: the same answer as "no such thing"
 
 
 @router.get("/kpis", response=KpisOut,
@@ -557,9 +550,9 @@ def kpis(request, filters: Query[KpiFilter]):
     choices = kpi_reads.filter_choices(request.user)
     if filters.cohort is not None and filters.cohort not in choices["cohorts"]:
         raise not_found()
-    chosen = kpi_reads.Filters(program=_pick(choices["programs"], filters.program),
-                               partner=_pick(choices["partners"], filters.partner),
-                               track=_pick(choices["tracks"], filters.track),
+    chosen = kpi_reads.Filters(program=kpi_reads.pick_in_scope(choices["programs"], filters.program),
+                               partner=kpi_reads.pick_in_scope(choices["partners"], filters.partner),
+                               track=kpi_reads.pick_in_scope(choices["tracks"], filters.track),
                                cohort=filters.cohort)
     data = kpi_reads.dashboard(request.user, chosen)
     return {

@@ -34,7 +34,7 @@ from ninja.pagination import paginate
 from kbridge.accounts.models import Membership
 from kbridge.api.auth import TokenAuth
 from kbridge.api.errors import ApiError, not_found
-from kbridge.api.schemas import Pagination, bilingual
+from kbridge.api.schemas import Mapped, Pagination, bilingual
 from kbridge.applications import selectors, services
 from kbridge.applications.forms import DraftForm, ProfileForm
 from kbridge.applications.models import Application, Question, Submission
@@ -325,22 +325,6 @@ def _latest_receipt():
                     .order_by("-number").values("receipt_number")[:1])
 
 
-class _Page:
-    """A queryset whose page is turned into dicts by ``fn(list of the page's rows)`` (one batch
-    per page, e.g. the eligibility of the page's applications in a fixed number of queries)."""
-
-    def __init__(self, queryset, fn):
-        self.queryset, self.fn = queryset, fn
-
-    def __len__(self) -> int:
-        return self.queryset.count()
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self.fn(list(self.queryset[index]))
-        return self.fn([self.queryset[index]])[0]
-
-
 def _application_for(request, application_id: int, perm: str = "applications.view_application"):
     """The application if the token's person may ``perm`` it (the web's ``_application_for``),
     else 404; operators also need the call's operator permission (``manage_detail``)."""
@@ -519,8 +503,7 @@ def list_applications(request, filters: Query[ApplicationFilter]):
         queryset = queryset.filter(track_id=filters.track)
     if filters.status is not None:
         queryset = queryset.filter(status=filters.status)
-    return _Page(queryset.order_by("-created_at", "-pk"),
-                 lambda rows: [_ref(a) for a in rows])
+    return Mapped(queryset.order_by("-created_at", "-pk"), _ref)
 
 
 @router.get("/applications/{application_id}", response=ApplicationDetailOut,
@@ -651,4 +634,5 @@ def list_call_applications(request, call_id: int, filters: Query[OperatorFilter]
         findings = selectors.findings_for(page)
         return [{**_ref(a), "eligibility": _findings(findings[a.pk])} for a in page]
 
-    return _Page(queryset.order_by("track__position", "applicant__name_ko", "pk"), rows)
+    return Mapped(queryset.order_by("track__position", "applicant__name_ko", "pk"), rows,
+                  batch=True)
