@@ -482,6 +482,11 @@ MATRIX = [
      OPERATOR_POST),
     ("/manage/alliance/agreements/{reports_agreement}/tranches/2/release/", POST_ONLY,
      OPERATOR_POST),
+    # Tranches the agreement does not have: not found, for its operator too.
+    ("/manage/alliance/agreements/{reports_agreement}/tranches/0/release/", POST_ONLY,
+     expect()),
+    ("/manage/alliance/agreements/{reports_agreement}/tranches/3/release/", POST_ONLY,
+     expect()),
     # Alliance: KPIs, dashboards and exports (tests/alliance/kpis_world.py: KISED's 2025
     # cohort, OpenAI's and NVIDIA's tracks). Agency and partner staff have a KPI page (the
     # second agency's counts nothing); a filter naming a program, track or partner company

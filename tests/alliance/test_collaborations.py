@@ -200,3 +200,40 @@ def test_the_pages_create_move_and_refuse_a_future_date_keeping_the_note(
     assert response.status_code == 302
     c.refresh_from_db()
     assert c.stage == Stage.AGREED
+
+
+def test_a_stage_dated_before_the_previous_one_names_that_date_as_the_page_writes_dates(
+        alliance, personas, client_for):
+    """The tester's finding: "이전 단계의 날짜(2026-11-30)…", a raw ISO date."""
+    from kbridge.core.i18n import format_date
+
+    c = alliance.collaboration_a  # proposed on 2 March 2026
+    client = client_for(personas.partner_a)
+    page = client.post(f"/manage/alliance/collaborations/{c.pk}/stage/",
+                       {"to": "agreed", "on": "2026-03-01"}).content.decode()
+    assert format_date(dt.date(2026, 3, 2), "ko") in page and "2026-03-02" not in page
+    # The summary at the top of the stage form says it too, pointing to the date.
+    summary = page[page.index("data-error-summary"):]
+    assert format_date(dt.date(2026, 3, 2), "ko") in summary[:summary.index("</div>")]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.post(f"/manage/alliance/collaborations/{c.pk}/stage/",
+                       {"to": "agreed", "on": "2026-03-01"}).content.decode()
+    assert format_date(dt.date(2026, 3, 2), "en") in page and "2026-03-02" not in page
+
+
+def test_the_collaboration_pages_name_the_amount_as_the_form_does(alliance, personas,
+                                                                  client_for):
+    client = client_for(personas.operator)
+    for url in ("/manage/alliance/collaborations/",
+                f"/manage/alliance/collaborations/{alliance.collaboration_a.pk}/",
+                f"/manage/alliance/collaborations/{alliance.collaboration_a.pk}/edit/"):
+        page = client.get(url).content.decode()
+        assert "지급액" not in page and "금액(원)" in page, url
+
+
+def test_a_refused_collaboration_form_says_so_at_the_top(alliance, personas, client_for):
+    page = client_for(personas.partner_a).post("/manage/alliance/collaborations/new/",
+                                               {}).content.decode()
+    start = page.index("data-error-summary")
+    assert start < page.index('<form method="post" novalidate')
+    assert 'href="#id_title"' in page[start:page.index("</div>", start)]

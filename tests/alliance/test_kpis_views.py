@@ -123,10 +123,14 @@ def test_operator_sees_the_agency_totals_charts_and_tables(reported, personas, c
     assert headline(response) == {"jobs": 20, "investment": 2 * 10**9, "overseas-firms": 2,
                                   "revenue": 17 * 10**8}
     html = response.content.decode()
-    # Every chart is an inline SVG followed by a table view holding the same numbers.
+    # Every chart is an inline SVG followed by a table view holding the same numbers (or,
+    # with nothing to draw, says so: the stages of collaborations, none recorded here).
     for chart in re.findall(r'<figure class="kpi-chart" id="([a-z-]+)">(.*?)</figure>', html,
                             re.S):
         body = chart[1]
+        if chart[0] == "chart-collaborations":
+            assert "data-chart-empty" in body and "<svg" not in body
+            continue
         bars = re.findall(r'class="chart-item" data-label="([^"]+)" data-value="(\d+)"', body)
         cells = re.findall(r'<th scope="row">([^<]+)</th><td class="num" data-value="(\d+)"',
                            body)
@@ -209,7 +213,7 @@ def test_csv_export_is_the_ministry_shape(reported, personas, client_for, world)
                     response["Content-Disposition"])
     rows = csv_rows(response)
     assert rows[0] == ["기업명", "기업명(영문)", "사업자등록번호", "사업명", "트랙", "글로벌 기업",
-                       "기수(선정 연도)", "보고 연도", "고용 창출(명)", "매출액(원)",
+                       "기수(선정 연도)", "보고 연도", "일자리 창출", "매출액(원)",
                        "해외 매출액(원)", "후속 투자(원)", "특허 출원", "특허 등록", "인수합병(M&A)"]
     assert [r[0] for r in rows[1:]] == ["엔비디아트랙기업", "오픈트랙기업"]
     assert rows[2][2:12] == ["220-81-62517", world.program.name_ko, world.track_a.name_ko,
@@ -279,3 +283,21 @@ def test_public_page_in_english(world, personas, client):
     client.cookies["django_language"] = "en"
     html = client.get(PUBLIC, headers={"Accept-Language": "en"}).content.decode()
     assert "Program outcomes" in html and "No outcomes reported yet." in html
+
+
+def test_no_collaboration_is_said_in_words_not_drawn_as_zeros(world, personas, client_for):
+    """The tester's finding: the empty "collaborations by stage" chart drew zeros while the
+    other charts said there was no data."""
+    from tests.alliance.world import collaboration
+
+    html = client_for(personas.operator).get(DASHBOARD).content.decode()
+    for chart in ("chart-jobs", "chart-collaborations"):
+        figure = html[html.index(f'id="{chart}"'):]
+        figure = figure[:figure.index("</figure>")]
+        assert "data-chart-empty" in figure and "<svg" not in figure, chart
+    assert "data-collaborations-empty" in html and 'data-stage="proposed"' not in html
+    collaboration(world.partner_a, personas.startup_a_org)
+    html = client_for(personas.operator).get(DASHBOARD).content.decode()
+    figure = html[html.index('id="chart-collaborations"'):]
+    assert "<svg" in figure[:figure.index("</figure>")]
+    assert 'data-stage="proposed" data-value="1"' in html

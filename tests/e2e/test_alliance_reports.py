@@ -28,6 +28,7 @@ def test_startup_files_operator_returns_startup_fixes_operator_approves_tranche_
         page, login, world, personas):
     agreement = accepted(world, personas)
     report = first_report(agreement)
+    page.on("dialog", lambda d: d.accept())  # returning, approving, releasing ask first
     closed_on = report.period_starts_on.isoformat()
 
     # The startup's representative files report 1 (before tranche 2); amounts as people type
@@ -48,7 +49,11 @@ def test_startup_files_operator_returns_startup_fixes_operator_approves_tranche_
     page.get_by_label("투자 1: 투자자").fill("스파크랩")
     page.get_by_label("투자 1: 투자일").fill(closed_on)
     page.get_by_role("button", name="보고서 제출").click()
-    expect(page.get_by_text("해외 매출은 매출의 일부이므로 매출보다 클 수 없습니다.")).to_be_visible()
+    # The summary at the top of the page says what to fix, and so does the field.
+    expect(page.locator("[data-error-summary]").get_by_text(
+        "해외 매출은 매출의 일부이므로 매출보다 클 수 없습니다.")).to_be_visible()
+    expect(page.locator(".field-invalid").get_by_text(
+        "해외 매출은 매출의 일부이므로 매출보다 클 수 없습니다.")).to_be_visible()
     expect(page.get_by_label("해외 매출(원)")).to_have_value("9억")
     page.get_by_label("해외 매출(원)").fill("1억 2천만")
     page.get_by_role("button", name="보고서 제출").click()

@@ -201,6 +201,23 @@ def agreement_is_accepted(user, agreement) -> bool:
     return getattr(agreement, "status", None) == Agreement.Status.ACCEPTED
 
 
+@rules.predicate
+def is_agency_staff(user) -> bool:
+    """Operator staff of an agency: they review their programs' reports (the queue)."""
+    return bool(agency_ids(user))
+
+
+@rules.predicate
+def is_startup_staff(user) -> bool:
+    """Representative or member of a startup: they file its reports ("my reports")."""
+    from kbridge.alliance.selectors_reports import startup_organisation_ids
+
+    return bool(startup_organisation_ids(user))
+
+
+# The menu's entries (base.html): the review queue and the startup's own reports.
+rules.add_perm("alliance.review_reports", is_agency_staff)
+rules.add_perm("alliance.view_own_reports", is_startup_staff)
 rules.add_perm("alliance.view_own_report", is_report_startup_member)
 rules.add_perm("alliance.edit_report", is_report_startup_member & report_is_open)
 rules.add_perm("alliance.submit_report", is_report_representative & report_is_open)

@@ -146,3 +146,22 @@ def startup_reports(user) -> QuerySet[MilestoneReport]:
         agreement__status=Agreement.Status.ACCEPTED,
         agreement__outcome__application__applicant_id__in=startup_organisation_ids(user),
     ).order_by("-agreement__starts_on", "-agreement_id", "sequence")
+
+
+#: How far ahead the startup's dashboard announces its next report, in days.
+NEXT_DUE_DAYS = 30
+
+
+def next_report_due(user, today: dt.date | None = None) -> MilestoneReport | None:
+    """The startup's report to file next, for its dashboard: the open (due or returned)
+    report of ``user``'s startups due soonest, overdue ones first, when it is due within
+    ``NEXT_DUE_DAYS`` days or overdue; None otherwise (and for anyone not of a startup)."""
+    startups = startup_organisation_ids(user)
+    if not startups:
+        return None
+    today = today or kst_today()
+    return (reports().filter(agreement__status=Agreement.Status.ACCEPTED,
+                             agreement__outcome__application__applicant_id__in=startups,
+                             status__in=OPEN_STATUSES,
+                             due_on__lte=today + dt.timedelta(days=NEXT_DUE_DAYS))
+            .order_by("due_on", "pk").first())

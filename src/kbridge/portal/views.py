@@ -13,6 +13,8 @@ from django.views.decorators.http import require_safe
 from kbridge.accounts.models import Membership
 from kbridge.accounts.selectors import has_role
 from kbridge.accounts.tenancy import PARTNER_ROLES, agency_ids
+from kbridge.alliance import selectors_reports as report_selectors
+from kbridge.alliance.services.reports import kst_today
 from kbridge.core import audit_display, services
 from kbridge.core.language import post_only, to
 from kbridge.core.models import AuditLog
@@ -36,9 +38,10 @@ def dashboard(request):
     if not is_startup and has_role(user, Membership.Role.EVALUATOR):
         return redirect("evaluation:home")
     return render(request, "portal/dashboard.html", {
-        "is_startup": has_role(user, Membership.Role.STARTUP_REPRESENTATIVE,
-                               Membership.Role.STARTUP_MEMBER),
+        "is_startup": is_startup,
         "is_evaluator": has_role(user, Membership.Role.EVALUATOR),
+        "next_report": report_selectors.next_report_due(user) if is_startup else None,
+        "today": kst_today(),
     })
 
 

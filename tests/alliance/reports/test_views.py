@@ -190,3 +190,224 @@ def test_the_audit_log_reads_each_step_in_words(client_for, personas, agreement_
     for label in ("성과 보고 일정 생성", "성과 보고서 임시 저장", "성과 보고서 제출",
                   "성과 보고서 보완 요청", "지원금 지급 승인", "근거 보완", "후속 투자"):
         assert label in page, label
+
+
+# --- the tester's findings (a fresh tester in Chromium on the demo) ---------------------------
+
+
+def _menu(client, url="/alliance/") -> str:
+    return client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(("persona", "shown", "hidden"), [
+    ("operator", {"/manage/alliance/reports/", "/manage/alliance/kpis/",
+                  "/manage/alliance/collaborations/", "/alliance/outcomes/"},
+     {'href="/alliance/reports/"'}),
+    ("partner_a", {"/manage/alliance/kpis/", "/manage/alliance/collaborations/",
+                   "/alliance/outcomes/"},
+     {"/manage/alliance/reports/", 'href="/alliance/reports/"'}),
+    ("startup_a_member", {'href="/alliance/reports/"', "/alliance/collaborations/",
+                          "/alliance/outcomes/"},
+     {"/manage/alliance/reports/", "/manage/alliance/kpis/",
+      "/manage/alliance/collaborations/"}),
+])
+def test_the_menu_leads_each_role_to_its_alliance_pages_only(client_for, personas, persona,
+                                                            shown, hidden):
+    page = _menu(client_for(personas.by_name(persona)))
+    for href in shown:
+        assert href in page, href
+    for href in hidden:
+        assert href not in page, href
+
+
+def test_the_operator_reaches_the_members_page_from_the_alliance_page(client_for, personas):
+    page = _menu(client_for(personas.operator))
+    assert f'href="/manage/alliance/{personas.operator_org.pk}/members/"' in page
+    assert "data-alliance-links" in page
+
+
+def test_anyone_reaches_the_public_outcomes_from_the_menu(db, client):
+    assert 'href="/alliance/outcomes/"' in client.get("/").content.decode()
+
+
+def test_the_dashboard_shows_the_next_report_due_within_30_days_or_overdue(
+        client_for, personas, agreement_a):
+    from kbridge.core.i18n import format_date
+
+    report = first_report(agreement_a)
+    today = services.kst_today()
+    client = client_for(personas.startup_a_member)
+    MilestoneReport.objects.filter(pk=report.pk).update(due_on=today + dt.timedelta(days=20))
+    page = client.get("/dashboard/").content.decode()
+    assert f'data-next-report="{report.pk}"' in page
+    assert f'href="/alliance/reports/{report.pk}/"' in page
+    assert format_date(today + dt.timedelta(days=20), "ko") in page and "KST" in page
+    # Overdue: still shown, and flagged.
+    MilestoneReport.objects.filter(pk=report.pk).update(due_on=today - dt.timedelta(days=2))
+    page = client.get("/dashboard/").content.decode()
+    assert f'data-next-report="{report.pk}"' in page and "badge-flag" in page
+    # Due in more than 30 days (and the later reports too): nothing announced.
+    MilestoneReport.objects.filter(agreement=agreement_a).update(
+        due_on=today + dt.timedelta(days=45))
+    assert "data-next-report" not in client.get("/dashboard/").content.decode()
+    # Submitted: nothing left to file.
+    MilestoneReport.objects.filter(agreement=agreement_a).update(
+        due_on=today + dt.timedelta(days=5), status=Status.APPROVED)
+    assert "data-next-report" not in client.get("/dashboard/").content.decode()
+    # Another startup's people see nothing of it.
+    assert "data-next-report" not in client_for(personas.startup_b).get(
+        "/dashboard/").content.decode()
+
+
+def _summary(page: str) -> str:
+    """The error summary's block (it comes before the form)."""
+    start = page.index("data-error-summary")
+    assert page.rindex("<div", 0, start) < page.index("data-report-form")
+    return page[start:page.index("</div>", start)]
+
+
+def test_a_refused_draft_says_so_at_the_top_and_points_to_the_field(
+        client_for, personas, agreement_a):
+    report = first_report(agreement_a)
+    response = client_for(personas.startup_a).post(_url(report), _form(
+        report, investments=[{"round": "seed", "amount_krw": "", "investor": "카카오벤처스",
+                              "closed_on": ""}]))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in page
+    summary = _summary(page)
+    assert 'href="#id_investments-0-amount_krw"' in summary
+    assert 'href="#id_investments-0-closed_on"' in summary
+    assert "투자 1: " in summary and "모든 칸" in summary
+
+
+def test_a_refused_submission_says_the_draft_is_saved_at_the_top(
+        client_for, personas, agreement_a):
+    report = first_report(agreement_a)
+    page = client_for(personas.startup_a).post(_url(report), _form(
+        report, action="submit", overseas_revenue_krw="9억")).content.decode()
+    summary = _summary(page)
+    assert "임시 저장은 되었지만" in summary
+    assert 'href="#id_overseas_revenue_krw"' in summary and "해외 매출은 매출의 일부" in summary
+
+
+def test_a_refused_return_says_so_at_the_top_of_the_review_form(
+        client_for, personas, agreement_a):
+    report = submitted(first_report(agreement_a), personas)
+    page = client_for(personas.operator).post(
+        f"/manage/alliance/reports/{report.pk}/return/", {"comment": " "}).content.decode()
+    start = page.index("data-error-summary")
+    assert start < page.index("data-review-form")
+    assert 'href="#id_comment"' in page[start:]
+
+
+def test_approve_return_and_release_ask_first(client_for, personas, agreement_a):
+    report = submitted(first_report(agreement_a), personas)
+    client = client_for(personas.operator)
+    page = client.get(f"/manage/alliance/reports/{report.pk}/").content.decode()
+    form = page[page.index("data-review-form"):]
+    form = form[:form.index("</form>")]
+    assert form.count("data-confirm=") == 2  # return and approve
+    page = client.get(f"/manage/alliance/agreements/{agreement_a.pk}/tranches/").content.decode()
+    release = page[page.index("/tranches/1/release/"):]
+    assert "data-confirm=" in release[:release.index("</form>")]
+
+
+def test_the_review_pages_investments_table_scrolls_inside_its_box(
+        client_for, personas, agreement_a):
+    report = submitted(first_report(agreement_a), personas)
+    page = client_for(personas.operator).get(
+        f"/manage/alliance/reports/{report.pk}/").content.decode()
+    table = page.index("<table", page.index("data-report-figures"))
+    assert page.rindex('<div class="table-wrap">', 0, table) > page.index("data-report-figures")
+
+
+def test_a_reports_own_period_and_its_investments_are_named_for_what_they_are(
+        client_for, personas, agreement_a):
+    report = submitted(first_report(agreement_a), personas)
+    for persona, url in (("operator", f"/manage/alliance/reports/{report.pk}/"),
+                         ("startup_a", _url(report)),
+                         ("startup_a", _url(agreement_a.milestone_reports.get(sequence=2)))):
+        page = client_for(personas.by_name(persona)).get(url).content.decode()
+        assert "협약 기간" not in page, url  # the agreement's period is not the report's
+        assert "후속 투자 건수" not in page, url  # a list, not a count
+        assert "지급액" not in page, url  # an investment's amount is not a payment
+    # The report lists of the startup and of the operator's tranche page: "period" is the
+    # report's (the agreement's own period is named as such, once, above them).
+    for persona, url in (("startup_a", "/alliance/reports/"),
+                         ("operator", f"/manage/alliance/agreements/{agreement_a.pk}/tranches/")):
+        page = client_for(personas.by_name(persona)).get(url).content.decode()
+        assert page.count("협약 기간") == 1, url
+    # The form's column headings are the fields' labels.
+    page = client_for(personas.startup_a).get(_url(
+        agreement_a.milestone_reports.get(sequence=2))).content.decode()
+    assert '<th scope="col">금액(원)</th>' in page
+
+
+def _resubmitted_late(report, personas):
+    """Report 1 returned, made overdue, then submitted again by the representative."""
+    submitted(report, personas)
+    services.return_report(report=report, by=personas.operator, comment="보완")
+    MilestoneReport.objects.filter(pk=report.pk).update(
+        due_on=services.kst_today() - dt.timedelta(days=3))
+    report.refresh_from_db()
+    return services.submit_report(report=report, by=personas.startup_a)
+
+
+def test_a_report_resubmitted_after_its_due_date_says_it_came_in_late(
+        client_for, personas, agreement_a):
+    from kbridge.core.i18n import format_date
+
+    report = _resubmitted_late(first_report(agreement_a), personas)
+    due = format_date(report.due_on, "ko")
+    for persona, url in (("startup_a", "/alliance/reports/"), ("startup_a", _url(report)),
+                         ("operator", "/manage/alliance/reports/"),
+                         ("operator", f"/manage/alliance/reports/{report.pk}/"),
+                         ("operator", f"/manage/alliance/agreements/{agreement_a.pk}/tranches/")):
+        page = client_for(personas.by_name(persona)).get(url).content.decode()
+        row = page[page.index("data-submitted-late"):]
+        assert due in row[:row.index("</span>")], url
+    # Approved, it still says so; a report submitted on time never does.
+    services.approve_report(report=report, by=personas.operator, comment="")
+    startup = client_for(personas.startup_a)
+    assert "data-submitted-late" in startup.get("/alliance/reports/").content.decode()
+    MilestoneReport.objects.filter(pk=report.pk).update(
+        due_on=services.kst_today() + dt.timedelta(days=3))
+    assert "data-submitted-late" not in startup.get("/alliance/reports/").content.decode()
+
+
+@pytest.mark.parametrize("tranche", [0, 3, 99])
+def test_releasing_a_tranche_the_agreement_does_not_have_is_not_found(
+        client_for, personas, agreement_a, tranche):
+    response = client_for(personas.operator).post(
+        f"/manage/alliance/agreements/{agreement_a.pk}/tranches/{tranche}/release/")
+    assert response.status_code == 404
+    assert not TrancheRelease.objects.exists()
+
+
+def test_every_alliance_post_only_address_opened_in_the_browser_explains_itself(
+        client_for, personas, alliance, agreement_a):
+    """GET on an address that takes a form: the project's 405 page with a way back, for
+    every POST-only view of the alliance (core.language.post_only)."""
+    from django.urls import reverse
+
+    from kbridge.alliance import urls
+
+    report = first_report(agreement_a)
+    ids = {"report_id": report.pk, "agreement_id": agreement_a.pk, "tranche": 1,
+           "pk": alliance.member_a.pk, "agency_id": personas.operator_org.pk,
+           "organisation_id": personas.startup_a_org.pk}
+    collaboration_pk = alliance.collaboration_a.pk
+    post_only = [p for p in urls.urlpatterns
+                 if getattr(p.callback, "answers_get", True) is False]
+    assert {p.name for p in post_only} >= {"member_leave", "join", "report_approve",
+                                           "report_return", "tranche_release",
+                                           "collaboration_stage"}
+    for pattern in post_only:
+        kwargs = {name: (collaboration_pk if pattern.name.startswith("collaboration")
+                         else ids[name]) for name in pattern.pattern.converters}
+        url = reverse(f"alliance:{pattern.name}", kwargs=kwargs)
+        for persona in ("startup_a", "operator"):
+            response = client_for(personas.by_name(persona)).get(url)
+            page = response.content.decode()
+            assert response.status_code == 405 and response["Allow"] == "POST", url
+            assert "<h1>" in page and 'href="/' in page, url  # the page, with a way back

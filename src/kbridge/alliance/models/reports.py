@@ -90,6 +90,16 @@ class MilestoneReport(TimeStampedModel):
         """The agency whose staff read this row's audit log."""
         return self.agreement.audit_tenant_id
 
+    @property
+    def submitted_late(self) -> bool:
+        """Submitted (or approved) and its latest submission came after ``due_on`` (a KST
+        day): the overdue flag is gone once it is submitted, this keeps the fact."""
+        from django.utils import timezone
+
+        return (self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+                and self.submitted_at is not None
+                and timezone.localdate(self.submitted_at) > self.due_on)
+
 
 class FollowOnInvestment(models.Model):
     """One follow-on investment a report declares: round, amount (KRW), investor, date."""

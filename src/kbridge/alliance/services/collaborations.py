@@ -30,7 +30,7 @@ from kbridge.accounts.models import Organisation
 from kbridge.accounts.tenancy import agency_ids, partner_organisation_ids
 from kbridge.alliance.models import Collaboration, StageChange
 from kbridge.core import audit
-from kbridge.core.i18n import KST
+from kbridge.core.i18n import KST, format_date
 
 Stage = Collaboration.Stage
 
@@ -60,7 +60,7 @@ def _check_date(on: dt.date, *, after: dt.date | None, now: dt.datetime | None) 
     if after is not None and on < after:
         raise ValidationError({"on": ValidationError(
             _("The date cannot be before the previous stage's date (%(date)s).")
-            % {"date": after.isoformat()}, code="before_previous")})
+            % {"date": format_date(after)}, code="before_previous")})
 
 
 @transaction.atomic

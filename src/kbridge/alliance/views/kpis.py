@@ -60,10 +60,16 @@ def _filters(request) -> tuple[selectors.Filters, dict]:
     return filters, choices
 
 
-def _chart(key: str, title: str, points: list[tuple[str, int]], money: bool) -> dict:
+def _chart(key: str, title: str, points: list[tuple[str, int]], money: bool,
+           empty: str = "") -> dict:
+    """A chart's context. With no point the page says there are no approved reports yet;
+    a chart given its own ``empty`` text says that instead when every value is 0 (the stages
+    of collaborations: zeros are not data)."""
     lang = get_language() or "ko"
     fmt = (lambda v: charts.compact_krw(v, lang)) if money else charts.grouped
-    return {"id": f"chart-{key}", "title": title, "money": money,
+    if empty and not any(value for _name, value in points):
+        points = []
+    return {"id": f"chart-{key}", "title": title, "money": money, "empty": empty,
             "chart": charts.bar_chart(points, fmt), "points": points}
 
 
@@ -83,7 +89,8 @@ def dashboard(request):
         _chart("revenue", _("Revenue by report year"),
                [(y, k.revenue_krw) for y, k in years], money=True),
         _chart("collaborations", _("Collaborations by stage"),
-               [(s.label, s.count) for s in data.stages], money=False),
+               [(s.label, s.count) for s in data.stages], money=False,
+               empty=_("No collaborations recorded yet.")),
     ]
     return render(request, "alliance/kpis/dashboard.html", {
         "data": data, "filters": filters, "choices": choices, "charts": kpi_charts,
@@ -98,7 +105,8 @@ def _label(label: selectors.Label) -> str:
 def _export_header() -> list[str]:
     return [_("Company name"), _("Company name (English)"), _("Business registration number"),
             _("Program name"), _("Track"), _("Partner"), _("Cohort (year selected)"),
-            _("Report year"), _("Jobs created (people)"), _("Revenue (KRW)"), _("Overseas revenue (KRW)"),
+            _("Report year"), _("Jobs created"), _("Revenue (KRW)"),
+            _("Overseas revenue (KRW)"),
             _("Follow-on investment (KRW)"), _("Patents filed"), _("Patents granted"),
             _("M&A")]
 

@@ -26,8 +26,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from kbridge.accounts.tenancy import agency_ids
 from kbridge.alliance import selectors_reports as selectors
+from kbridge.alliance.errors import SummaryEntry, form_entries, formset_entries
 from kbridge.alliance.forms_reports import InvestmentFormSet, ReportForm, ReviewForm
 from kbridge.alliance.services import reports as services
 from kbridge.core.language import post_only, to
@@ -43,7 +43,7 @@ INVESTMENTS = "investments"
 @require_safe
 @require_login
 def mine(request):
-    if not selectors.startup_organisation_ids(request.user):
+    if not request.user.has_perm("alliance.view_own_reports"):
         raise Http404
     return render(request, T + "mine.html", {
         "rows": selectors.startup_agreements(request.user), "today": services.kst_today()})
@@ -64,6 +64,23 @@ def _put_back(exc: ValidationError, form) -> list[str]:
     return investments
 
 
+def _investment_label(n: int, label: str) -> str:
+    """"Investment 2: Investor" (a field of row 2), "Investment 2" (the row)."""
+    if label:
+        return _("Investment %(n)s: %(label)s") % {"n": n, "label": label}
+    return _("Investment %(n)s") % {"n": n}
+
+
+def _summary(form, formset, investment_errors: list[str]) -> list[SummaryEntry]:
+    """The error summary at the top of the report form: the figures' fields, then the
+    investment rows' (and the service's messages about the investments, pointing to their
+    table)."""
+    return [*form_entries(form),
+            *formset_entries(formset, anchor="investments-h",
+                             row_label=_investment_label),
+            *(SummaryEntry("", message, "investments-h") for message in investment_errors)]
+
+
 @require_login
 def edit(request, report_id: int):
     """GET: the report (a form while the startup may change it); POST: save the draft, and
@@ -73,6 +90,8 @@ def edit(request, report_id: int):
                                    selectors.report_detail(), pk=report_id)
     may_edit = request.user.has_perm("alliance.edit_report", report)
     investment_errors: list[str] = []
+    summary: list[SummaryEntry] = []
+    summary_title, saved = "", False
     if request.method == "POST":
         if not may_edit:
             messages.error(request, _("This report was submitted and can no longer be "
@@ -86,19 +105,21 @@ def edit(request, report_id: int):
             try:
                 services.save_report(report=report, by=request.user,
                                      values=form.cleaned_data, investments=formset.rows())
+                saved = True
                 if submitting:
                     services.submit_report(report=report, by=request.user)
             except ValidationError as exc:
                 investment_errors = _put_back(exc, form)
-                if submitting:
-                    messages.warning(request, _("Your draft is saved, but the report was not "
-                                                "submitted: see what to fix below."))
+                if saved:
+                    summary_title = _("Your draft is saved, but the report was not "
+                                      "submitted: see what to fix below.")
             else:
                 messages.success(request, _(
                     "The report is submitted. The program's operator will review it; you "
                     "will get an e-mail.") if submitting else _(
                     "Draft saved. It is not submitted yet."))
                 return redirect("alliance:report_edit", report_id=report.pk)
+        summary = _summary(form, formset, investment_errors)
     else:
         form = ReportForm(initial=ReportForm.initial_for(report))
         formset = InvestmentFormSet(initial=InvestmentFormSet.initial_for(report),
@@ -109,6 +130,7 @@ def edit(request, report_id: int):
         "may_edit": request.user.has_perm("alliance.edit_report", report),
         "may_submit": request.user.has_perm("alliance.submit_report", report),
         "investment_errors": investment_errors, "today": services.kst_today(),
+        "summary": summary, "summary_title": summary_title,
         "reviews": list(report.reviews.all())})
 
 
@@ -118,7 +140,7 @@ def edit(request, report_id: int):
 @require_safe
 @require_login
 def queue(request):
-    if not agency_ids(request.user):
+    if not request.user.has_perm("alliance.review_reports"):
         raise Http404
     return render(request, T + "queue.html", {
         "queue": selectors.review_queue(request.user),
@@ -201,6 +223,8 @@ def tranches(request, agreement_id: int):
 @post_only(back=to("alliance:tranches", "agreement_id"))
 def release(request, agreement_id: int, tranche: int):
     agreement = _operator_agreement(request, agreement_id)
+    if not 1 <= tranche <= len(agreement.tranches or []):
+        raise Http404  # a tranche the agreement does not have
     already = agreement.tranche_releases.filter(tranche=tranche).exists()
     try:
         services.release_tranche(agreement=agreement, tranche=tranche, by=request.user)
