@@ -9,3 +9,8 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from kbridge.api import rules  # noqa: F401  (registers the permissions)
+        from kbridge.api.services_webhooks import queue_fan_out
+        from kbridge.core.signals import audit_recorded
+
+        # Decisions become webhook events (api/webhook_events.py).
+        audit_recorded.connect(queue_fan_out, dispatch_uid="kbridge.api.webhooks")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
-from kbridge.core import context
+from kbridge.core import context, signals
 from kbridge.core.models import AuditLog
 
 
@@ -77,7 +77,7 @@ def record(
     actor = actor if actor is not None else ctx.actor
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditLog.objects.create(
+    row = AuditLog.objects.create(
         actor=actor,
         actor_email=getattr(actor, "email", "") if actor is not None else "",
         action=action,
@@ -89,3 +89,5 @@ def record(
         request_id=ctx.request_id,
         tenant_id=tenant_id,
     )
+    signals.audit_recorded.send(sender=AuditLog, row=row, obj=obj)
+    return row
