@@ -17,7 +17,7 @@ from kbridge.api.forms import WebhookForm
 from kbridge.api.models import WebhookDelivery, WebhookSubscription
 from kbridge.core import throttle
 from kbridge.core.language import post_only, to
-from kbridge.core.permissions import get_object_or_404_for, require_perm
+from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
 
 DELIVERIES_PER_PAGE = 25
 
@@ -37,8 +37,8 @@ def _add_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, error)
 
 
-@require_perm("api.manage_webhooks")
 @require_safe
+@require_perm("api.manage_webhooks")
 def webhook_list(request):
     rows = [{"subscription": s, "events": _events(s)}
             for s in selectors.subscriptions_visible_to(request.user)[:200]]
@@ -78,8 +78,8 @@ def webhook_edit(request, pk: int):
     return render(request, "api/webhook_form.html", {"form": form, "subscription": subscription})
 
 
-@require_perm("api.manage_webhooks")
 @require_safe
+@require_perm("api.manage_webhooks")
 def webhook_detail(request, pk: int):
     subscription = _subscription(request, pk)
     page = Paginator(selectors.deliveries_of(subscription), DELIVERIES_PER_PAGE).get_page(
@@ -97,7 +97,7 @@ def webhook_detail(request, pk: int):
 _back = to("api:webhook", "pk")
 
 
-@require_perm("api.manage_webhooks")
+@require_login
 @post_only(back=_back)
 def webhook_disable(request, pk: int):
     subscription = _subscription(request, pk)
@@ -106,7 +106,7 @@ def webhook_disable(request, pk: int):
     return redirect("api:webhook", pk=pk)
 
 
-@require_perm("api.manage_webhooks")
+@require_login
 @post_only(back=_back)
 def webhook_enable(request, pk: int):
     subscription = _subscription(request, pk)
@@ -115,7 +115,7 @@ def webhook_enable(request, pk: int):
     return redirect("api:webhook", pk=pk)
 
 
-@require_perm("api.manage_webhooks")
+@require_login
 @post_only(back=_back)
 def webhook_rotate(request, pk: int):
     subscription = _subscription(request, pk)
@@ -124,7 +124,7 @@ def webhook_rotate(request, pk: int):
                   {"subscription": row, "secret": secret, "created": False})
 
 
-@require_perm("api.manage_webhooks")
+@require_login
 @post_only(back=_back)
 def webhook_test(request, pk: int):
     subscription = _subscription(request, pk)
@@ -138,7 +138,7 @@ def webhook_test(request, pk: int):
     return redirect("api:webhook", pk=pk)
 
 
-@require_perm("api.manage_webhooks")
+@require_login
 @post_only(back=_back)
 def webhook_redeliver(request, pk: int, delivery_pk: int):
     subscription = _subscription(request, pk)

@@ -180,6 +180,16 @@ ACTION_LABELS = {
     "qna.question_unhighlighted": gettext_lazy("Q&A question no longer highlighted"),
     "qna.questions_merged": gettext_lazy("Duplicate Q&A question merged"),
     "qna.settings_changed": gettext_lazy("Q&A settings changed"),
+    # API tokens and webhooks
+    "api.token_created": gettext_lazy("API token made"),
+    "api.token_revoked": gettext_lazy("API token revoked"),
+    "api.webhook_created": gettext_lazy("Webhook created"),
+    "api.webhook_updated": gettext_lazy("Webhook changed"),
+    "api.webhook_enabled": gettext_lazy("Webhook enabled"),
+    "api.webhook_disabled": gettext_lazy("Webhook disabled"),
+    "api.webhook_secret_rotated": gettext_lazy("Webhook signing secret replaced"),
+    "api.webhook_test_sent": gettext_lazy("Webhook test event sent"),
+    "api.webhook_redelivered": gettext_lazy("Webhook delivery sent again"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the
