@@ -272,3 +272,51 @@ def test_a_stale_task_does_nothing(personas, run_tasks, status):
         run_tasks()
         assert hooks.deliver(delivery_id=delivery.pk) == "already delivered"
     assert len(receiver.requests) == 1
+
+
+# --- the connection -------------------------------------------------------------------------
+
+
+def test_the_request_goes_to_the_checked_address_with_the_host_name_in_host(personas,
+                                                                          run_tasks):
+    with Receiver(answers=[200], host="localhost") as receiver:
+        subscription, _secret = _subscribe(personas, receiver.url)
+        hooks.send_test_event(subscription=subscription, by=personas.operator)
+        run_tasks()
+    port = receiver.server.server_address[1]
+    assert receiver.requests[0].headers["Host"] == f"localhost:{port}"
+    assert receiver.requests[0].path == "/hooks/kbridge"
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for ``localhost`` (made with the openssl command)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_https_checks_the_certificate_against_the_host_name(personas, run_tasks, certificate,
+                                                             settings):
+    cert, key = certificate
+    with Receiver(answers=[200], tls=(str(cert), str(key)), host="localhost") as receiver:
+        subscription, _secret = _subscribe(personas, receiver.url)
+        # An unknown certificate authority: refused, and retried later.
+        untrusted = hooks.send_test_event(subscription=subscription, by=personas.operator)
+        run_tasks()
+        untrusted.refresh_from_db()
+        assert untrusted.status == "pending" and "SSL" in untrusted.last_error
+        # Trusted: delivered over TLS to the checked address, named localhost for SNI.
+        settings.KBRIDGE_WEBHOOK_CA_FILE = str(cert)
+        trusted = hooks.send_test_event(subscription=subscription, by=personas.operator)
+        run_tasks()
+    trusted.refresh_from_db()
+    assert (trusted.status, trusted.response_code) == ("delivered", 200)
+    assert len(receiver.requests) == 1

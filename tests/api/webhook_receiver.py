@@ -20,7 +20,7 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, answers=(200,)):
+    def __init__(self, answers=(200,), *, tls=None, host="127.0.0.1"):
         self.answers = list(answers)
         self.requests: list[Received] = []
         self._lock = threading.Lock()
@@ -44,11 +44,19 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme, self.host = "http", host
+        if tls is not None:  # (certificate file, key file): serve https
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/kbridge"
+        return f"{self.scheme}://{self.host}:{self.server.server_address[1]}/hooks/kbridge"
 
     def __enter__(self) -> Receiver:
         self.thread.start()

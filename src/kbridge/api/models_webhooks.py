@@ -1,4 +1,4 @@
-"""Webhook subscriptions, their deliveries and each delivery's attempts (docs/api.md, "Webhooks").
+"""Webhook subscriptions, their deliveries and each delivery's attempts (docs/webhooks.md).
 
 An organisation's manager subscribes a URL to event types; every event the organisation may
 see becomes one :class:`WebhookDelivery` per subscription (one idempotency key, kept across

@@ -10,7 +10,7 @@ address that was checked (the host name goes only into ``Host`` and TLS's SNI an
 certificate check), so a DNS answer that changes in between cannot redirect it inside.
 Redirects are not followed.
 
-The client is ``urllib3`` (the pool under ``requests``; docs/decisions.md, "Webhooks").
+The client is ``urllib3`` (the pool under ``requests``; docs/webhooks.md).
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ class Target:
     host: str
     port: int
     path: str
-    address: str
+    addresses: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def resolve(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, parts.hostname, port, path, addresses[0])
+    return Target(parts.scheme, parts.hostname, port, path, tuple(addresses))
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
@@ -112,22 +116,32 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
         host_header = f"[{target.host}]" + ("" if target.port == default_port
                                             else f":{target.port}")
     options = {"timeout": timeout, "retries": False, "maxsize": 1}
-    if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            target.address, target.port, server_hostname=target.host,
-            assert_hostname=target.host, cert_reqs="CERT_REQUIRED", **options)
-    else:
-        pool = urllib3.HTTPConnectionPool(target.address, target.port, **options)
-    try:
-        response = pool.urlopen("POST", target.path, body=body,
-                                headers={**headers, "Host": host_header}, redirect=False,
-                                preload_content=False, assert_same_host=False)
+    headers = {**headers, "Host": host_header}
+    error = ""
+    # Each checked address in turn (a host may resolve to ::1 and 127.0.0.1, one of them
+    # closed), until one accepts the connection.
+    for address in target.addresses:
+        if target.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(
+                address, target.port, server_hostname=target.host,
+                assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+                ca_certs=settings.KBRIDGE_WEBHOOK_CA_FILE or None, **options)
+        else:
+            pool = urllib3.HTTPConnectionPool(address, target.port, **options)
         try:
-            response.read(MAX_RESPONSE_BYTES)
+            response = pool.urlopen("POST", target.path, body=body, headers=headers,
+                                    redirect=False, preload_content=False,
+                                    assert_same_host=False)
+            try:
+                response.read(MAX_RESPONSE_BYTES)
+            finally:
+                response.release_conn()
+            return done(response.status)
+        except urllib3.exceptions.NewConnectionError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            continue  # not reached: the next address
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the receiver is retried
+            return done(None, f"{type(exc).__name__}: {exc}")
         finally:
-            response.release_conn()
-        return done(response.status)
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the receiver is retried
-        return done(None, f"{type(exc).__name__}: {exc}")
-    finally:
-        pool.close()
+            pool.close()
+    return done(None, error)

@@ -8,7 +8,7 @@ request cannot be replayed later; the idempotency key (``X-KBridge-Delivery``, a
 ``id`` in the body) lets it drop a retry it has already processed. Several ``v1=`` values
 may appear while a secret is being rotated: any one matching is enough.
 
-Receivers in Python can use :func:`verify` as it is (docs/api.md, "Webhooks")::
+Receivers in Python can use :func:`verify` as it is (docs/webhooks.md)::
 
     from kbridge.api.signing import verify
     ok = verify(secret, request.headers["X-KBridge-Signature"], request.body)

@@ -4,9 +4,9 @@ Events come from the audit log: :func:`kbridge.core.audit.record` sends
 ``core.signals.audit_recorded`` for every decision, and an audit *action* listed here becomes
 a webhook *event type*. Each type names its audience: ``(organisation id, permission, object)``
 triples; a subscription of that organisation receives the event only when its maker holds
-that web permission on that object (the same predicates as the web pages: docs/api.md,
-"Webhooks"). So an agency's subscription gets its own programs' events, a partner's only its
-own tracks' and a startup's only its own.
+that web permission on that object (the same predicates as the web pages; docs/webhooks.md).
+So an agency's subscription gets its own programs' events, a partner's only its own tracks'
+and a startup's only its own.
 """
 
 from __future__ import annotations
