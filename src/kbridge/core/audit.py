@@ -66,6 +66,9 @@ def record(
     ``tenant_id`` is the agency whose staff may read the row; when not given it is taken from
     ``obj.audit_tenant_id`` (a property each tenant-owned model defines), else the row belongs
     to no agency and only superusers read it in the admin.
+
+    Sends ``core.signals.audit_recorded`` (``row``, ``obj``) once the row is written, still
+    inside the caller's transaction (the API app turns some actions into webhook events).
     """
     ctx = context.current()
     if tenant_id is None:
