@@ -320,3 +320,25 @@ def test_https_checks_the_certificate_against_the_host_name(personas, run_tasks,
     trusted.refresh_from_db()
     assert (trusted.status, trusted.response_code) == ("delivered", 200)
     assert len(receiver.requests) == 1
+
+
+def test_saving_a_subscription_whose_maker_left_makes_it_act_as_the_editor(
+        world, personas, run_tasks, client_for):
+    from kbridge.accounts.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    colleague = MembershipFactory(organisation=personas.operator_org, role="operator",
+                                  user=UserFactory(email="second@kised.example")).user
+    with Receiver(answers=[200]) as receiver:
+        subscription, _secret = _subscribe(personas, receiver.url)
+        Membership.objects.filter(user=personas.operator).delete()
+        page = client_for(colleague).get(f"/webhooks/{subscription.pk}/")
+        assert page.context["maker_left"] is True
+        hooks.update_subscription(subscription=subscription, by=colleague,
+                                  name=subscription.name, url=subscription.url,
+                                  event_types=subscription.event_types)
+        build_submitted(world, personas)
+        run_tasks()
+    subscription.refresh_from_db()
+    assert subscription.created_by == colleague
+    assert len(receiver.delivered) == 1

@@ -21,10 +21,10 @@ from kbridge.core.models import TimeStampedModel
 class WebhookSubscription(TimeStampedModel):
     """One organisation's subscription: where to send which events, and the secret to sign.
 
-    Deliveries act as the person who made the subscription (``created_by``), like an
-    organisation token: an event is sent only when that person may see its object on the web
-    *through this organisation*, and a subscription whose maker no longer manages the
-    organisation sends nothing.
+    Deliveries act as the person who made or last saved the subscription (``created_by``),
+    like an organisation token: an event is sent only when that person may see its object on
+    the web *through this organisation*, and a subscription whose maker no longer manages the
+    organisation sends nothing (until another manager saves it).
     """
 
     class DisabledReason(models.TextChoices):

@@ -94,14 +94,19 @@ def create_subscription(*, by, organisation, name: str, url: str,
 @transaction.atomic
 def update_subscription(*, subscription: WebhookSubscription, by, name: str, url: str,
                         event_types) -> WebhookSubscription:
-    """Change the name, URL and events. Audit ``api.webhook_updated`` with what changed."""
+    """Change the name, URL and events; the subscription then acts as ``by`` (who vouches
+    for it now: a subscription whose maker left is revived by saving it). Audit
+    ``api.webhook_updated`` with what changed."""
     row = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
     fields = _clean(organisation=row.organisation, by=by, name=name, url=url,
                     event_types=event_types)
     before = {key: getattr(row, key) for key in fields}
+    before["created_by"] = row.created_by_id
     for key, value in fields.items():
         setattr(row, key, value)
+    row.created_by = by
     row.save()
+    fields = {**fields, "created_by": by.pk}
     old, new = audit.diff(before, fields)
     if new:
         audit.record("api.webhook_updated", row, actor=by, before=old, after=new)
@@ -198,11 +203,16 @@ def queue_fan_out(sender, row: AuditLog, obj, **kwargs) -> None:
         transaction.on_commit(lambda: fan_out_event.enqueue(row.pk))
 
 
+def maker_manages(subscription: WebhookSubscription) -> bool:
+    """Whether the person the subscription acts as still manages its organisation."""
+    maker = subscription.created_by
+    return (maker is not None and maker.is_active and maker.deleted_at is None
+            and subscription.organisation_id in managed_organisation_ids(maker))
+
+
 def _maker_may_receive(subscription: WebhookSubscription, audience) -> bool:
     maker = subscription.created_by
-    if maker is None or not maker.is_active or maker.deleted_at is not None:
-        return False
-    if subscription.organisation_id not in managed_organisation_ids(maker):
+    if not maker_manages(subscription):
         return False
     return any(maker.has_perm(perm, target) for org_id, perm, target in audience
                if org_id == subscription.organisation_id)

@@ -91,6 +91,7 @@ def webhook_detail(request, pk: int):
                   for d in page.object_list]
     return render(request, "api/webhook_detail.html", {
         "subscription": subscription, "events": _events(subscription), "page": page,
+        "maker_left": not services.maker_manages(subscription),
         "deliveries": deliveries})
 
 
