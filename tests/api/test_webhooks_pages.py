@@ -153,3 +153,22 @@ def test_the_delivery_log_page_has_a_constant_number_of_queries(
             assert client.get(f"/webhooks/{hook.pk}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_tokens_and_webhooks_are_in_the_data_export_and_go_with_the_account(personas):
+    from kbridge.accounts import services as account_services
+
+    row, token = create_token(user=personas.operator, name="CRM", scopes={"events": "read"})
+    hook, _secret = hooks.create_subscription(
+        by=personas.operator, organisation=personas.operator_org, name="CRM",
+        url="http://127.0.0.1:9/hook", event_types=["application.submitted"])
+    document = account_services.export_personal_data(personas.operator)
+    assert [t["prefix"] for t in document["api_tokens"]] == [row.prefix]
+    assert [h["url"] for h in document["webhook_subscriptions"]] == [hook.url]
+    text = str(document)
+    assert token not in text and row.token_hash not in text and hook.secret not in text
+
+    account_services.delete_account(user=personas.operator)
+    assert not ApiToken.objects.filter(pk=row.pk).exists()
+    hook.refresh_from_db()
+    assert hook.created_by is None and not hooks.maker_manages(hook)

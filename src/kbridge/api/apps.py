@@ -8,9 +8,14 @@ class ApiConfig(AppConfig):
     verbose_name = _("API and webhooks")
 
     def ready(self) -> None:
+        from kbridge.accounts import personal_data
         from kbridge.api import rules  # noqa: F401  (registers the permissions)
-        from kbridge.api.services_webhooks import queue_fan_out
+        from kbridge.api import selectors
+        from kbridge.api.services_webhooks import erase_personal_data, queue_fan_out
         from kbridge.core.signals import audit_recorded
 
         # Decisions become webhook events (api/webhook_events.py).
         audit_recorded.connect(queue_fan_out, dispatch_uid="kbridge.api.webhooks")
+        # Tokens and webhooks in the my-data export and account deletion.
+        personal_data.register("api", export=selectors.personal_data_of,
+                               erase=erase_personal_data)

@@ -47,3 +47,22 @@ def deliveries_visible_to(user) -> QuerySet[WebhookDelivery]:
     return (WebhookDelivery.objects
             .filter(subscription__organisation_id__in=managed_organisation_ids(user))
             .select_related("subscription__organisation"))
+
+
+def personal_data_of(user) -> dict:
+    """The person's API tokens (never their secret: only its prefix) and the webhook
+    subscriptions that act as them (accounts.personal_data section "api")."""
+    from kbridge.core.audit import snapshot
+
+    tokens = ApiToken.objects.filter(user=user).select_related("organisation").order_by("pk")
+    hooks = (WebhookSubscription.objects.filter(created_by=user).select_related("organisation")
+             .order_by("pk"))
+    return {
+        "api_tokens": [{**snapshot(t, ["name", "prefix", "scopes", "created_at", "expires_at",
+                                       "revoked_at", "last_used_at", "last_used_ip"]),
+                        "organisation": str(t.organisation) if t.organisation else None}
+                       for t in tokens],
+        "webhook_subscriptions": [{**snapshot(h, ["name", "url", "event_types", "is_active",
+                                                  "created_at"]),
+                                   "organisation": str(h.organisation)} for h in hooks],
+    }

@@ -372,3 +372,18 @@ def fail_delivery(*, delivery_id: int, error: str) -> None:
     rows = WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
     rows.filter(last_error="").update(last_error=error[:500])
     rows.update(status=Status.FAILED, next_attempt_at=None)
+
+
+# --- personal data (accounts.personal_data section "api") ---------------------------------------
+
+
+@transaction.atomic
+def erase_personal_data(user) -> dict[str, int]:
+    """Delete the person's API tokens (they stop working at once) and detach the webhook
+    subscriptions that act as them (they send nothing until another manager saves them; the
+    organisation keeps them and their delivery logs). Returns counts."""
+    from kbridge.api.models import ApiToken
+
+    tokens, _by_model = ApiToken.objects.filter(user=user).delete()
+    detached = WebhookSubscription.objects.filter(created_by=user).update(created_by=None)
+    return {"api_tokens": tokens, "webhook_subscriptions_detached": detached}
