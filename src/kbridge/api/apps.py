@@ -9,8 +9,10 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from kbridge.accounts import personal_data
-        from kbridge.api import rules  # noqa: F401  (registers the permissions)
-        from kbridge.api import selectors
+        from kbridge.api import (
+            rules,  # noqa: F401  (registers the permissions)
+            selectors,
+        )
         from kbridge.api.services_webhooks import erase_personal_data, queue_fan_out
         from kbridge.core.signals import audit_recorded
 
