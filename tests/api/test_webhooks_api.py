@@ -86,3 +86,17 @@ def test_redeliver_needs_write_and_a_finished_delivery(api_for, personas):
 def test_a_token_without_the_scope_is_refused(api_for, personas):
     response = api_for(personas.operator, scopes={"events": "read"}).get("/api/v1/webhooks")
     assert response.status_code == 403
+
+
+def test_odd_ids_are_404_never_500(api_for, personas):
+    client = api_for(personas.operator)
+    for path in ("/api/v1/webhooks/99999999999999999999999",
+                 "/api/v1/webhooks/-1/deliveries", "/api/v1/webhooks/0"):
+        assert client.get(path).status_code in (404, 422), path
+    hook = _hook(personas)
+    response = client.post(f"/api/v1/webhooks/{hook.pk}/deliveries/99999999999999999999/"
+                           "redeliver")
+    assert response.status_code in (404, 422)
+    assert client.get("/api/v1/webhooks", {"active": "maybe"}).status_code == 422
+    assert client.get(f"/api/v1/webhooks/{hook.pk}/deliveries",
+                      {"status": "nope"}).status_code == 422

@@ -172,3 +172,10 @@ def test_tokens_and_webhooks_are_in_the_data_export_and_go_with_the_account(pers
     assert not ApiToken.objects.filter(pk=row.pk).exists()
     hook.refresh_from_db()
     assert hook.created_by is None and not hooks.maker_manages(hook)
+
+
+def test_odd_ids_on_the_pages_are_404(client_for, personas):
+    client = client_for(personas.operator)
+    for path in ("/webhooks/99999999999999999999999/", "/api-tokens/99999999999999999999/revoke/",
+                 "/webhooks/0/edit/"):
+        assert client.get(path).status_code == 404, path
