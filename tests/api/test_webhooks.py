@@ -342,3 +342,23 @@ def test_saving_a_subscription_whose_maker_left_makes_it_act_as_the_editor(
     subscription.refresh_from_db()
     assert subscription.created_by == colleague
     assert len(receiver.delivered) == 1
+
+
+def test_a_redelivery_never_leaves_two_retry_chains(personas, run_tasks):
+    with Receiver(answers=[500, 200]) as receiver, \
+            time_machine.travel(timezone.now(), tick=False) as clock:
+        subscription, _secret = _subscribe(personas, receiver.url)
+        delivery = hooks.send_test_event(subscription=subscription, by=personas.operator)
+        run_tasks()  # 500: its task waits a minute for the retry
+        hooks.set_active(subscription=subscription, by=personas.operator, active=False)
+        hooks.set_active(subscription=subscription, by=personas.operator, active=True)
+        hooks.redeliver(delivery=delivery, by=personas.operator)
+        run_tasks()  # the redelivery: 200
+        clock.shift(timedelta(minutes=5))
+        run_tasks()  # the first task's retry wakes up and stops
+
+    assert [r.answered for r in receiver.requests] == [500, 200]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.generation, delivery.attempts) == ("delivered", 1, 2)
+    assert sorted(_deliver_tasks().values_list("return_value", flat=True)) == [
+        "delivered", "superseded"]

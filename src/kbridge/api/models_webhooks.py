@@ -94,6 +94,9 @@ class WebhookDelivery(TimeStampedModel):
     response_code = models.PositiveIntegerField(_("response code"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    #: Raised by each redelivery; a task of an earlier generation (still waiting for its
+    #: retry) finds it changed and stops, so one delivery never has two retry chains.
+    generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("webhook delivery")

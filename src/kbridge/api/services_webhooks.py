@@ -175,14 +175,14 @@ def _new_key() -> str:
     return "whd_" + uuid.uuid4().hex
 
 
-def _enqueue(delivery_id: int) -> None:
+def _enqueue(delivery_id: int, generation: int = 0) -> None:
     from kbridge.api.tasks_webhooks import deliver_webhook
 
     if isinstance(deliver_webhook.get_backend(), DatabaseBackend):
         # The task row commits with the delivery row: neither exists without the other.
-        deliver_webhook.enqueue(delivery_id)
+        deliver_webhook.enqueue(delivery_id, generation)
     else:
-        transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id))
+        transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id, generation))
 
 
 # --- events → deliveries ------------------------------------------------------------------------
@@ -292,10 +292,11 @@ def redeliver(*, delivery: WebhookDelivery, by) -> WebhookDelivery:
     before = {"status": row.status}
     row.status = Status.PENDING
     row.next_attempt_at = None
-    row.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    row.generation += 1
+    row.save(update_fields=["status", "next_attempt_at", "generation", "updated_at"])
     audit.record("api.webhook_redelivered", row, actor=by, before=before,
                  after={"status": row.status, "key": row.key})
-    _enqueue(row.pk)
+    _enqueue(row.pk, row.generation)
     return row
 
 
@@ -315,15 +316,18 @@ def signed_headers(delivery: WebhookDelivery, body: bytes, secret: str,
     }
 
 
-def deliver(*, delivery_id: int) -> str:
+def deliver(*, delivery_id: int, generation: int = 0) -> str:
     """POST one delivery (see the module docstring). Returns ``"delivered"``, ``"gone"``
     (410: the subscription is now disabled), or, doing nothing, ``"already delivered"``,
-    ``"cancelled"``, ``"failed"`` (a stale task), ``"missing"``. Raises
+    ``"cancelled"``, ``"failed"`` (a stale task), ``"superseded"`` (a task of an earlier
+    generation: the delivery was sent again since), ``"missing"``. Raises
     :class:`RetryLater` for any other outcome."""
     delivery = (WebhookDelivery.objects.select_related("subscription")
                 .filter(pk=delivery_id).first())
     if delivery is None:
         return "missing"
+    if delivery.generation != generation:
+        return "superseded"
     if delivery.status != Status.PENDING:
         return {Status.DELIVERED: "already delivered"}.get(delivery.status, delivery.status)
     subscription = delivery.subscription
@@ -348,7 +352,7 @@ def deliver(*, delivery_id: int) -> str:
             changes.update(status=Status.DELIVERED, delivered_at=timezone.now())
         elif code == 410:
             changes.update(status=Status.FAILED)
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
+        WebhookDelivery.objects.filter(pk=delivery.pk, generation=generation).update(**changes)
         if code == 410 and subscription.is_active:
             set_active(subscription=subscription, by=None, active=False,
                        reason=WebhookSubscription.DisabledReason.GONE)
@@ -361,15 +365,18 @@ def deliver(*, delivery_id: int) -> str:
     raise RetryLater(f"delivery {delivery.key} attempt {number}: {error}")
 
 
-def schedule_retry(*, delivery_id: int, at: datetime) -> None:
+def schedule_retry(*, delivery_id: int, at: datetime, generation: int = 0) -> None:
     """Record when the next attempt is due (shown in the delivery log)."""
-    WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING).update(
-        next_attempt_at=at)
+    WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING,
+                                   generation=generation).update(next_attempt_at=at)
 
 
-def fail_delivery(*, delivery_id: int, error: str) -> None:
-    """The delivery gave up (attempts used up, or its worker kept dying): ``failed``."""
+def fail_delivery(*, delivery_id: int, error: str, generation: int | None = None) -> None:
+    """The delivery gave up (attempts used up, or its worker kept dying): ``failed``.
+    ``generation``: only if the delivery was not sent again since (None: whatever it is)."""
     rows = WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
+    if generation is not None:
+        rows = rows.filter(generation=generation)
     rows.filter(last_error="").update(last_error=error[:500])
     rows.update(status=Status.FAILED, next_attempt_at=None)
 

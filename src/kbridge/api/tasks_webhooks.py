@@ -8,18 +8,22 @@ from django_tasks import task
 from kbridge.core.worker import retry_policy
 
 
+def _generation(args: list) -> int:
+    return args[1] if len(args) > 1 and isinstance(args[1], int) else 0
+
+
 def _failed(args: list, kwargs: dict, error: str) -> None:
     from kbridge.api.services_webhooks import fail_delivery
 
     if args and isinstance(args[0], int):
-        fail_delivery(delivery_id=args[0], error=error)
+        fail_delivery(delivery_id=args[0], error=error, generation=_generation(args))
 
 
 def _retrying(args: list, kwargs: dict, at) -> None:
     from kbridge.api.services_webhooks import schedule_retry
 
     if args and isinstance(args[0], int):
-        schedule_retry(delivery_id=args[0], at=at)
+        schedule_retry(delivery_id=args[0], at=at, generation=_generation(args))
 
 
 #: The back-off: 1, 2, 4 … 256 minutes, then every 8 hours; 17 attempts, the last one about
@@ -39,8 +43,8 @@ def fan_out_event(audit_id: int) -> int:
 
 @retry_policy(**RETRY, on_failure=_failed, on_retry=_retrying)
 @task(queue_name="webhooks")
-def deliver_webhook(delivery_id: int) -> str:
+def deliver_webhook(delivery_id: int, generation: int = 0) -> str:
     """POST one webhook delivery; raises ``RetryLater`` until the receiver answers 2xx."""
     from kbridge.api.services_webhooks import deliver
 
-    return deliver(delivery_id=delivery_id)
+    return deliver(delivery_id=delivery_id, generation=generation)
