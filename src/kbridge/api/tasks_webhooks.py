@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from kbridge.core.worker import retry_policy
+from kbridge.core.worker import RetryLater, retry_policy
 
 
 def _generation(args: list) -> int:
@@ -32,13 +32,19 @@ def _retrying(args: list, kwargs: dict, at) -> None:
 RETRY = {"max_attempts": 17, "base_delay": 60, "max_delay": 8 * 3600}
 
 
-@retry_policy(max_attempts=3, base_delay=30)
+@retry_policy(max_attempts=5, base_delay=30)
 @task(queue_name="webhooks")
 def fan_out_event(audit_id: int) -> int:
-    """Make and queue the deliveries of one audited event (idempotent)."""
+    """Make and queue the deliveries of one audited event (idempotent: run again after a
+    database hiccup, such as a busy SQLite file)."""
+    from django.db import OperationalError
+
     from kbridge.api.services_webhooks import fan_out
 
-    return fan_out(audit_id=audit_id)
+    try:
+        return fan_out(audit_id=audit_id)
+    except OperationalError as exc:
+        raise RetryLater(f"fan-out of audit row {audit_id}: {exc}") from exc
 
 
 @retry_policy(**RETRY, on_failure=_failed, on_retry=_retrying)
