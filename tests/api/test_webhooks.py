@@ -362,3 +362,23 @@ def test_a_redelivery_never_leaves_two_retry_chains(personas, run_tasks):
     assert (delivery.status, delivery.generation, delivery.attempts) == ("delivered", 1, 2)
     assert sorted(_deliver_tasks().values_list("return_value", flat=True)) == [
         "delivered", "superseded"]
+
+
+def test_the_fan_out_is_queued_with_the_decision_and_not_without_it(personas, transactional_db):
+    from django.db import transaction
+
+    from kbridge.core import audit
+
+    _subscribe(personas, "http://127.0.0.1:9/hook")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record("application.submitted", personas.startup_a_org)
+        raise RuntimeError("the service failed after its audit row")
+    assert not DBTaskResult.objects.filter(queue_name="webhooks").exists()
+
+    with transaction.atomic():
+        row = audit.record("application.submitted", personas.startup_a_org)
+    task = DBTaskResult.objects.get(queue_name="webhooks")
+    assert task.args_kwargs["args"] == [row.pk]
+    # An action that is no webhook event queues nothing.
+    audit.record("profile.updated", personas.startup_a_org)
+    assert DBTaskResult.objects.filter(queue_name="webhooks").count() == 1
