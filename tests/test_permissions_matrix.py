@@ -57,6 +57,7 @@ READ_ONLY = expect(NOT_ALLOWED, anonymous=NOT_ALLOWED)
 POST_ONLY = expect(NOT_ALLOWED)
 OPERATOR = expect(OK={"operator"})
 OPERATOR_POST = expect(REDIRECT={"operator"})
+WEBHOOK_MANAGERS = OPERATORS | {"partner_admin", "startup_a", "startup_b"}
 
 # url template, GET expectations, POST expectations
 MATRIX = [
@@ -83,6 +84,24 @@ MATRIX = [
     ("/accounts/my-data/", expect(OK=SIGNED_IN), READ_ONLY),
     ("/accounts/my-data/export/", expect(OK=SIGNED_IN), READ_ONLY),
     ("/accounts/my-data/delete/", POST_ONLY, expect(OK=SIGNED_IN)),
+    # API tokens (issue 17): everyone signed in lists and makes their own (an empty form
+    # comes back with its errors); startup A's organisation token is revoked (after a
+    # confirmation page) by its maker or the startup's representative.
+    ("/api-tokens/", expect(OK=SIGNED_IN), expect(OK=SIGNED_IN)),
+    ("/api-tokens/{api_token}/revoke/", expect(OK={"startup_a", "startup_a_member"}),
+     expect(REDIRECT={"startup_a", "startup_a_member"})),
+    # Webhooks: organisation managers (operator staff, partner admins, startup
+    # representatives); KISED's subscription only for KISED's operator.
+    ("/webhooks/", expect(OK=WEBHOOK_MANAGERS), READ_ONLY),
+    ("/webhooks/new/", expect(OK=WEBHOOK_MANAGERS), expect(OK=WEBHOOK_MANAGERS)),
+    ("/webhooks/{webhook}/", OPERATOR, READ_ONLY),
+    ("/webhooks/{webhook}/edit/", OPERATOR, OPERATOR),
+    ("/webhooks/{webhook}/disable/", POST_ONLY, OPERATOR_POST),
+    ("/webhooks/{webhook}/enable/", POST_ONLY, OPERATOR_POST),
+    ("/webhooks/{webhook}/secret/", POST_ONLY, OPERATOR),
+    ("/webhooks/{webhook}/test/", POST_ONLY, OPERATOR_POST),
+    ("/webhooks/{webhook}/deliveries/{webhook_delivery}/redeliver/", POST_ONLY,
+     OPERATOR_POST),
     ("/accounts/invitations/", expect(OK=OPERATORS | {"partner_admin"}),
      expect(OK=OPERATORS | {"partner_admin"})),
     # A pending invitation into OpenAI's staff (managed by KISED): KISED's operator and
@@ -600,6 +619,7 @@ def _build_ids(world, personas, submitted, evaluation):
         idempotency_key="matrix:receipt", organisation=personas.operator_org)
     EmailDelivery.objects.filter(pk=delivery.pk).update(status=EmailDelivery.Status.FAILED,
                                                         last_error="550 mailbox unavailable")
+    api = _api_ids(personas)
     feedback = feedback_ids(evaluation, personas, submitted)  # its ended stage comes first
     decided = selection_world.decided(world, personas, submitted)
     event_world = events_world.build(world, personas)
@@ -621,6 +641,7 @@ def _build_ids(world, personas, submitted, evaluation):
         # Alliance parts add their ids here.
         **reports_world.matrix_ids(agreements["agreement"], personas),
         **kpis_world.matrix_ids(world, personas),
+        **api,
         "delivery": delivery.pk,
         "call": world.call.pk, "draft_call": world.draft_call.pk, "program": world.program.pk,
         "partner_a": world.partner_a.pk, "track_a": world.track_a.pk,
@@ -638,6 +659,23 @@ def _build_ids(world, personas, submitted, evaluation):
         "assignment_run": _assignment_run(evaluation, personas).pk,
         "panel": evaluation.stage.panels.create(name_ko="1분과", name_en="Panel 1").pk,
     }
+
+
+def _api_ids(personas):
+    """An organisation token of startup A (made by its member; its representative manages
+    it) and KISED's webhook subscription with one failed delivery."""
+    from kbridge.api import services_webhooks
+    from kbridge.api.services import create_token
+
+    token, _secret = create_token(user=personas.startup_a_member, name="CRM",
+                                  scopes={"events": "read"},
+                                  organisation=personas.startup_a_org)
+    webhook, _secret = services_webhooks.create_subscription(
+        by=personas.operator, organisation=personas.operator_org, name="K-Startup portal",
+        url="http://127.0.0.1:9/hooks", event_types=["application.submitted"])
+    delivery = services_webhooks.send_test_event(subscription=webhook, by=personas.operator)
+    services_webhooks.fail_delivery(delivery_id=delivery.pk, error="HTTP 500")
+    return {"api_token": token.pk, "webhook": webhook.pk, "webhook_delivery": delivery.pk}
 
 
 def _assignment_run(evaluation, personas):

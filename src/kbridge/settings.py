@@ -309,7 +309,7 @@ FILE_UPLOAD_HANDLERS = [
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "email", "qna"],
+        "QUEUES": ["default", "email", "qna", "webhooks"],
     }
 }
 # A worker renews the lease of the task it runs every third of this; a task whose worker
@@ -329,6 +329,15 @@ KBRIDGE_EMBEDDING_PREFIX = os.environ.get("KBRIDGE_EMBEDDING_PREFIX", "")
 KBRIDGE_EMBEDDING_BATCH = env_int("KBRIDGE_EMBEDDING_BATCH", 50)
 if KBRIDGE_EMBEDDING_BATCH < 1:
     raise ImproperlyConfigured("KBRIDGE_EMBEDDING_BATCH must be at least 1")
+
+# --- Webhooks (kbridge.api; docs/webhooks.md) -----------------------------------------------
+# Subscription URLs must resolve to public addresses (SSRF) unless this is set; development
+# and the tests post to receivers on 127.0.0.1. Time-outs are in seconds, per attempt.
+KBRIDGE_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
+KBRIDGE_WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 5)
+KBRIDGE_WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+# Certificates of https receivers are checked against the system's CAs, or this file's.
+KBRIDGE_WEBHOOK_CA_FILE = os.environ.get("WEBHOOK_CA_FILE", "")
 
 # --- E-mail: Django's mail API enqueues a task; the task sends with the real backend ---------
 EMAIL_BACKEND = "kbridge.core.mail.TaskQueueEmailBackend"

@@ -98,6 +98,8 @@ PAGES = [
     ("startup_a", "/alliance/reports/"), ("operator", "/manage/alliance/reports/"),
     ("operator", "/manage/alliance/kpis/"), ("partner_a", "/manage/alliance/kpis/"),
     ("anonymous", "/alliance/outcomes/"),
+    # API tokens and webhooks
+    ("startup_a", "/api-tokens/"), ("operator", "/webhooks/"), ("operator", "/webhooks/new/"),
 ]
 
 

@@ -283,7 +283,26 @@ def _fit_question_stored(ctx, name):
     return getattr(question, name.removeprefix("questions-0-"))
 
 
+def _webhook_page(client, ctx):
+    from kbridge.api.services_webhooks import create_subscription
+
+    hook, _secret = create_subscription(
+        by=ctx.personas.operator, organisation=ctx.personas.operator_org, name="CRM",
+        url="http://127.0.0.1:9/hook", event_types=["application.submitted"])
+    return f"/webhooks/{hook.pk}/edit/"
+
+
 SCENARIOS: dict[str, Scenario] = {
+    # API tokens and webhooks (issue 17). The token form is sent without a scope, so it always
+    # comes back with what was typed (a made token is shown on a page of its own).
+    "TokenForm": Scenario(
+        "startup_a", lambda c: "/api-tokens/",
+        lambda c: {"name": "", "expires_on": "", "organisation": ""}, ["name", "expires_on"]),
+    "WebhookForm": Scenario(
+        "operator", None,
+        lambda c: {"name": "", "url": "http://127.0.0.1:9/hook",
+                   "event_types": ["application.submitted"]}, ["name", "url"],
+        prepare=_webhook_page),
     # Events (issue 15)
     "EventForm": Scenario(
         "operator", lambda c: f"/manage/events/{_event(c).pk}/edit/", _event_data,

@@ -84,3 +84,11 @@ class ApiToken(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# Webhooks live in their own module; importing them here registers them with the app.
+from kbridge.api.models_webhooks import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)

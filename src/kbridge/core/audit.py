@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
-from kbridge.core import context
+from kbridge.core import context, signals
 from kbridge.core.models import AuditLog
 
 
@@ -66,6 +66,9 @@ def record(
     ``tenant_id`` is the agency whose staff may read the row; when not given it is taken from
     ``obj.audit_tenant_id`` (a property each tenant-owned model defines), else the row belongs
     to no agency and only superusers read it in the admin.
+
+    Sends ``core.signals.audit_recorded`` (``row``, ``obj``) once the row is written, still
+    inside the caller's transaction (the API app turns some actions into webhook events).
     """
     ctx = context.current()
     if tenant_id is None:
@@ -77,7 +80,7 @@ def record(
     actor = actor if actor is not None else ctx.actor
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditLog.objects.create(
+    row = AuditLog.objects.create(
         actor=actor,
         actor_email=getattr(actor, "email", "") if actor is not None else "",
         action=action,
@@ -89,3 +92,5 @@ def record(
         request_id=ctx.request_id,
         tenant_id=tenant_id,
     )
+    signals.audit_recorded.send(sender=AuditLog, row=row, obj=obj)
+    return row

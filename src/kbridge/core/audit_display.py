@@ -181,6 +181,16 @@ ACTION_LABELS = {
     "qna.question_unhighlighted": gettext_lazy("Q&A question no longer highlighted"),
     "qna.questions_merged": gettext_lazy("Duplicate Q&A question merged"),
     "qna.settings_changed": gettext_lazy("Q&A settings changed"),
+    # API tokens and webhooks
+    "api.token_created": gettext_lazy("API token made"),
+    "api.token_revoked": gettext_lazy("API token revoked"),
+    "api.webhook_created": gettext_lazy("Webhook created"),
+    "api.webhook_updated": gettext_lazy("Webhook changed"),
+    "api.webhook_enabled": gettext_lazy("Webhook enabled"),
+    "api.webhook_disabled": gettext_lazy("Webhook disabled"),
+    "api.webhook_secret_rotated": gettext_lazy("Webhook signing secret replaced"),
+    "api.webhook_test_sent": gettext_lazy("Webhook test event sent"),
+    "api.webhook_redelivered": gettext_lazy("Webhook delivery sent again"),
 }
 
 # Keys of audit payloads that are not fields of the audited model: their label, and the
@@ -224,6 +234,16 @@ EXTRA_KEYS: dict[str, tuple[Any, str | None]] = {
     "tranche": (gettext_lazy("tranche"), None),
     "amount_krw": (gettext_lazy("amount (KRW)"), None),
 }
+# Codes of upper apps that payloads keep in lists or plain fields (webhook event types):
+# key → function from code to its translated label, registered from the app's ready().
+VALUE_LABELS: dict[str, Any] = {}
+
+
+def register_value_labels(key: str, label) -> None:
+    """Show the values recorded under ``key`` through ``label(code) -> str``."""
+    VALUE_LABELS[key] = label
+
+
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_KEYS = {"id", "created_at", "updated_at", "password", "exclusivity_key", "editor",
                "editor_since", "last_login"}
@@ -382,6 +402,8 @@ class _Formatter:
         if target is not None and not isinstance(value, dict):
             values = value if isinstance(value, list) else [value]
             return ", ".join(self.names.name(target, v) for v in values)
+        if key in VALUE_LABELS and isinstance(value, str):
+            return str(VALUE_LABELS[key](value))
         f = _field(model, key) if model is not None else None
         if f is None and key in EXTRA_KEYS:
             f = _choice_field(EXTRA_KEYS[key][1])

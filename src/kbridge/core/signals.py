@@ -8,6 +8,13 @@ from django.dispatch import Signal
 #: switch to a newly configured embedding model.
 worker_starting = Signal()
 
+#: Sent by :func:`kbridge.core.audit.record` right after it wrote an audit row, inside the
+#: service's transaction, with ``row`` (the :class:`~kbridge.core.models.AuditLog`) and
+#: ``obj`` (the model instance it describes). Upper apps turn decisions into their own
+#: side effects from it (the API app queues webhook deliveries); a receiver must not write
+#: outside the transaction, and should queue work for after the commit.
+audit_recorded = Signal()
+
 
 def takes_queue(queue: str, *, queues: list[str], excluded: list[str]) -> bool:
     """Whether a worker started with these options runs tasks of ``queue``."""
