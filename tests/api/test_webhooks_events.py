@@ -8,11 +8,14 @@ world whose action is a webhook event is fanned out (what the task does after th
 # ruff: noqa: F811  (the matrix world's fixtures are imported to shadow tests/conftest.py's)
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 
 from kbridge.api import services_webhooks as hooks
 from kbridge.api import webhook_events
 from kbridge.api.models import WebhookDelivery
+from kbridge.api.schema_file import DEFAULT_PATH
 from kbridge.core.models import AuditLog
 from tests.test_permissions_matrix import (  # noqa: F401
     evaluation,
@@ -45,6 +48,10 @@ def _received(personas) -> dict[str, set[str]]:
     return got
 
 
+
+SCHEMA_PATHS = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))["paths"]
+
+
 def test_each_organisation_receives_only_what_it_may_see(ids, personas):
     got = _received(personas)
     # The second agency and startup B take no part in KISED's program.
@@ -64,6 +71,10 @@ def test_every_delivery_names_an_object_and_an_api_url(ids, personas):
         assert body["id"] == delivery.key and body["type"] == delivery.event_type
         assert body["object"]["url"].startswith("http://127.0.0.1:8000/api/v1/")
         assert set(body) == {"id", "type", "created_at", "organisation_id", "test", "object"}
+        # The URL is an operation of the API that a receiver can GET.
+        path = "/api/v1/" + body["object"]["url"].split("/api/v1/", 1)[1]
+        assert any(re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)), path)
+                   for template, methods in SCHEMA_PATHS.items() if "get" in methods), path
 
 
 def test_every_event_type_reaches_its_audience_and_no_one_else(ids, personas):

@@ -106,17 +106,20 @@ EVENT_TYPES: list[EventType] = [
               _application, _APPLICATION),
     EventType("results.published", _("Selection results published"),
               ("selection.results_announced",), "selection.Selection", "selection",
-              _self("/selections/{id}"), _selection,
+              lambda sel: (sel.pk, f"/selection/tracks/{sel.track_id}"), _selection,
               ("track__call__program", "track__partner")),
     EventType("appeal.filed", _("Appeal filed"), ("selection.appeal_filed",),
-              "selection.Appeal", "appeal", _self("/appeals/{id}"), _appeal,
+              "selection.Appeal", "appeal", lambda appeal: (
+                  appeal.pk, f"/applications/{appeal.outcome.application_id}/result"), _appeal,
               ("outcome__selection__track__call__program",)),
     EventType("agreement.accepted", _("Agreement accepted"), ("selection.agreement_accepted",),
-              "selection.Agreement", "agreement", _self("/agreements/{id}"), _agreement,
+              "selection.Agreement", "agreement", lambda agreement: (
+                  agreement.pk, f"/applications/{agreement.outcome.application_id}/result"),
+              _agreement,
               ("outcome__selection__track__call__program", "outcome__application")),
     EventType("event.registered", _("Company registered for an event"), ("event.registered",),
               "events.Registration", "event", lambda r: (
-                  r.event_id, f"/events/{r.event_id}/registrations/{r.pk}"),
+                  r.event_id, f"/events/{r.event_id}"),
               _registration, ("event__program", "event__host")),
     EventType("meetings.scheduled", _("Meetings scheduled"), ("event.meetings_scheduled",),
               "events.MeetingRun", "event", lambda run: (
