@@ -309,4 +309,5 @@ def pytest_terminal_summary(terminalreporter):
     if any(name == "api_fuzz" for name, _value in properties):
         from tests.api.fuzzing import summary
 
-        terminalreporter.write_line(summary(properties))
+        for line in summary(properties, verbose=terminalreporter.verbosity > 0):
+            terminalreporter.write_line(line)

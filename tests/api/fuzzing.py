@@ -156,24 +156,37 @@ class OperationTally:
 PROPERTY = "api_fuzz"
 
 
-def summary(properties) -> str | None:
-    """One line of figures from the ``(name, value)`` user properties of the test reports."""
-    operations, examples, stateful, errors, violations, seconds = set(), 0, 0, 0, 0, 0.0
+def summary(properties, verbose: bool = False) -> list[str]:
+    """Figures from the ``(name, value)`` user properties of the test reports: one line, and
+    with ``verbose`` a line per operation with its status codes."""
+    rows: dict[str, dict] = {}
     for name, value in properties:
         if name != PROPERTY:
             continue
         for label, row in json.loads(value).items():
-            operations.add(label)
-            examples += row["examples"] - row["stateful"]
-            stateful += row["stateful"]
-            errors += row["server_errors"]
-            violations += row["schema_violations"]
-            seconds += row["seconds"]
-    if not operations:
-        return None
-    return (f"API fuzzing (schemathesis, tests/api/test_schemathesis.py): {len(operations)} "
-            f"operations, {examples} examples + {stateful} stateful calls, {errors} server "
-            f"errors, {violations} schema violations, {seconds:.1f} s in requests")
+            total = rows.setdefault(label, {"examples": 0, "stateful": 0, "server_errors": 0,
+                                            "schema_violations": 0, "seconds": 0.0,
+                                            "statuses": defaultdict(int)})
+            for key in ("examples", "stateful", "server_errors", "schema_violations",
+                        "seconds"):
+                total[key] += row[key]
+            for code, count in row.get("statuses", {}).items():
+                total["statuses"][code] += count
+    if not rows:
+        return []
+    stateful = sum(row["stateful"] for row in rows.values())
+    lines = [
+        f"API fuzzing (schemathesis, tests/api/test_schemathesis.py): {len(rows)} operations, "
+        f"{sum(row['examples'] for row in rows.values()) - stateful} examples + {stateful} "
+        f"stateful calls, {sum(row['server_errors'] for row in rows.values())} server errors, "
+        f"{sum(row['schema_violations'] for row in rows.values())} schema violations, "
+        f"{sum(row['seconds'] for row in rows.values()):.1f} s in requests"]
+    if verbose:
+        for label, row in sorted(rows.items()):
+            statuses = " ".join(f"{code}×{count}" for code, count in
+                                sorted(row["statuses"].items()))
+            lines.append(f"  {label}: {row['examples']} ({statuses})")
+    return lines
 
 
 class Tally:
@@ -262,7 +275,8 @@ class Tally:
             label: {"examples": row.examples, "server_errors": row.server_errors,
                     "schema_violations": row.schema_violations, "seconds": row.seconds,
                     "stateful": sum(n for phase, n in row.phases.items()
-                                    if phase.startswith("stateful"))}
+                                    if phase.startswith("stateful")),
+                    "statuses": {str(code): n for code, n in sorted(row.statuses.items())}}
             for label, row in self.operations.items()})
 
     def totals(self) -> OperationTally:
@@ -273,13 +287,3 @@ class Tally:
             total.schema_violations += row.schema_violations
             total.seconds += row.seconds
         return total
-
-    def table(self, title: str = "operation") -> str:
-        lines = [f"| {title} | examples | phases | statuses | server errors | schema violations "
-                 "| s |", "|---|---:|---|---|---:|---:|---:|"]
-        for label, row in sorted(self.operations.items()):
-            statuses = " ".join(f"{code}×{count}" for code, count in sorted(row.statuses.items()))
-            phases = ", ".join(f"{name} {count}" for name, count in sorted(row.phases.items()))
-            lines.append(f"| {label} | {row.examples} | {phases} | {statuses} | "
-                         f"{row.server_errors} | {row.schema_violations} | {row.seconds:.1f} |")
-        return "\n".join(lines)
