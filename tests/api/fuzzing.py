@@ -30,8 +30,10 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup, ServerError
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ensure_resource_availability,
@@ -131,13 +133,20 @@ def persona_of(case) -> tuple[str, str]:
 
 
 def sign(case, token: str | None, language: str) -> None:
-    """Send ``case`` as the persona whose token is ``token`` (None: anonymous)."""
+    """Send ``case`` as the persona whose token is ``token`` (None: anonymous), in
+    ``language``. A negative case whose headers schemathesis made invalid keeps its own
+    ``Authorization`` (missing or malformed: it is the input under test, and must be refused)."""
     if case.headers is None:
         case.headers = {}
-    for name in [key for key in case.headers if key.lower() in ("authorization",
-                                                              "accept-language")]:
+    for name in [key for key in case.headers if key.lower() == "accept-language"]:
         del case.headers[name]
     case.headers["Accept-Language"] = language
+    meta = case.meta
+    header = meta.components.get(ParameterLocation.HEADER) if meta is not None else None
+    if header is not None and header.mode == GenerationMode.NEGATIVE:
+        return
+    for name in [key for key in case.headers if key.lower() == "authorization"]:
+        del case.headers[name]
     if token:
         case.headers["Authorization"] = f"Bearer {token}"
 
