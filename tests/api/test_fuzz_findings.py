@@ -114,3 +114,28 @@ def test_the_parser_cleans_bodies_and_queries_like_the_forms(rf):
     query = rf.get("/", {"q": "x\x00y", "many": ["1\x00", "2"]}).GET
     assert CleanParser().parse_querydict(query, ["many"], None) == {"q": "xy",
                                                                      "many": ["1", "2"]}
+
+
+def test_two_different_schemas_of_one_name_are_refused():
+    """Found by fuzzing the merged areas: applications' and events' ``QuestionOut`` shared
+    one component, so the applications' answers 'violated' the events' schema."""
+    from ninja import Router, Schema
+    from ninja.errors import ConfigError
+
+    from kbridge.api.main import KBridgeAPI
+
+    def router_with(field: str) -> Router:
+        router = Router()
+        out = type("QuestionOut", (Schema,), {"__annotations__": {field: str}})
+
+        @router.get(f"/{field}", response=out)
+        def view(request):
+            return {field: ""}
+
+        return router
+
+    api = KBridgeAPI(urls_namespace="test-duplicates")
+    api.add_router("/a", router_with("text"))
+    api.add_router("/b", router_with("label"))
+    with pytest.raises(ConfigError, match="QuestionOut"):
+        api.get_openapi_schema(path_prefix="/x")

@@ -26,6 +26,7 @@ import functools
 
 from django.urls import re_path
 from ninja import NinjaAPI
+from ninja.errors import ConfigError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
@@ -67,6 +68,19 @@ class Schema(OpenAPISchema):
                 response["headers"] = HEADERS[status]
             result.setdefault(status, response)
         return result
+
+
+    def add_schema_definitions(self, definitions: dict) -> None:
+        """ninja names each component after its class and lets a later one replace an earlier
+        one of the same name: two areas' ``QuestionOut`` would share one schema, and the
+        other's responses would fail it. Refuse that (rename one, e.g. ``QnaQuestionOut``)."""
+        for name, definition in definitions.items():
+            known = self.schemas.get(name)
+            if known is not None and set(known.get("properties", {})) != set(
+                    definition.get("properties", {})):
+                raise ConfigError(f"Two different API schemas are named {name!r}: rename one "
+                                  "(the OpenAPI schema would give both the same definition)")
+        super().add_schema_definitions(definitions)
 
 
 class KBridgeAPI(NinjaAPI):
