@@ -4,13 +4,15 @@
 The schema is generated from ``kbridge.api.main.api`` when this module is imported, so every
 operation that a router adds is fuzzed without a change here. Requests go to Django's WSGI
 handler in the same process and the same database connection as the test (no network, the
-test's transaction), signed with the API token of one of :data:`PERSONAS` (or none) drawn per
+test's transaction), signed with the API token of one of :data:`PERSONAS` (or none) chosen per
 example, in Korean or English. The checks: no 5xx, the status code documented, the body valid
 against the operation's response schema for that status, the content type documented, the
 documented headers present, and — for negative examples — the invalid input refused with a 4xx.
 
-``KBRIDGE_API_FUZZ_EXAMPLES`` sets the examples per operation and generation mode (default
-100), ``KBRIDGE_API_FUZZ_SEED`` the seed (default 17: CI is deterministic).
+``KBRIDGE_API_FUZZ_EXAMPLES`` sets the fuzzing examples per operation, positive and negative
+together (default 100; schemathesis' coverage cases come on top) and the state machine's
+scenarios, ``KBRIDGE_API_FUZZ_STEPS`` the calls per scenario (6), ``KBRIDGE_API_FUZZ_SEED`` the
+seed (17; generation is derandomized, so CI sends the same examples on every run).
 """
 
 from __future__ import annotations
