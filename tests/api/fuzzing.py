@@ -127,9 +127,11 @@ def _plain(value):
 def persona_of(case) -> tuple[str, str]:
     """The persona and language that send ``case``: chosen from the case's own content, so the
     same case is always sent the same way (Hypothesis replays and shrinks it) while the
-    examples of one operation spread over every persona and both languages. (A ``@given``
-    persona would switch off schemathesis' coverage cases.)"""
-    digest = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode(
+    examples of one operation spread over every persona and both languages — for an operation
+    without parameters too, through the generated headers. (A ``@given`` persona would switch
+    off schemathesis' coverage cases.)"""
+    headers = sorted((str(name), str(value)) for name, value in (case.headers or {}).items())
+    digest = zlib.crc32(repr((case.path_parameters, case.query, case.body, headers)).encode(
         "utf-8", "surrogatepass"))
     return PERSONAS[digest % len(PERSONAS)], LANGUAGES[(digest // 7) % len(LANGUAGES)]
 
