@@ -107,6 +107,13 @@ def test_odd_bytes_in_the_query_are_never_a_server_error(client, query):
         assert response.status_code == 200
 
 
+@pytest.mark.parametrize("body", ["[null, null]", "5", '"text"', "null", "{", "\x00"])
+def test_a_body_that_is_not_a_json_object_is_refused(rf, body):
+    request = rf.post("/", body, content_type="application/json")
+    with pytest.raises(ValueError):  # ninja answers 400 (errors.http_error: bad_request)
+        CleanParser().parse_body(request)
+
+
 def test_the_parser_cleans_bodies_and_queries_like_the_forms(rf):
     request = rf.post("/", json.dumps({"name\x00": ["a\x00b", {"c": "\u202ed\r\ne"}], "n": 5}),
                       content_type="application/json")

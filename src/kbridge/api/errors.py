@@ -15,7 +15,7 @@ code                      status  when
 ``invalid``               422     the input fails validation (``details``)
 ``conflict``              409     the object's state forbids the change now
 ``rate_limited``          429     too many requests; ``Retry-After`` in seconds
-``bad_request``           400     the body is not JSON (or too large)
+``bad_request``           400     the body is not a JSON object (or too large)
 ``method_not_allowed``    405     the path has no such method (``Allow`` lists them)
 ========================  ======  ==============================================
 
@@ -133,7 +133,7 @@ def documented_statuses(operation) -> dict[int, str]:
     body = any(model.__ninja_param_source__ in BODY_CONTENT_TYPES for model in operation.models)
     statuses = {}
     if body:
-        statuses[400] = "The body is not JSON (`bad_request`)"
+        statuses[400] = "The body is not a JSON object (`bad_request`)"
     if token_auths:
         statuses[401] = "No token, or an unknown, expired or revoked one (`unauthenticated`)"
     if any(auth.area for auth in token_auths):
@@ -203,7 +203,7 @@ def install(api) -> None:
     def http_error(request, exc: HttpError):
         if exc.status_code == 400:  # ninja's "Cannot parse request body"
             return respond(request, 400, body("bad_request", _(
-                "The request body is not valid JSON, or is too large.")))
+                "The request body must be a JSON object, and not too large.")))
         code = {405: "method_not_allowed"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, body(code, str(exc)))
 

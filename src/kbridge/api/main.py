@@ -37,10 +37,17 @@ from kbridge.core.middleware import sessionless
 
 class CleanParser(Parser):
     """ninja's JSON and query-string parser, with every string passed through
-    ``core.text.clean_text`` as the web's forms do (``CleanInputMixin``)."""
+    ``core.text.clean_text`` as the web's forms do (``CleanInputMixin``); a body must be a JSON
+    object."""
 
     def parse_body(self, request):
-        return text.clean_json(super().parse_body(request))
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            # Every body of this API is an object. ninja would read a list or a number as an
+            # object without attributes: an all-optional schema (a PATCH) would accept it as
+            # "change nothing" (found by fuzzing ``PATCH /startup/profile`` with ``[null]``).
+            raise ValueError("the body is not a JSON object")  # → 400 bad_request
+        return text.clean_json(data)
 
     def parse_querydict(self, data, list_fields, request):
         return text.clean_json(super().parse_querydict(data, list_fields, request))
