@@ -300,3 +300,14 @@ def build_evaluation(world, personas, submitted) -> EvaluationWorld:
                                        source=Conflict.Source.RECUSAL, basis=Conflict.Basis.INVESTMENT,
                                        detail="Seed investor", raised_by=personas.evaluator_conflicted)
     return EvaluationWorld(stage, criteria, assignment, conflicted, conflict)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The API fuzzer's figures (tests/api/test_schemathesis.py), from every xdist worker."""
+    properties = [prop for reports in terminalreporter.stats.values() for report in reports
+                  for prop in getattr(report, "user_properties", ())]
+    if any(name == "api_fuzz" for name, _value in properties):
+        from tests.api.fuzzing import summary
+
+        for line in summary(properties, verbose=terminalreporter.verbosity > 0):
+            terminalreporter.write_line(line)

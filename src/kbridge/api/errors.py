@@ -15,15 +15,22 @@ code                      status  when
 ``invalid``               422     the input fails validation (``details``)
 ``conflict``              409     the object's state forbids the change now
 ``rate_limited``          429     too many requests; ``Retry-After`` in seconds
+``bad_request``           400     the body is not a JSON object (or too large)
+``method_not_allowed``    405     the path has no such method (``Allow`` lists them)
 ========================  ======  ==============================================
+
+Every operation's schema lists the errors it can answer (:func:`documented_statuses`, added
+by ``api.main.Schema``): nothing to declare in a router.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -31,6 +38,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kbridge.core import context
+
+logger = logging.getLogger(__name__)
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+PARAMETER_SOURCES = ("query", "path", "header", "cookie")
 
 
 class ErrorDetail(Schema):
@@ -101,7 +112,7 @@ def _ninja_details(exc: NinjaValidationError) -> list[dict[str, str]]:
     details = []
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ())]
-        if loc and loc[0] in ("query", "path", "header", "cookie"):
+        if loc and loc[0] in PARAMETER_SOURCES:
             field = loc[-1] if len(loc) > 1 else ""
         elif loc and loc[0] == "body":
             field = ".".join(loc[2:]) if len(loc) > 2 else ""
@@ -111,14 +122,58 @@ def _ninja_details(exc: NinjaValidationError) -> list[dict[str, str]]:
     return details
 
 
+def documented_statuses(operation) -> dict[int, str]:
+    """The error statuses ``operation`` (a ninja Operation) can answer, with their schema
+    descriptions: 401 and 429 when it has an auth (a token may be refused; every caller is
+    rate-limited), 403 when its token needs an area's scope, 404 always (an object absent or
+    not visible), 422 when it takes input or writes, 400 (a body that is not JSON) and 409
+    (the object's state) for writes."""
+    from ninja.openapi.schema import BODY_CONTENT_TYPES
+
+    from kbridge.api.auth import TokenAuth
+
+    token_auths = [auth for auth in operation.auth_callbacks if isinstance(auth, TokenAuth)]
+    write = bool(WRITE_METHODS & set(operation.methods))
+    body = any(model.__ninja_param_source__ in BODY_CONTENT_TYPES for model in operation.models)
+    statuses = {}
+    if body:
+        statuses[400] = "The body is not a JSON object (`bad_request`)"
+    if token_auths:
+        statuses[401] = "No token, or an unknown, expired or revoked one (`unauthenticated`)"
+    if any(auth.area for auth in token_auths):
+        statuses[403] = "The token lacks the area's read or write scope (`insufficient_scope`)"
+    statuses[404] = "Absent, or not visible to the token's person (`not_found`)"
+    if write:
+        statuses[409] = "The object's state forbids the change now (`conflict`)"
+    if operation.models or write:
+        statuses[422] = "Invalid input, with `details` per field (`invalid`)"
+    if operation.auth_callbacks:
+        statuses[429] = "Too many requests; see `Retry-After` (`rate_limited`)"
+    return statuses
+
+
+def error_response(api, request: HttpRequest, status: int, payload: dict,
+                   headers=None) -> HttpResponse:
+    response = api.create_response(request, payload, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def respond_not_found(request: HttpRequest, api) -> HttpResponse:
+    return error_response(api, request, 404, body("not_found", _("Not found, or not visible to you.")))
+
+
+def method_not_allowed(request: HttpRequest, api) -> HttpResponse:
+    return error_response(api, request, 405, body("method_not_allowed", _(
+        "This address does not take the %(method)s method.") % {"method": request.method[:10]}))
+
+
 def install(api) -> None:
     """Register the handlers that turn every error into the one shape on ``api``."""
 
     def respond(request: HttpRequest, status: int, payload: dict, headers=None) -> HttpResponse:
-        response = api.create_response(request, payload, status=status)
-        for name, value in (headers or {}).items():
-            response[name] = value
-        return response
+        return error_response(api, request, status, payload, headers)
 
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
@@ -150,5 +205,21 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        code = {400: "bad_request", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        if exc.status_code == 400:  # ninja's "Cannot parse request body"
+            return respond(request, 400, body("bad_request", _(
+                "The request body must be a JSON object, and not too large.")))
+        code = {405: "method_not_allowed"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, body(code, str(exc)))
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request, exc):
+        # A number or text the database cannot take (e.g. an integer beyond 64 bits on
+        # SQLite): the input's fault, not the server's. The enclosing atomic block, if any,
+        # is rolled back (PostgreSQL refuses further queries in a failed transaction).
+        logger.warning("API input out of the database's range: %s %s: %s", request.method,
+                       request.path, exc)
+        if connection.in_atomic_block:
+            transaction.set_rollback(True)
+        return respond(request, 422, body("invalid", _(
+            "A value in the request is out of range.")))

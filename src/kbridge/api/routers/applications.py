@@ -146,7 +146,7 @@ class ChoiceOut(Schema):
     label_en: str
 
 
-class QuestionOut(Schema):
+class FormQuestionOut(Schema):
     id: int
     kind: Literal["text", "number", "choice", "file"]
     kind_label: str
@@ -224,7 +224,7 @@ class ApplicationDetailOut(ApplicationOut):
                                               "extension.")
     is_open: bool
     eligibility: list[FindingOut]
-    questions: list[QuestionOut]
+    questions: list[FormQuestionOut]
     draft: DraftOut | None = Field(description="The draft (null for the program's operators, "
                                                "who read the submitted versions).")
     submissions: list[SubmissionOut]

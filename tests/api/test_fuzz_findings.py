@@ -1,0 +1,148 @@
+"""What the fuzzer found (tests/api/test_schemathesis.py), pinned as plain tests, and the error
+responses that every operation of the schema declares without a line in its router."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kbridge.api.main import CleanParser
+from kbridge.api.schema_file import render_schema
+from kbridge.api.schemas import MAX_OFFSET
+
+ERROR_REF = "#/components/schemas/ErrorOut"
+
+
+def _schema():
+    return json.loads(render_schema())
+
+
+def _operations():
+    for path, methods in _schema()["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+@pytest.mark.parametrize(("label", "operation"), list(_operations()),
+                         ids=[label for label, _ in _operations()])
+def test_every_operation_declares_its_errors_in_the_one_shape(label, operation):
+    responses = operation["responses"]
+    errors = {int(status) for status in responses if int(status) >= 400}
+    assert {404, 429} <= errors, label
+    if any(requirement for requirement in operation.get("security", [])):
+        assert 401 in errors, label
+    if operation["parameters"] or "requestBody" in operation or not label.startswith("GET"):
+        assert 422 in errors, label
+    if "requestBody" in operation:
+        assert 400 in errors, label
+    for status in errors:
+        content = responses[str(status)]["content"]["application/json"]["schema"]
+        assert content == {"$ref": ERROR_REF}, (label, status)
+
+
+def test_scopes_decide_403_in_the_schema():
+    schema = _schema()["paths"]
+    assert "403" in schema["/api/v1/calls"]["get"]["responses"]  # TokenAuth("calls")
+    assert "403" not in schema["/api/v1/me"]["get"]["responses"]  # any scope
+
+
+def _error(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == code
+    return response.json()["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", [MAX_OFFSET + 1, 655398962678512176070656, -1])
+def test_an_offset_out_of_range_is_invalid_input(client, offset):
+    error = _error(client.get("/api/v1/calls", {"offset": offset}), 422, "invalid")
+    assert error["details"][0]["field"] == "offset"
+
+
+@pytest.mark.django_db
+def test_the_largest_offset_is_an_empty_page(client):
+    response = client.get("/api/v1/calls", {"offset": MAX_OFFSET, "limit": 100})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("call_id", ["99999999999999999999999999", "9223372036854775808", "0"])
+def test_an_id_beyond_the_database_integers_is_not_found(client, call_id):
+    _error(client.get(f"/api/v1/calls/{call_id}"), 404, "not_found")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/calls/", "/api/v1/nowhere", "/api/v1/calls/1/2",
+                                  "/api/v1/calls/1/%00", "/api/v1/"])
+def test_a_path_the_api_does_not_have_is_not_found_in_the_error_shape(client, path):
+    _error(client.get(path, headers={"Accept-Language": "en"}), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_an_id_that_is_not_a_number_is_invalid_input_named_as_sent(client):
+    error = _error(client.get("/api/v1/calls/abc"), 422, "invalid")
+    assert error["details"][0]["field"] == "call_id"
+
+
+@pytest.mark.django_db
+def test_a_method_the_path_does_not_have_is_405_in_the_error_shape(client):
+    error = _error(client.delete("/api/v1/calls", headers={"Accept-Language": "en"}), 405,
+                   "method_not_allowed")
+    assert "DELETE" in error["message"]
+    response = client.post("/api/v1/me", "{}", content_type="application/json")
+    _error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["open%00", "op%E2%80%AEen", "%ED%A0%80", "%00%00", "%FF",
+                                   "open&state=closed", "%F0%9F%98%80" * 500])
+def test_odd_bytes_in_the_query_are_never_a_server_error(client, query):
+    response = client.get(f"/api/v1/calls?state={query}&limit=1%00")
+    assert response.status_code in (200, 422)
+    if query == "open%00":  # cleaned as the web's forms clean: NUL removed
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "5", '"text"', "null", "{", "\x00"])
+def test_a_body_that_is_not_a_json_object_is_refused(rf, body):
+    request = rf.post("/", body, content_type="application/json")
+    with pytest.raises(ValueError):  # ninja answers 400 (errors.http_error: bad_request)
+        CleanParser().parse_body(request)
+
+
+def test_the_parser_cleans_bodies_and_queries_like_the_forms(rf):
+    request = rf.post("/", json.dumps({"name\x00": ["a\x00b", {"c": "\u202ed\r\ne"}], "n": 5}),
+                      content_type="application/json")
+    assert CleanParser().parse_body(request) == {"name": ["ab", {"c": "d\ne"}], "n": 5}
+    query = rf.get("/", {"q": "x\x00y", "many": ["1\x00", "2"]}).GET
+    assert CleanParser().parse_querydict(query, ["many"], None) == {"q": "xy",
+                                                                     "many": ["1", "2"]}
+
+
+def test_two_different_schemas_of_one_name_are_refused():
+    """Found by fuzzing the merged areas: applications' and events' ``QuestionOut`` shared
+    one component, so the applications' answers 'violated' the events' schema."""
+    from ninja import Router, Schema
+    from ninja.errors import ConfigError
+
+    from kbridge.api.main import KBridgeAPI
+
+    def router_with(field: str) -> Router:
+        router = Router()
+        out = type("QuestionOut", (Schema,), {"__annotations__": {field: str}})
+
+        @router.get(f"/{field}", response=out)
+        def view(request):
+            return {field: ""}
+
+        return router
+
+    api = KBridgeAPI(urls_namespace="test-duplicates")
+    api.add_router("/a", router_with("text"))
+    api.add_router("/b", router_with("label"))
+    with pytest.raises(ConfigError, match="QuestionOut"):
+        api.get_openapi_schema(path_prefix="/x")
