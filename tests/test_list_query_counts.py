@@ -744,7 +744,53 @@ def _my_registration(ctx):
     return event.title_ko
 
 
+def _my_token(ctx):
+    """One more API token of the operator; its name."""
+    from kbridge.api.services import create_token
+
+    name = _name("토큰")
+    create_token(user=ctx.personas.operator, name=name, scopes={"calls": "read"})
+    return name
+
+
+def _subscription(ctx):
+    from kbridge.api import services_webhooks as hooks
+
+    return ctx.once("subscription", lambda: hooks.create_subscription(
+        by=ctx.personas.operator, organisation=ctx.personas.operator_org, name="CRM",
+        url="http://127.0.0.1:9/hook", event_types=["application.submitted"])[0])
+
+
+def _another_subscription(ctx):
+    from kbridge.api import services_webhooks as hooks
+
+    name = _name("웹훅")
+    hooks.create_subscription(by=ctx.personas.operator, organisation=ctx.personas.operator_org,
+                              name=name, url="http://127.0.0.1:9/hook",
+                              event_types=["application.submitted"])
+    return name
+
+
+def _webhook_delivery(ctx):
+    """One more delivery in the subscription's log; its idempotency key."""
+    from kbridge.api.models import WebhookDelivery
+
+    key = _name("whd").replace(" ", "")
+    WebhookDelivery.objects.create(
+        subscription=_subscription(ctx), key=key, source=key, event_type="application.submitted",
+        object_kind="application", object_id="1", payload={"id": key})
+    return key
+
+
 CASES = [
+    # API tokens and webhooks (issue 17): a person's tokens, an organisation's subscriptions,
+    # a subscription's delivery log
+    Case("API tokens: the person's tokens", "api:tokens", "operator", lambda c: "/api-tokens/",
+         _my_token),
+    Case("webhooks: the organisation's subscriptions", "api:webhooks", "operator",
+         lambda c: "/webhooks/", _another_subscription),
+    Case("webhook: its delivery log", "api:webhook", "operator",
+         lambda c: f"/webhooks/{_subscription(c).pk}/", _webhook_delivery),
     # Events: attendees — a startup's registrations, the fit review's registrations
     Case("my events: the startup's registrations", "events:mine", "startup_a",
          lambda c: "/events/mine/", _my_registration),
@@ -1287,6 +1333,11 @@ LIST_PAGES = {c.url_name for c in CASES}
 
 #: URL names that list nothing (forms, actions, single objects, files), each with why.
 NOT_LIST_PAGES = {
+    # API tokens and webhooks (issue 17)
+    "api:token_revoke": "a confirmation and an action", "api:webhook_create": "a form",
+    "api:webhook_edit": "a form", "api:webhook_disable": "an action",
+    "api:webhook_enable": "an action", "api:webhook_rotate": "an action",
+    "api:webhook_test": "an action", "api:webhook_redeliver": "an action",
     # Events (issue 15)
     "events:create": "a form", "events:edit": "a form", "events:status": "an action",
     "events:console": "one event and its counts by status (one grouped query)",

@@ -85,7 +85,7 @@ def test_a_subscription_to_a_private_address_is_refused_with_a_message(personas,
         hooks.create_subscription(by=personas.operator, organisation=personas.operator_org,
                                   name="CRM", url="http://10.1.2.3/hook",
                                   event_types=["application.submitted"])
-    assert "private" in info.value.message_dict["url"][0]
+    assert "사설" in info.value.message_dict["url"][0]  # "private" in the default language
 
 
 def test_only_managers_subscribe_their_own_organisation(personas):
