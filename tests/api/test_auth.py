@@ -139,3 +139,16 @@ def test_an_organisation_token_needs_a_membership(personas):
     with pytest.raises(ValidationError):
         create_token(user=personas.startup_a, name="x", scopes={"events": "read"},
                      organisation=personas.partner_a_org)
+
+
+def test_the_anonymous_limit_speaks_of_the_network_not_a_token(world, settings,
+                                                              fresh_throttle_window):
+    """Issue 17's tester: a public read without a token was told "too many requests with
+    this token"."""
+    settings.KBRIDGE_THROTTLE_RATES = {**settings.KBRIDGE_THROTTLE_RATES, "api-anonymous": "1/m"}
+    client = ApiClient(language="en")
+    assert client.get("/api/v1/calls").status_code == 200
+    answer = client.get("/api/v1/calls")
+    assert answer.status_code == 429 and "Retry-After" in answer
+    message = answer.json()["error"]["message"]
+    assert "without a token" in message and "with this token" not in message

@@ -359,3 +359,25 @@ def test_the_receipt_task_is_written_in_the_submission_transaction(complete_draf
                                                  draft_version=complete_draft.version)
     row = DBTaskResult.objects.get(task_path__endswith="email_receipt")
     assert row.args_kwargs["args"] == [submission.pk]
+
+
+def test_no_withdrawal_once_the_call_s_results_are_announced(complete_draft, personas, world,
+                                                             client_for):
+    """From the announcement day (KST) the outcome stands: a selected company declines its
+    agreement instead (issue 17's tester withdrew a selected application)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    world.call.announcement_on = timezone.localdate()
+    world.call.save(update_fields=["announcement_on"])
+    complete_draft.refresh_from_db()
+    assert not complete_draft.may_withdraw
+    with pytest.raises(ValidationError):
+        services.withdraw_application(application=complete_draft, by=personas.startup_a)
+    page = client_for(personas.startup_a).get(f"/applications/{complete_draft.pk}/")
+    assert 'class="withdraw"' not in page.content.decode()
+    world.call.announcement_on = timezone.localdate() + dt.timedelta(days=1)
+    world.call.save(update_fields=["announcement_on"])
+    complete_draft.refresh_from_db()
+    assert complete_draft.may_withdraw

@@ -143,3 +143,48 @@ def test_work_that_raises_a_plain_error_is_not_retried(run_tasks):
     DBTaskResult.objects.update(args_kwargs={"args": [None], "kwargs": {}})
     run_tasks()
     assert DBTaskResult.objects.get().status == "FAILED"
+
+
+def test_a_locked_database_while_taking_a_lease_is_waited_out_not_fatal(db, monkeypatch):
+    """Issue 17's tester: under a burst of API writes the demo's SQLite answered "database is
+    locked" to the lease write and the worker exited for good."""
+    from django.db import OperationalError
+
+    from kbridge.core import worker as worker_module
+    from kbridge.core.models import TaskLease
+
+    monkeypatch.setattr(worker_module, "LEASE_WRITE_PAUSE", 0)
+    real = TaskLease.objects.update_or_create
+    calls = []
+
+    def locked_twice(**kwargs):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(TaskLease.objects, "update_or_create", locked_twice)
+    worker = worker_module.LeasedWorker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default",
+        startup_delay=False, max_tasks=None, worker_id="w1", excluded_queue_names=[])
+    queue_email(_message())
+    task = DBTaskResult.objects.get()
+    worker._take_lease(task.pk)
+    assert len(calls) == 3 and TaskLease.objects.get(task_id=task.pk).worker_id == "w1"
+
+
+def test_another_database_error_while_taking_a_lease_still_stops(db, monkeypatch):
+    from django.db import OperationalError
+
+    from kbridge.core import worker as worker_module
+    from kbridge.core.models import TaskLease
+
+    def broken(**kwargs):
+        raise OperationalError("no such table: core_tasklease")
+
+    monkeypatch.setattr(TaskLease.objects, "update_or_create", broken)
+    worker = worker_module.LeasedWorker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default",
+        startup_delay=False, max_tasks=None, worker_id="w1", excluded_queue_names=[])
+    with pytest.raises(OperationalError):
+        worker._take_lease(7)

@@ -99,7 +99,7 @@ class PublicAccess:
             return None  # a token was sent and refused: the 401 stands
         verdict = throttle.hit("api-anonymous", throttle.client_address(request))
         if not verdict.allowed:
-            raise Throttled(verdict.retry_after)
+            raise Throttled(verdict.retry_after, anonymous=True)
         request.api_token = None
         # Never the cookie session's user: the API's only credential is the token.
         request.user = AnonymousUser()

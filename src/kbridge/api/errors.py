@@ -84,10 +84,16 @@ class InsufficientScope(ApiError):
 
 
 class Throttled(ApiError):
-    def __init__(self, retry_after: int):
-        super().__init__(429, "rate_limited", _(
-            "Too many requests with this token. Try again in %(seconds)s s."
-        ) % {"seconds": retry_after}, headers={"Retry-After": str(retry_after)})
+    """429 with ``Retry-After``; ``anonymous`` for the per-address limit of public reads."""
+
+    def __init__(self, retry_after: int, *, anonymous: bool = False):
+        if anonymous:
+            message = _("Too many requests from your network without a token. Try again in "
+                        "%(seconds)s s, or send an API token.")
+        else:
+            message = _("Too many requests with this token. Try again in %(seconds)s s.")
+        super().__init__(429, "rate_limited", message % {"seconds": retry_after},
+                         headers={"Retry-After": str(retry_after)})
 
 
 def not_found() -> ApiError:

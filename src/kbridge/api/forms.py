@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kbridge.api import selectors, webhook_events
 from kbridge.api.models import AREAS
@@ -79,7 +80,7 @@ class WebhookForm(BaseForm):
                     "https://crm.example.com/hooks/kbridge."))
     organisation = OrganisationChoice(label=_("Organisation"), queryset=None)
     event_types = forms.MultipleChoiceField(
-        label=_("Events"), widget=forms.CheckboxSelectMultiple, choices=(),
+        label=pgettext_lazy("webhook event types", "Events"), widget=forms.CheckboxSelectMultiple, choices=(),
         help_text=_("Your organisation receives an event only for what it may see."))
 
     def __init__(self, *args, user, instance=None, **kwargs):

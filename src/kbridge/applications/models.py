@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kbridge.accounts.models import Organisation
@@ -171,6 +172,14 @@ class Application(TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.SUBMITTED}
+
+    @property
+    def may_withdraw(self) -> bool:
+        """A draft or submitted application may be withdrawn until the call's announcement of
+        results (KST day, ``Call.announcement_on``); from then on its outcome stands — a
+        selected company declines its agreement instead (docs/selection.md). Issue 17's
+        tester withdrew a selected application after its agreement was accepted."""
+        return self.is_editable and timezone.localdate() < self.call.announcement_on
 
     @property
     def has_unsubmitted_changes(self) -> bool:

@@ -645,7 +645,7 @@ def withdraw_application(*, application: Application, by: User, reason: str = ""
                                 "%(n)s); the application was not withdrawn.") % {
             "max": MAX_REASON, "n": len(reason)})
     application = Application.objects.select_for_update().get(pk=application.pk)
-    if application.status not in {Application.Status.DRAFT, Application.Status.SUBMITTED}:
+    if not application.may_withdraw:
         raise ValidationError(_("This application can no longer be withdrawn."))
     before = application.status
     application.status = Application.Status.WITHDRAWN

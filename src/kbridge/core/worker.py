@@ -28,19 +28,25 @@ import contextlib
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import is_locked_database_exception
 
 from kbridge.core.models import TaskLease
+
+#: Tries and pause (seconds, growing) for a lease write that meets a locked database.
+LEASE_WRITE_TRIES = 5
+LEASE_WRITE_PAUSE = 0.5
 
 logger = logging.getLogger("kbridge.worker")
 
@@ -201,11 +207,26 @@ class LeasedWorker(Worker):
             thread.join(timeout=lease_seconds())
 
     # -- one task ----------------------------------------------------------------------
+    def _take_lease(self, task_id) -> None:
+        """Write the claimed task's lease, waiting out a locked SQLite database (the demo's,
+        under a burst of API writes) instead of letting the error end the worker: issue 17's
+        tester saw the worker exit on "database is locked" here. Other errors propagate."""
+        for attempt in range(LEASE_WRITE_TRIES):
+            try:
+                TaskLease.objects.update_or_create(
+                    task_id=task_id,
+                    defaults={"worker_id": self.worker_id,
+                              "lease_until": timezone.now() + timedelta(seconds=lease_seconds())})
+                return
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc) or attempt == LEASE_WRITE_TRIES - 1:
+                    raise
+                logger.warning("task %s: database locked while taking its lease; retrying",
+                               task_id)
+                time.sleep(LEASE_WRITE_PAUSE * (attempt + 1))
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        TaskLease.objects.update_or_create(
-            task_id=db_task_result.pk,
-            defaults={"worker_id": self.worker_id,
-                      "lease_until": timezone.now() + timedelta(seconds=lease_seconds())})
+        self._take_lease(db_task_result.pk)
         self.current_task_id = db_task_result.pk
         try:
             super().run_task(db_task_result)
