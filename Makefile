@@ -47,20 +47,23 @@ npm-required:
 demo: install
 	$(PY) -m kbridge migrate --noinput
 	$(PY) -m kbridge seed_demo
-	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop; a mail worker and a task worker run alongside)"
+	@echo "K-Bridge demo: http://$(HOST)/  (Ctrl-C to stop; mail, webhook and task workers run alongside)"
 	$(PY) -m kbridge worker --queue-name email --no-reload & mailer=$$!; \
-	$(PY) -m kbridge worker --queue-name '*' --exclude-queues email --no-reload & worker=$$!; \
-	trap "kill $$mailer $$worker 2>/dev/null" EXIT INT TERM; \
+	$(PY) -m kbridge worker --queue-name webhooks --no-reload & hooks=$$!; \
+	$(PY) -m kbridge worker --queue-name '*' --exclude-queues email,webhooks --no-reload & worker=$$!; \
+	trap "kill $$mailer $$hooks $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) -m kbridge runserver $(HOST)
 
 serve: install
 	$(PY) -m kbridge runserver $(HOST)
 
-# Two processes, as in production: mail never waits behind bulk work (embeddings …).
+# Three processes, as in production: mail and webhooks never wait behind bulk work
+# (embeddings …; the demo's seed alone queues hundreds).
 worker: install
 	$(PY) -m kbridge worker --queue-name email & mailer=$$!; \
-	trap "kill $$mailer 2>/dev/null" EXIT INT TERM; \
-	$(PY) -m kbridge worker --queue-name '*' --exclude-queues email
+	$(PY) -m kbridge worker --queue-name webhooks & hooks=$$!; \
+	trap "kill $$mailer $$hooks 2>/dev/null" EXIT INT TERM; \
+	$(PY) -m kbridge worker --queue-name '*' --exclude-queues email,webhooks
 
 test: install-test
 	@test -x /usr/bin/chromium || { echo "ERROR: the browser tests need Debian's Chromium: apt-get install -y chromium fonts-noto-cjk" >&2; exit 1; }
