@@ -152,3 +152,17 @@ def test_the_anonymous_limit_speaks_of_the_network_not_a_token(world, settings,
     assert answer.status_code == 429 and "Retry-After" in answer
     message = answer.json()["error"]["message"]
     assert "without a token" in message and "with this token" not in message
+
+
+def test_a_token_may_expire_at_the_end_of_the_day_a_year_ahead(personas):
+    """The page offers days (KST): the day 365 days ahead is allowed whole, the next is not."""
+    import datetime as dt
+
+    last_day = timezone.localdate() + timedelta(days=365)
+    end = timezone.make_aware(dt.datetime.combine(last_day, dt.time(23, 59, 59)))
+    row, _token = create_token(user=personas.startup_a, name="x", scopes={"events": "read"},
+                               expires_at=end)
+    assert row.expires_at == end
+    with pytest.raises(ValidationError):
+        create_token(user=personas.startup_a, name="y", scopes={"events": "read"},
+                     expires_at=end + timedelta(seconds=1))

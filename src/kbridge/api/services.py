@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +17,14 @@ from kbridge.core.text import clean_text, fold_width
 #: The longest a token may live (and the default): docs/decisions.md, "API: tokens".
 MAX_LIFETIME = timedelta(days=365)
 DEFAULT_LIFETIME = timedelta(days=90)
+
+
+def _latest_expiry(now):
+    """The end (23:59:59 KST) of the day :data:`MAX_LIFETIME` after today in KST: the token
+    page offers days, so "365 days ahead" is that whole day (issue 17's tester: the day a
+    year ahead was refused)."""
+    last_day = timezone.localdate(now) + MAX_LIFETIME
+    return timezone.make_aware(datetime.combine(last_day, time(23, 59, 59)))
 
 
 def _clean_scopes(scopes: dict[str, str]) -> dict[str, str]:
@@ -48,7 +56,7 @@ def create_token(*, user, name: str, scopes: dict[str, str], expires_at=None,
     expires_at = expires_at or now + DEFAULT_LIFETIME
     if expires_at <= now:
         errors["expires_at"] = _("The expiry must be in the future.")
-    elif expires_at > now + MAX_LIFETIME:
+    elif expires_at > _latest_expiry(now):
         errors["expires_at"] = _("A token may live at most 365 days.")
     if organisation is not None and not Membership.objects.filter(
             user=user, organisation=organisation).exists():
