@@ -77,6 +77,18 @@ def test_an_event_has_its_speakers_and_agenda_in_the_language_asked(event_world)
     assert body["my_registration"] is None
 
 
+def test_an_event_lists_the_registration_questions_the_post_answers(event_world):
+    """Issue 17's tester: the registration asked for answers to questions the event did not
+    list. They are listed with their ids, options in the language asked, and limits."""
+    free, choice = event_world.questions
+    body = ApiClient(language="en").get(f"{E}/{event_world.event.pk}").json()
+    assert [q["id"] for q in body["fit_questions"]] == [free.pk, choice.pk]
+    assert body["fit_questions"][0]["choices"] == [] and body["fit_questions"][0]["required"]
+    assert body["fit_questions"][1]["choices"] == ["AI chips", "AI apps"]
+    korean = ApiClient(language="ko").get(f"{E}/{event_world.event.pk}").json()
+    assert korean["fit_questions"][1]["choices"] == ["AI 반도체", "AI 응용"]
+
+
 def test_a_draft_event_is_404_except_to_its_staff(event_world, personas, api_for):
     path = f"{E}/{event_world.draft_event.pk}"
     assert ApiClient().get(path).status_code == 404

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -135,9 +135,24 @@ class RegistrationOut(Schema):
     decided_at: datetime | None
 
 
+class FitQuestionOut(Schema):
+    id: int
+    text: str
+    text_ko: str
+    text_en: str
+    choices: list[str] = Field(description="A choice question's options in the request's "
+                                           "language (answer with the option's index as a "
+                                           "string); empty for a free-text question.")
+    required: bool
+    max_chars: int
+
+
 class EventDetailOut(EventOut):
     speakers: list[SpeakerOut]
     agenda: list[AgendaItemOut]
+    fit_questions: list[FitQuestionOut] = Field(
+        description="The registration form's questions: what ``answers`` of "
+                    "``POST /events/{id}/registration`` maps by question id.")
     my_registration: RegistrationOut | None
     may_register: bool = Field(description="The token's person may register their startup "
                                            "now (as the page's register button).")
@@ -325,8 +340,17 @@ def list_events(request, filters: Query[EventFilter]):
     return Mapped(events, lambda event: _event(event, now))
 
 
+def _fit_question(question) -> dict:
+    english = translation.get_language() == "en"
+    return {"id": question.pk, **bilingual(question, "text"),
+            "choices": [(c.get("en") or c.get("ko", "")) if english
+                        else (c.get("ko") or c.get("en", "")) for c in question.choices or []],
+            "required": question.required, "max_chars": question.max_chars}
+
+
 @router.get("/events/{event_id}", response=EventDetailOut, auth=PUBLIC_AUTH,
-            openapi_extra=PUBLIC, summary="One event with speakers and agenda (as its page)")
+            openapi_extra=PUBLIC,
+            summary="One event with speakers, agenda and registration questions (as its page)")
 def get_event(request, event_id: int):
     event = _event_for(request, "events.view_event", event_id)
     own = selectors.registration_of(request.user, event)
@@ -341,6 +365,7 @@ def get_event(request, event_id: int):
                          for s in event.speakers.all()],
             "agenda": [{"starts_at": a.starts_at, "ends_at": a.ends_at, **bilingual(a, "title"),
                         "speaker_id": a.speaker_id} for a in agenda],
+            "fit_questions": [_fit_question(q) for q in event.fit_questions.all()],
             "my_registration": _registration(own, offer) if own is not None else None,
             "may_register": (own is None or own.status == Registration.Status.WITHDRAWN)
             and user.has_perm("events.register", event),
