@@ -98,22 +98,24 @@ def webhook_detail(request, pk: int):
 _back = to("api:webhook", "pk")
 
 
+def _set_active(request, pk: int, *, active: bool, message: str):
+    subscription = _subscription(request, pk)
+    services.set_active(subscription=subscription, by=request.user, active=active)
+    messages.success(request, message)
+    return redirect("api:webhook", pk=pk)
+
+
 @require_login
 @post_only(back=_back)
 def webhook_disable(request, pk: int):
-    subscription = _subscription(request, pk)
-    services.set_active(subscription=subscription, by=request.user, active=False)
-    messages.success(request, _("Webhook disabled: nothing more is sent to it."))
-    return redirect("api:webhook", pk=pk)
+    return _set_active(request, pk, active=False,
+                       message=_("Webhook disabled: nothing more is sent to it."))
 
 
 @require_login
 @post_only(back=_back)
 def webhook_enable(request, pk: int):
-    subscription = _subscription(request, pk)
-    services.set_active(subscription=subscription, by=request.user, active=True)
-    messages.success(request, _("Webhook enabled."))
-    return redirect("api:webhook", pk=pk)
+    return _set_active(request, pk, active=True, message=_("Webhook enabled."))
 
 
 @require_login
