@@ -44,6 +44,17 @@ class ApiClient:
     def delete(self, path):
         return self.client.delete(path, headers=self.headers)
 
+    def upload(self, path, name: str, data: bytes, field: str = "file", method: str = "post"):
+        """Send one file as ``multipart/form-data`` with its name exactly as given (Django's
+        own encoder would strip folder parts such as ``../``)."""
+        boundary = "kbridge-test-boundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
+                f"filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+                ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        return getattr(self.client, method)(
+            path, body, content_type=f"multipart/form-data; boundary={boundary}",
+            headers=self.headers)
+
 
 @pytest.fixture
 def api_for(db):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 import zlib
 from collections import defaultdict
@@ -53,8 +54,48 @@ STEPS = int(os.environ.get("KBRIDGE_API_FUZZ_STEPS", "6"))
 #: Who calls: a token with every area's write scope for each, or no token at all.
 PERSONAS = ("operator", "partner_admin", "startup_a", "evaluator", "anonymous")
 LANGUAGES = ("ko", "en")
+HANGUL = re.compile("[\uac00-\ud7a3]")
+#: Operation label → the names its error ``details`` may give (see :func:`error_body_conformance`).
+REQUEST_FIELDS: dict[str, set[str]] = {}
+
+
+@schemathesis.check
+def error_body_conformance(ctx, response, case):
+    """The error shape's promises beyond its JSON schema (docs/api.md, "Errors"): every
+    ``details[].field`` names what the client sent or can look up — a parameter, a body field
+    (its first segment: ``answers.12`` → ``answers``) or a name the operation lists in
+    ``x-detail-fields`` — never a web form's or model's own name; and a request in Korean
+    gets its ``message`` and every detail's message in Korean (pydantic's English ones
+    included)."""
+    if response.status_code < 400:
+        return None
+    try:
+        data = response.json()
+    except Exception:  # noqa: BLE001 - not JSON: content_type_conformance's business
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return None
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    allowed = REQUEST_FIELDS.get(case.operation.label, set())
+    for detail in details:
+        field_name = str(detail.get("field", ""))
+        if field_name and field_name.split(".")[0] not in allowed:
+            raise AssertionError(
+                f"details names {field_name!r}, not a parameter or body field of "
+                f"{case.operation.label} (known: {sorted(allowed)})")
+    languages = [str(value) for name, value in (case.headers or {}).items()
+                 if name.lower() == "accept-language"]
+    if languages == ["ko"]:
+        for text in [error.get("message", ""), *(d.get("message", "") for d in details)]:
+            if not HANGUL.search(str(text)):
+                raise AssertionError(f"an English message on a Korean request: {text!r}")
+    return None
+
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance, negative_data_rejection]
+          response_schema_conformance, response_headers_conformance, negative_data_rejection,
+          error_body_conformance]
 #: In the state machine also: a created object can be read, a deleted one cannot.
 STATEFUL_CHECKS = [*CHECKS, use_after_free, ensure_resource_availability]
 #: Rates high enough that the fuzzer is never throttled (429 has its own tests).
@@ -108,9 +149,44 @@ def live_schema(examples: int = EXAMPLES, seed: int = SEED):
 
     with translation.override("en"):
         raw = api.get_openapi_schema(path_prefix="/api/v1")
-    schema = schemathesis.openapi.from_dict(_plain(raw), config=config(examples, seed))
+    raw = _plain(raw)
+    REQUEST_FIELDS.update(request_fields(raw))
+    schema = schemathesis.openapi.from_dict(raw, config=config(examples, seed))
     schema.app = InProcessApp()
     return schema
+
+
+def request_fields(raw: dict) -> dict[str, set[str]]:
+    """Per operation label (``"PATCH /api/v1/…"``), the names a client sends or is told of:
+    its parameters, its body's top-level properties (every content type, ``$ref``, ``allOf``,
+    ``anyOf`` and ``oneOf`` followed) and its ``x-detail-fields``."""
+    components = raw.get("components", {}).get("schemas", {})
+
+    def properties(schema, seen=()) -> set[str]:
+        if not isinstance(schema, dict):
+            return set()
+        ref = schema.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            return set() if name in seen else properties(components.get(name), (*seen, name))
+        names = set(schema.get("properties", {}))
+        for key in ("allOf", "anyOf", "oneOf"):
+            for part in schema.get(key, []):
+                names |= properties(part, seen)
+        return names
+
+    fields = {}
+    for path, item in raw.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            names = {p["name"] for p in [*item.get("parameters", []),
+                                         *operation.get("parameters", [])]}
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                names |= properties(media.get("schema"))
+            names |= set(operation.get("x-detail-fields", []))
+            fields[f"{method.upper()} {path}"] = names
+    return fields
 
 
 def _plain(value):

@@ -98,12 +98,13 @@ def test_a_partner_cannot_record_for_another_partner_or_an_unknown_startup(
                              "startup_id": personas.startup_a_org.pk, "kind": "poc",
                              "title": "PoC"})
     assert answer.status_code == 422
-    assert [d["field"] for d in answer.json()["error"]["details"]] == ["partner"]
+    # Named as the request names them, not as the web form does ("partner").
+    assert [d["field"] for d in answer.json()["error"]["details"]] == ["partner_id"]
     # Startup B applied nowhere the partner sees and is not a listed member.
     answer = client.post(C, {"partner_id": world.partner_a.pk,
                              "startup_id": personas.startup_b_org.pk, "kind": "poc",
                              "title": "PoC"})
-    assert [d["field"] for d in answer.json()["error"]["details"]] == ["startup"]
+    assert [d["field"] for d in answer.json()["error"]["details"]] == ["startup_id"]
     assert Collaboration.objects.count() == 2
 
 

@@ -345,3 +345,104 @@ def test_an_offset_past_the_databases_integers_is_422_not_500(personas, path, ap
     answer = api_for(personas.startup_a).get(f"{path}?offset=9223372036854775808")
     assert answer.status_code == 422
     assert answer.json()["error"]["details"][0]["field"].endswith("offset")
+
+
+# --- the draft's files -------------------------------------------------------------------------
+
+
+def _files_of(questions):
+    return [q for q in questions if q.kind == Question.Kind.FILE]
+
+
+def test_a_whole_application_goes_through_the_api_files_included(personas, draft, questions,
+                                                                 api_for):
+    """Answers, both PDFs and the submission, without the web: the upload is the web's
+    (``uploads.receive_pdf``, ``services.attach_file``)."""
+    from tests.applications.conftest import make_pdf
+
+    client = api_for(personas.startup_a)
+    path = f"/api/v1/applications/{draft.pk}"
+    saved = client.patch(f"{path}/draft", {
+        "version": draft.version, "answers": complete_answers(questions),
+        "declares_government_support": False, "declares_no_tax_arrears": True})
+    assert saved.status_code == 200, saved.content
+    deck = make_pdf(3)
+    for question in _files_of(questions):
+        answer = client.upload(f"{path}/files/{question.pk}", "IR 자료.pdf", deck)
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["name"] == "IR 자료.pdf" and answer.json()["pages"] == 3
+    draft_now = client.get(path).json()["draft"]
+    assert draft_now["problems"] == []
+    assert len(draft_now["files"]) == len(_files_of(questions))
+    first = _files_of(questions)[0]
+    download = client.get(f"{path}/files/{first.pk}")
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == deck
+    submitted = client.post(f"{path}/submit", {"version": draft_now["version"]})
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["status"] == "submitted"
+    assert AuditLog.objects.filter(action="application.file_uploaded").count() == len(
+        _files_of(questions))
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("deck.pdf", b"PK\x03\x04 not a pdf at all", "PDF"),
+    ("../../deck.pdf", None, "deck.pdf"),
+    ("deck.pdf", b"", "0"),
+])
+def test_a_refused_file_is_422_on_file_with_the_upload_pages_reason(
+        personas, draft, questions, api_for, name, data, reason):
+    from tests.applications.conftest import make_pdf
+
+    question = _files_of(questions)[0]
+    answer = api_for(personas.startup_a, language="ko").upload(
+        f"/api/v1/applications/{draft.pk}/files/{question.pk}", name,
+        make_pdf(1) if data is None else data)
+    assert answer.status_code == 422, answer.content
+    error = answer.json()["error"]
+    assert error["code"] == "invalid" and [d["field"] for d in error["details"]] == ["file"]
+    assert reason in error["details"][0]["message"]
+    assert draft.attachments.count() == 0
+
+
+def test_an_upload_without_a_file_or_over_the_limit_is_422(personas, draft, questions,
+                                                          api_for, settings):
+    from tests.applications.conftest import make_pdf
+
+    question = _files_of(questions)[0]
+    client = api_for(personas.startup_a)
+    path = f"/api/v1/applications/{draft.pk}/files/{question.pk}"
+    empty = client.post(path, {})
+    assert empty.status_code == 422
+    assert empty.json()["error"]["details"] == [
+        {"field": "file", "message": "Choose one PDF file to upload."}]
+    settings.KBRIDGE_UPLOAD_MAX_BYTES = 2000
+    large = client.upload(path, "deck.pdf", make_pdf(40))
+    assert large.status_code == 422
+    assert "limit" in large.json()["error"]["details"][0]["message"]
+
+
+def test_only_the_startups_members_upload_and_download_and_only_before_the_deadline(
+        world, personas, draft, questions, api_for):
+    from tests.applications.conftest import make_pdf
+
+    question = _files_of(questions)[0]
+    path = f"/api/v1/applications/{draft.pk}/files/{question.pk}"
+    for outsider in (personas.operator, personas.partner_a, personas.startup_b,
+                     personas.evaluator):
+        assert api_for(outsider).upload(path, "deck.pdf", make_pdf(1)).status_code == 404
+        assert api_for(outsider).get(path).status_code == 404
+    member = api_for(personas.startup_a_member)
+    assert member.get(path).status_code == 404  # nothing uploaded yet
+    assert member.upload(path, "deck.pdf", make_pdf(1)).status_code == 200
+    assert member.get(path).status_code == 200
+    text_question = next(q for q in questions if q.kind == Question.Kind.TEXT)
+    assert member.upload(f"/api/v1/applications/{draft.pk}/files/{text_question.pk}",
+                         "deck.pdf", make_pdf(1)).status_code == 404
+    read_only = api_for(personas.startup_a, scopes={"applications": "read"})
+    assert read_only.upload(path, "deck.pdf", make_pdf(1)).status_code == 403
+    type(world.call).objects.filter(pk=world.call.pk).update(
+        deadline_at=timezone.now() - timedelta(minutes=1))
+    late = member.upload(path, "deck.pdf", make_pdf(2))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "conflict"
+    assert draft.attachments.get().pages == 1

@@ -119,11 +119,17 @@ def test_a_level_off_the_scale_or_an_unknown_criterion_is_422(evaluation, person
     detail = off.json()["error"]["details"][0]
     assert detail["field"] == f"levels.{first.pk}" and "1" in detail["message"]
     unknown = client.put(_url(evaluation.assignment, "/scoresheet"),
-                         {"version": 1, "levels": {"424242": 3}})
+                         {"version": 1, "levels": {"424242": 3}, "reasons": {"77": "좋음"}})
     assert unknown.status_code == 422
+    # Named as the body names them (not the bare criterion id).
+    assert [d["field"] for d in unknown.json()["error"]["details"]] == ["levels.424242",
+                                                                         "reasons.77"]
     wrong_type = client.put(_url(evaluation.assignment, "/scoresheet"),
                             {"version": 1, "levels": {str(first.pk): "many"}})
     assert wrong_type.status_code == 422
+    # Pydantic's own refusal, in the request's language.
+    assert wrong_type.json()["error"]["details"] == [
+        {"field": f"levels.{first.pk}", "message": "정수를 입력하세요."}]
 
 
 def test_submission_needs_every_level_and_reason_then_locks_and_shows_the_panel(

@@ -34,8 +34,8 @@ def test_every_operation_declares_its_errors_in_the_one_shape(label, operation):
         assert 401 in errors, label
     if operation["parameters"] or "requestBody" in operation or not label.startswith("GET"):
         assert 422 in errors, label
-    if "requestBody" in operation:
-        assert 400 in errors, label
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        assert 400 in errors, label  # a body that is not JSON (a file upload has none)
     for status in errors:
         content = responses[str(status)]["content"]["application/json"]["schema"]
         assert content == {"$ref": ERROR_REF}, (label, status)
@@ -85,6 +85,53 @@ def test_a_path_the_api_does_not_have_is_not_found_in_the_error_shape(client, pa
 def test_an_id_that_is_not_a_number_is_invalid_input_named_as_sent(client):
     error = _error(client.get("/api/v1/calls/abc"), 422, "invalid")
     assert error["details"][0]["field"] == "call_id"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "status", "call_id", "messages"), [
+    ("ko", "soon", "1", ["다음 중 하나를 고르세요: 'open', 'upcoming', 'closed'."]),
+    ("en", "soon", "1", ["Choose one of: 'open', 'upcoming', 'closed'."]),
+    ("ko", "open", "x", ["정수를 입력하세요."]),
+    ("en", "open", "x", ["Enter a whole number."]),
+])
+def test_invalid_input_is_explained_in_the_request_language(client, language, status,
+                                                             call_id, messages):
+    """Pydantic's own messages are English only; the API translates each by its type."""
+    path = "/api/v1/calls" if call_id == "1" else f"/api/v1/calls/{call_id}"
+    error = _error(client.get(path, {"state": status}, headers={"Accept-Language": language}),
+                   422, "invalid")
+    assert [d["message"] for d in error["details"]] == messages
+
+
+@pytest.mark.parametrize(("error", "message"), [
+    ({"type": "string_too_long", "ctx": {"max_length": 200}}, "200자 이하로 입력하세요."),
+    ({"type": "less_than_equal", "ctx": {"le": 9007199254740992}},
+     "9007199254740992 이하의 숫자를 입력하세요."),
+    ({"type": "missing"}, "필수 항목입니다."),
+    ({"type": "a_type_pydantic_adds_later"}, "올바른 값이 아닙니다."),
+    ({"type": "string_too_long", "ctx": {}}, "올바른 값이 아닙니다."),  # ctx without the limit
+])
+def test_every_pydantic_error_type_has_a_korean_sentence(error, message):
+    from django.utils import translation
+
+    from kbridge.api.errors import pydantic_message
+
+    with translation.override("ko"):
+        assert pydantic_message(error) == message
+
+
+def test_service_and_form_errors_are_named_as_the_json_names_them():
+    from django.core.exceptions import ValidationError
+
+    from kbridge.api.errors import details_of
+
+    assert details_of(ValidationError({"partner": ["x"], "__all__": ["y"]}),
+                      {"partner": "partner_id"}) == [
+        {"field": "partner_id", "message": "x"}, {"field": "", "message": "y"}]
+    assert details_of(ValidationError("z")) == [{"field": "", "message": "z"}]
+    assert details_of({"amount_krw": ["w"], "__all__": ["v"]}, prefix="investments.0.") == [
+        {"field": "investments.0.amount_krw", "message": "w"},
+        {"field": "investments.0", "message": "v"}]
 
 
 @pytest.mark.django_db

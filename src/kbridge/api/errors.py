@@ -26,6 +26,8 @@ by ``api.main.Schema``): nothing to declare in a router.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -33,6 +35,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -105,16 +108,132 @@ def body(code: str, message: str, details: list[dict[str, str]] | None = None) -
                       "request_id": context.current().request_id}}
 
 
-def _validation_details(exc: DjangoValidationError) -> list[dict[str, str]]:
-    if hasattr(exc, "error_dict"):
-        return [{"field": "" if field == "__all__" else field, "message": str(message)}
-                for field, errors in exc.message_dict.items() for message in errors]
-    return [{"field": "", "message": str(message)} for message in exc.messages]
+def details_of(errors, rename: Callable[[str], str] | Mapping[str, str] | None = None,
+               *, prefix: str = "") -> list[dict[str, str]]:
+    """``details`` of a refusal by a web form or a service, its fields named as the API's
+    JSON names them.
+
+    ``errors``: a Django ``ValidationError`` (with or without fields), a form (its
+    ``errors``) or a mapping ``{field: [messages]}``. ``rename`` maps a form's or model's field
+    name to the request's (``partner`` → ``partner_id``, ``q_12`` → ``answers.12``): a
+    function or a mapping (names not in it stay). ``prefix`` goes before every name (a row of
+    a list: ``investments.0.``). ``__all__`` and errors without a field name the whole
+    request (``""``, or the prefix without its dot)."""
+    if isinstance(errors, DjangoValidationError):
+        errors = errors.message_dict if hasattr(errors, "error_dict") else {"": errors.messages}
+    elif hasattr(errors, "errors") and not isinstance(errors, Mapping):
+        errors = errors.errors
+    if isinstance(rename, Mapping):
+        mapping = rename
+        rename = lambda name: mapping.get(name, name)  # noqa: E731
+    details = []
+    for name, messages in errors.items():
+        if name in ("__all__", "", None):
+            field = prefix.rstrip(".")
+        else:
+            field = prefix + (rename(name) if rename else name)
+        details.extend({"field": field, "message": str(message)} for message in messages)
+    return details
+
+
+def detail_fields(*names: str) -> dict[str, list[str]]:
+    """``openapi_extra`` of an operation that checks what is stored (a draft, a scoresheet)
+    rather than only its own input: its 422 ``details`` may name these fields too, listed in
+    the schema as ``x-detail-fields`` (the names of the operation that writes them)."""
+    return {"x-detail-fields": sorted(set(names))}
+
+
+def invalid(details: list[dict[str, str]], message: str | None = None) -> ApiError:
+    """422 ``invalid``: ``message`` (default "The request has invalid fields.") and
+    ``details`` per field (:func:`details_of`)."""
+    return ApiError(422, "invalid", message or _("The request has invalid fields."), details)
+
+
+#: Pydantic's error types (``pydantic_core.ErrorType``) → a translated sentence, formatted
+#: with the error's ``ctx`` (limits, allowed values). Pydantic's own ``msg`` is English only;
+#: a type not listed answers :data:`_INVALID_VALUE`.
+_TYPE_MESSAGES: dict[str, str] = {
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("This field is not part of the request."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "int_parsing_size": gettext_lazy("This number is too large."),
+    "float_type": gettext_lazy("Enter a number."),
+    "float_parsing": gettext_lazy("Enter a number."),
+    "finite_number": gettext_lazy("Enter a finite number."),
+    "decimal_type": gettext_lazy("Enter a number."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "string_type": gettext_lazy("Enter text."),
+    "string_unicode": gettext_lazy("Enter text."),
+    "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
+    "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
+    "string_pattern_mismatch": gettext_lazy("Enter the value in the documented format."),
+    "too_short": gettext_lazy("Give at least %(min_length)s items."),
+    "too_long": gettext_lazy("Give at most %(max_length)s items."),
+    "greater_than": gettext_lazy("Enter a number greater than %(gt)s."),
+    "greater_than_equal": gettext_lazy("Enter a number of at least %(ge)s."),
+    "less_than": gettext_lazy("Enter a number less than %(lt)s."),
+    "less_than_equal": gettext_lazy("Enter a number of at most %(le)s."),
+    "multiple_of": gettext_lazy("Enter a multiple of %(multiple_of)s."),
+    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
+    "enum": gettext_lazy("Choose one of: %(expected)s."),
+    "list_type": gettext_lazy("Enter a list."),
+    "tuple_type": gettext_lazy("Enter a list."),
+    "set_type": gettext_lazy("Enter a list."),
+    "dict_type": gettext_lazy("Enter an object."),
+    "model_type": gettext_lazy("Enter an object."),
+    "model_attributes_type": gettext_lazy("Enter an object."),
+    "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "datetime_type": gettext_lazy("Enter a date and time (ISO 8601, e.g. 2026-12-01T09:00:00+09:00)."),
+    "datetime_parsing": gettext_lazy("Enter a date and time (ISO 8601, e.g. "
+                              "2026-12-01T09:00:00+09:00)."),
+    "datetime_from_date_parsing": gettext_lazy("Enter a date and time (ISO 8601, e.g. "
+                                        "2026-12-01T09:00:00+09:00)."),
+    "datetime_object_invalid": gettext_lazy("Enter a date and time (ISO 8601, e.g. "
+                                     "2026-12-01T09:00:00+09:00)."),
+    "time_type": gettext_lazy("Enter a time as HH:MM."),
+    "time_parsing": gettext_lazy("Enter a time as HH:MM."),
+    "timezone_naive": gettext_lazy("Give the time without a time zone offset."),
+    "timezone_aware": gettext_lazy("Give the time with its time zone offset (e.g. +09:00)."),
+    "url_type": gettext_lazy("Enter a valid URL."),
+    "url_parsing": gettext_lazy("Enter a valid URL."),
+    "url_syntax_violation": gettext_lazy("Enter a valid URL."),
+    "url_too_long": gettext_lazy("Enter a valid URL."),
+    "url_scheme": gettext_lazy("Enter a valid URL."),
+    "uuid_type": gettext_lazy("Enter a valid UUID."),
+    "uuid_parsing": gettext_lazy("Enter a valid UUID."),
+    "json_invalid": gettext_lazy("This is not valid JSON."),
+    "json_type": gettext_lazy("This is not valid JSON."),
+    "none_required": gettext_lazy("Leave this empty."),
+}
+_INVALID_VALUE = gettext_lazy("This value is not valid.")
+
+
+def pydantic_message(error: dict[str, Any]) -> str:
+    """The sentence for one pydantic error (``{"type", "ctx", …}``) in the active language.
+
+    Allowed values (``literal_error``, ``enum``) are listed with commas instead of pydantic's
+    English "or"; a ``ctx`` that does not fit the sentence falls back to the bare one."""
+    message = _TYPE_MESSAGES.get(str(error.get("type", "")), _INVALID_VALUE)
+    ctx = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    if "expected" in ctx:
+        ctx["expected"] = re.sub(r"\s+or\s+", ", ", ctx["expected"])
+    try:
+        return str(message) % ctx if "%(" in str(message) else str(message)
+    except (KeyError, ValueError, TypeError):
+        return str(_INVALID_VALUE)
 
 
 def _ninja_details(exc: NinjaValidationError) -> list[dict[str, str]]:
     """``details`` named as the client sent them: a query or path parameter by its name
-    (``offset``, ``when``), a body field by its path inside the JSON (``answers.12``)."""
+    (``offset``, ``when``), a body field by its path inside the JSON (``answers.12``); the
+    message translated (:func:`pydantic_message`)."""
     details = []
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ())]
@@ -124,7 +243,7 @@ def _ninja_details(exc: NinjaValidationError) -> list[dict[str, str]]:
             field = ".".join(loc[2:]) if len(loc) > 2 else ""
         else:
             field = ".".join(loc)
-        details.append({"field": field, "message": str(error.get("msg", ""))})
+        details.append({"field": field, "message": pydantic_message(error)})
     return details
 
 
@@ -207,7 +326,7 @@ def install(api) -> None:
     @api.exception_handler(DjangoValidationError)
     def invalid_state(request, exc: DjangoValidationError):
         return respond(request, 422, body("invalid", _("The request was refused."),
-                                          _validation_details(exc)))
+                                          details_of(exc)))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
-from django.http.multipartparser import MultiPartParser
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
-from kbridge.applications.uploads import count_files_or_reject, reject_oversized_request
+from kbridge.applications.uploads import (
+    count_files_or_reject,
+    keep_raw_names,
+    reject_oversized_request,
+)
 
 #: URL name of an upload view → where a refused upload goes back to (a function of the URL's
 #: kwargs returning a path). Apps above add theirs from ``ready()`` with
@@ -22,29 +23,6 @@ def guard_uploads_of(view_name: str, back) -> None:
     """Put the upload view ``view_name`` behind the guard below; ``back(kwargs)`` is the page
     a refused upload returns to, with the message."""
     GUARDED_UPLOADS[view_name] = back
-
-
-class _RawNameParser(MultiPartParser):
-    """Django's parser, remembering each file name as the browser sent it.
-
-    Django reduces "../deck.pdf" to "deck.pdf" before any upload handler sees it; the
-    portal refuses such names outright (with a message) instead of silently renaming.
-    """
-
-    def __init__(self, *args, raw_names: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self._raw_names = raw_names
-
-    def sanitize_file_name(self, file_name):
-        self._raw_names.append(file_name)
-        return super().sanitize_file_name(file_name)
-
-
-def _parse_keeping_raw_names(request, META, post_data):  # noqa: N803 - Django's signature
-    request.raw_upload_names = []
-    parser = _RawNameParser(META, post_data, request.upload_handlers, request.encoding,
-                            raw_names=request.raw_upload_names)
-    return parser.parse()
 
 
 class UploadSizeGuardMiddleware:
@@ -71,9 +49,8 @@ class UploadSizeGuardMiddleware:
         return self.get_response(request)
 
     def _guard(self, request, match):
-        # Shadow HttpRequest.parse_file_upload (an instance attribute wins) to keep the names
-        # as sent; parsing is otherwise Django's own.
-        request.parse_file_upload = functools.partial(_parse_keeping_raw_names, request)
+        # Keep the file names as sent; parsing is otherwise Django's own.
+        keep_raw_names(request)
         rejection = reject_oversized_request(request,
                                              max_bytes=settings.KBRIDGE_UPLOAD_MAX_BYTES)
         # The CSRF middleware parses the body next; more files than Django accepts would end

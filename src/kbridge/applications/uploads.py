@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import hashlib
 import io
 import re
@@ -40,7 +41,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http.multipartparser import MultiPartParserError
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext, gettext_noop
 from pypdf import PdfReader
@@ -53,6 +54,8 @@ __all__ = [
     "check_pdf",
     "clean_display_name",
     "count_files_or_reject",
+    "keep_raw_names",
+    "receive_pdf",
     "reject_oversized_request",
     "upload_rejections",
 ]
@@ -78,6 +81,7 @@ _MSG_BAD_NAME = gettext_noop(
     "The file name “%(name)s” is not allowed: a file name must not contain folder parts such "
     "as “/”, “\\” or “..”, or invisible control characters. Rename the file, for example to "
     "“deck.pdf”, and upload it again.")
+_MSG_CHOOSE_ONE = gettext_noop("Choose one PDF file to upload.")
 _MSG_NO_NAME = gettext_noop(
     "The file has no name. Give it a name ending in “.pdf”, for example “deck.pdf”, and upload "
     "it again.")
@@ -642,6 +646,65 @@ def count_files_or_reject(request: Any) -> UploadRejected | None:
         return None
     _record(request, rejection)
     return rejection
+
+
+class _RawNameParser(MultiPartParser):
+    """Django's parser, remembering each file name as the client sent it.
+
+    Django reduces "../deck.pdf" to "deck.pdf" before any upload handler sees it; K-Bridge
+    refuses such names outright (with a message) instead of silently renaming.
+    """
+
+    def __init__(self, *args, raw_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._raw_names = raw_names
+
+    def sanitize_file_name(self, file_name):
+        self._raw_names.append(file_name)
+        return super().sanitize_file_name(file_name)
+
+
+def _parse_keeping_raw_names(request, META, post_data):  # noqa: N803 - Django's signature
+    request.raw_upload_names = []
+    parser = _RawNameParser(META, post_data, request.upload_handlers, request.encoding,
+                            raw_names=request.raw_upload_names)
+    return parser.parse()
+
+
+def keep_raw_names(request: Any) -> None:
+    """Have ``request``'s multipart body parsed by Django's own parser, keeping each file
+    name as sent in ``request.raw_upload_names``. Call it before anything reads
+    ``request.POST`` or ``request.FILES``; afterwards it changes nothing."""
+    if not hasattr(request, "_files"):
+        # An instance attribute shadows HttpRequest.parse_file_upload.
+        request.parse_file_upload = functools.partial(_parse_keeping_raw_names, request)
+
+
+def receive_pdf(request: Any, *, field: str = "file") -> CheckedPDF:
+    """The one PDF of an upload request (form field ``field``), checked: the request's size
+    (``Content-Length``), the multipart body (:func:`count_files_or_reject`), each file name
+    as sent, the rejections recorded while it streamed in (:class:`SizeLimitUploadHandler`),
+    exactly one file, then :func:`check_pdf` with ``settings.KBRIDGE_UPLOAD_MAX_BYTES``.
+
+    The web's upload page and the API's upload take files through this one path. Raises
+    :class:`UploadRejected` with the first reason (``empty`` when no file or several came)."""
+    keep_raw_names(request)
+    max_bytes = _max_bytes_setting()
+    rejection = reject_oversized_request(request, max_bytes=max_bytes)
+    if rejection is not None:
+        raise rejection
+    rejection = count_files_or_reject(request)
+    if rejection is not None:
+        raise rejection
+    for raw_name in getattr(request, "raw_upload_names", []):
+        check_file_name(raw_name)
+    rejections = upload_rejections(request)
+    if rejections:
+        raise rejections[0]
+    uploaded = request.FILES.getlist(field)
+    if len(uploaded) != 1:
+        raise _reject("empty", _MSG_CHOOSE_ONE)
+    return check_pdf(uploaded[0], max_bytes=max_bytes)
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

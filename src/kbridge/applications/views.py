@@ -15,12 +15,7 @@ from kbridge.accounts.models import Membership
 from kbridge.applications import selectors, services
 from kbridge.applications.forms import DraftForm, ExtensionForm, ProfileForm, question_label
 from kbridge.applications.models import Application, Attachment, Question, Submission
-from kbridge.applications.uploads import (
-    UploadRejected,
-    check_file_name,
-    check_pdf,
-    count_files_or_reject,
-)
+from kbridge.applications.uploads import UploadRejected, receive_pdf
 from kbridge.core import audit_display, exports, throttle
 from kbridge.core.language import post_only, to
 from kbridge.core.models import AuditLog
@@ -340,32 +335,18 @@ def upload(request, pk: int, question_id: int):
     application = _application_for(request, pk, "applications.change_application")
     question = get_object_or_404(Question, pk=question_id, call=application.call,
                                  kind=Question.Kind.FILE)
-    rejection = count_files_or_reject(request)
-    if rejection is None:
-        for raw_name in getattr(request, "raw_upload_names", []):
-            try:
-                check_file_name(raw_name)
-            except UploadRejected as exc:
-                rejection = exc
-                break
-    rejections = list(getattr(request, "upload_rejections", []))
-    if rejection is None and rejections:
-        rejection = rejections[0]
-    uploaded = request.FILES.getlist("file") if rejection is None else []
-    if rejection is None and len(uploaded) != 1:
-        rejection = UploadRejected("empty", _("Choose one PDF file to upload."), {})
-    if rejection is None:
-        try:
-            checked = check_pdf(uploaded[0], max_bytes=settings.KBRIDGE_UPLOAD_MAX_BYTES)
-            services.attach_file(application=application, question=question, checked=checked,
-                                 by=request.user)
-        except UploadRejected as exc:
-            rejection = exc
-        except services.SubmissionClosed:
-            rejection = UploadRejected("closed", _("The deadline has passed; files can no "
-                                                   "longer be changed."), {})
-        except ValidationError as exc:
-            rejection = UploadRejected("invalid", " ".join(exc.messages), {})
+    rejection = None
+    try:
+        checked = receive_pdf(request)
+        services.attach_file(application=application, question=question, checked=checked,
+                             by=request.user)
+    except UploadRejected as exc:
+        rejection = exc
+    except services.SubmissionClosed:
+        rejection = UploadRejected("closed", _("The deadline has passed; files can no "
+                                               "longer be changed."), {})
+    except ValidationError as exc:
+        rejection = UploadRejected("invalid", " ".join(exc.messages), {})
     if rejection is not None:
         level, text = "error", rejection.message
     else:

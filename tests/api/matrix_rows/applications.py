@@ -17,6 +17,9 @@ ROWS = [
     ("POST", "/api/v1/tracks/{draft_track_a}/applications", {}, NOBODY),
     ("PATCH", "/api/v1/applications/{application}/draft", {"version": 1}, STARTUP_A),
     ("POST", "/api/v1/applications/{application}/submit", {"version": 1}, {"startup_a"}),
+    # A JSON body carries no file: refused (422) once past the permission check.
+    ("POST", "/api/v1/applications/{application}/files/{question}", {}, STARTUP_A),
+    ("GET", "/api/v1/applications/{application}/files/{question}", None, STARTUP_A),
     ("GET", "/api/v1/calls/{call}/applications", None, {"operator"}),
     ("GET", "/api/v1/calls/{draft_call}/applications?q=KB", None, {"operator"}),
 ]

@@ -41,7 +41,7 @@ from kbridge.alliance.models import Collaboration, MilestoneReport
 from kbridge.alliance.services import collaborations as collaboration_services
 from kbridge.alliance.services import reports as report_services
 from kbridge.api.auth import TokenAuth
-from kbridge.api.errors import ApiError, not_found
+from kbridge.api.errors import ApiError, detail_fields, details_of, invalid, not_found
 from kbridge.api.schemas import Label, Mapped, Pagination, label
 from kbridge.core.i18n import localized_text
 
@@ -247,24 +247,13 @@ class KpiFilter(Schema):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _invalid(details: list[dict]) -> ApiError:
-    return ApiError(422, "invalid", _("The request has invalid fields."), details)
+#: The collaboration form's and model's field names as CollaborationIn names them.
+COLLABORATION_FIELDS = {"partner": "partner_id", "startup": "startup_id"}
 
 
-def _form_details(form, prefix: str = "") -> list[dict]:
-    return [{"field": prefix + field if field != "__all__" else prefix.rstrip("."),
-             "message": str(message)}
-            for field, messages in form.errors.items() for message in messages]
-
-
-def _refusal(error: ValidationError) -> ApiError:
+def _refusal(error: ValidationError, rename=None) -> ApiError:
     """A service's refusal of the input: 422 with the messages per field."""
-    if hasattr(error, "error_dict"):
-        details = [{"field": "" if field == "__all__" else field, "message": str(message)}
-                   for field, messages in error.message_dict.items() for message in messages]
-    else:
-        details = [{"field": "", "message": str(m)} for m in error.messages]
-    return _invalid(details)
+    return invalid(details_of(error, rename))
 
 
 def _conflict(error: ValidationError) -> ApiError:
@@ -351,11 +340,11 @@ def create_collaboration(request, payload: CollaborationIn):
     form = CollaborationForm(data, partners=collaboration_reads.partners_for(user),
                              startups=collaboration_reads.startups_for(user))
     if not form.is_valid():
-        raise _invalid(_form_details(form))
+        raise invalid(details_of(form, COLLABORATION_FIELDS))
     try:
         created = collaboration_services.create_collaboration(by=user, **form.cleaned_data)
     except ValidationError as error:
-        raise _refusal(error) from error
+        raise _refusal(error, COLLABORATION_FIELDS) from error
     except PermissionDenied as error:
         raise not_found() from error
     collaboration = collaboration_reads.collaborations_for(user).get(pk=created.pk)
@@ -374,13 +363,13 @@ def move_collaboration(request, collaboration_id: int, payload: StageIn):
                       "on": (payload.on or collaboration_services.today_kst()).isoformat()},
                      collaboration=collaboration)
     if not form.is_valid():
-        raise _invalid(_form_details(form))
+        raise invalid(details_of(form))
     move = collaboration_services.MOVES[Stage(form.cleaned_data["to"])]
     try:
         move(collaboration=collaboration, on=form.cleaned_data["on"], by=request.user,
              note=form.cleaned_data["note"])
     except ValidationError as error:
-        raise _refusal(error) from error
+        raise _refusal(error, COLLABORATION_FIELDS) from error
     except PermissionDenied as error:
         raise not_found() from error
     collaboration = collaboration_reads.collaborations_for(request.user).get(pk=collaboration.pk)
@@ -481,12 +470,11 @@ def save_report(request, report_id: int, payload: ReportIn):
     formset = InvestmentFormSet(_formset_data(payload.investments), prefix="investments")
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
     if not (form_ok and formset_ok):
-        details = _form_details(form)
+        details = details_of(form)
         for number, row in enumerate(formset.forms):
-            details += _form_details(row, f"investments.{number}.")
-        details += [{"field": "investments", "message": str(m)}
-                    for m in formset.non_form_errors()]
-        raise _invalid(details)
+            details += details_of(row, prefix=f"investments.{number}.")
+        details += details_of({"": formset.non_form_errors()}, prefix="investments.")
+        raise invalid(details)
     try:
         report_services.save_report(report=report, by=request.user, values=form.cleaned_data,
                                     investments=formset.rows())
@@ -496,7 +484,8 @@ def save_report(request, report_id: int, payload: ReportIn):
 
 
 @router.post("/reports/{report_id}/submit", response=ReportDetailOut,
-             summary="Submit the stored draft for review (the startup's representative)")
+             summary="Submit the stored draft for review (the startup's representative)",
+             openapi_extra=detail_fields(*ReportIn.model_fields))
 def submit_report(request, report_id: int):
     report = _report_for(request, report_id)
     if not request.user.has_perm("alliance.view_own_report", report):

@@ -9,7 +9,9 @@ draft for a track (``services.start_application``, as the call page's button), t
 answers (``services.save_draft``, the autosave's version rule: a stale ``version`` from
 another editor is 409) and the submission (``services.submit_application``, the same
 deadline and completeness rules: 409 after the deadline or on a stale version, 422 with
-every reason when incomplete or not eligible).
+every reason when incomplete or not eligible), and the PDF of each file question
+(``uploads.receive_pdf`` and ``services.attach_file``, as the upload page; read back as the
+edit page's link does).
 
 Operators (the program's agency): a call's applications as the operator's list shows them
 (``selectors.applications_for_call``, the same search and filters, eligibility per row) and
@@ -22,8 +24,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Subquery
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,11 +36,12 @@ from ninja.pagination import paginate
 
 from kbridge.accounts.models import Membership
 from kbridge.api.auth import TokenAuth
-from kbridge.api.errors import ApiError, not_found
+from kbridge.api.errors import ApiError, detail_fields, details_of, invalid, not_found
 from kbridge.api.schemas import Mapped, Pagination, bilingual
 from kbridge.applications import selectors, services
 from kbridge.applications.forms import DraftForm, ProfileForm
 from kbridge.applications.models import Application, Question, Submission
+from kbridge.applications.uploads import UploadRejected, receive_pdf
 from kbridge.core.i18n import page_language
 from kbridge.core.text import clean_query
 from kbridge.programs.models import Call, Track
@@ -203,7 +207,7 @@ class ProblemOut(Schema):
 
 class DraftOut(Schema):
     """The draft as the edit page holds it (the startup's members only). Files are uploaded
-    on the web's edit page."""
+    to ``/applications/{id}/files/{question_id}``."""
 
     version: int
     saved_at: datetime | None
@@ -414,15 +418,8 @@ def _field_name(name: str) -> str:
     return "" if name in ("__all__", None) else name
 
 
-def _invalid(errors: dict, message: str) -> ApiError:
-    return ApiError(422, "invalid", message, [
-        {"field": _field_name(name), "message": str(m)}
-        for name, messages in errors.items() for m in messages])
-
-
 def _refused(exc: ValidationError) -> ApiError:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-    return _invalid(errors, _("The request was refused."))
+    return invalid(details_of(exc, _field_name), _("The request was refused."))
 
 
 # --- profile ---------------------------------------------------------------------------------
@@ -472,9 +469,7 @@ def patch_profile(request, payload: ProfilePatch):
         data[name] = value
     form = ProfileForm(data, instance=profile, organisation=startup)
     if not form.is_valid():
-        raise ApiError(422, "invalid", _("The request has invalid fields."), [
-            {"field": "" if name == "__all__" else name, "message": str(m)}
-            for name, messages in form.errors.items() for m in messages])
+        raise invalid(details_of(form))
     try:
         profile = services.save_profile(organisation=startup, by=request.user,
                                         **dict(form.cleaned_data))
@@ -544,9 +539,8 @@ def _draft_form_data(payload: DraftIn, questions) -> dict:
     known = {str(q.pk) for q in questions if q.kind != Question.Kind.FILE}
     unknown = [key for key in payload.answers if key not in known]
     if unknown:
-        raise ApiError(422, "invalid", _("The request has invalid fields."), [
-            {"field": f"answers.{key}"[:100], "message": _("No such question in this call.")}
-            for key in unknown[:20]])
+        raise invalid([{"field": f"answers.{key}"[:100],
+                        "message": _("No such question in this call.")} for key in unknown[:20]])
     data = {"version": str(payload.version), "editor": payload.editor}
     for key, value in payload.answers.items():
         data[f"q_{key}"] = "" if value is None else str(value)
@@ -589,7 +583,8 @@ def save_draft(request, application_id: int, payload: DraftIn):
 
 @router.post("/applications/{application_id}/submit", response=ApplicationDetailOut,
              summary="Submit the draft at a version (the representative); the receipt is "
-                     "e-mailed")
+                     "e-mailed",
+             openapi_extra=detail_fields(*DraftIn.model_fields, "eligibility"))
 def submit_application(request, application_id: int, payload: SubmitIn):
     application = _application_for(request, application_id,
                                    "applications.act_for_applicant")
@@ -604,12 +599,82 @@ def submit_application(request, application_id: int, payload: SubmitIn):
             "Your draft is kept.") % {"deadline": timezone.localtime(exc.deadline).strftime(
                 "%Y-%m-%d %H:%M:%S KST")}) from exc
     except services.SubmissionInvalid as exc:
-        raise _invalid(exc.errors, _(
+        raise invalid(details_of(exc.errors, _field_name), _(
             "The application was not submitted: some answers are missing or not eligible "
             "yet. Your draft is kept.")) from exc
     except ValidationError as exc:
         raise _refused(exc) from exc
     return _detail(request, _application_for(request, application.pk))
+
+
+# --- the draft's files -------------------------------------------------------------------------
+
+#: The upload's body: one PDF in the multipart field ``file`` (as the web's upload form).
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {
+        "type": "string", "format": "binary",
+        "description": "One PDF, at most the upload limit (KBRIDGE_UPLOAD_MAX_BYTES, 20 MB by "
+                       "default), not encrypted, without active content."}}}}}}}
+#: The download's answer: the PDF's bytes.
+PDF_ANSWER = {"responses": {200: {"description": "The PDF", "content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+def _file_question(application: Application, question_id: int) -> Question:
+    question = Question.objects.filter(pk=question_id, call_id=application.call_id,
+                                       kind=Question.Kind.FILE).first()
+    if question is None:
+        raise not_found()
+    return question
+
+
+@router.post("/applications/{application_id}/files/{question_id}", response=DraftFileOut,
+            summary="Upload the PDF of a file question, replacing the draft's file (the upload "
+                    "page's checks and storage quota)", openapi_extra=UPLOAD_BODY)
+def upload_file(request, application_id: int, question_id: int):
+    """The web's upload, through ``uploads.receive_pdf`` and ``services.attach_file``: a file
+    refused (not a PDF, too large, encrypted, active content, a bad name, over the quota) is
+    422 on ``file`` with the upload page's message; after the deadline or once the
+    application cannot be edited, 409."""
+    application = _application_for(request, application_id,
+                                   "applications.change_application")
+    question = _file_question(application, question_id)
+    if not application.is_editable:
+        raise ApiError(409, "conflict", _("This application can no longer be edited."))
+    try:
+        checked = receive_pdf(request)
+        stored = services.attach_file(application=application, question=question,
+                                      checked=checked, by=request.user)
+    except UploadRejected as exc:
+        raise invalid([{"field": "file", "message": exc.message}]) from exc
+    except services.SubmissionClosed as exc:
+        raise ApiError(409, "conflict", _("The deadline has passed; files can no longer be "
+                                          "changed.")) from exc
+    except ValidationError as exc:
+        raise invalid(details_of({"file": exc.messages})) from exc
+    attachment = stored.attachment
+    return {"question_id": attachment.question_id, "name": attachment.original_name,
+            "size": attachment.size, "pages": attachment.pages, "sha256": attachment.sha256,
+            "uploaded_at": attachment.uploaded_at}
+
+
+@router.get("/applications/{application_id}/files/{question_id}",
+            summary="The draft's current PDF of a file question (the startup's members)",
+            openapi_extra=PDF_ANSWER)
+def download_file(request, application_id: int, question_id: int):
+    application = _application_for(request, application_id,
+                                   "applications.change_application")
+    question = _file_question(application, question_id)
+    attachment = selectors.current_attachments(application).get(question.pk)
+    if attachment is None:
+        raise not_found()
+    response = FileResponse(default_storage.open(services.storage_path(attachment), "rb"),
+                            as_attachment=True, filename=attachment.original_name,
+                            content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- operators ---------------------------------------------------------------------------------

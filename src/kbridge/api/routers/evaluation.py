@@ -25,7 +25,7 @@ from ninja.pagination import paginate
 
 from kbridge.accounts.models import Membership
 from kbridge.api.auth import TokenAuth
-from kbridge.api.errors import ApiError, not_found
+from kbridge.api.errors import ApiError, detail_fields, details_of, invalid, not_found
 from kbridge.api.schemas import Mapped, Pagination, bilingual
 from kbridge.applications import selectors as application_selectors
 from kbridge.core.i18n import page_language
@@ -374,10 +374,6 @@ def _field(name: str) -> str:
     return "" if name == "__all__" else name
 
 
-def _invalid(errors: dict, message: str) -> ApiError:
-    return ApiError(422, "invalid", message, [
-        {"field": _field(name), "message": str(m)}
-        for name, messages in errors.items() for m in messages])
 
 
 def _locked(exc: ValidationError) -> ApiError:
@@ -428,11 +424,13 @@ def save_scoresheet(request, assignment_id: int, payload: ScoresheetIn):
     assignment = _assignment_for(request, assignment_id)
     criteria = scoring.criteria_of(assignment.stage)
     known = {str(c.pk) for c in criteria}
-    unknown = [key for key in (*payload.levels, *payload.reasons) if key not in known]
+    unknown = [(part, key) for part, keys in (("levels", payload.levels),
+                                              ("reasons", payload.reasons))
+               for key in keys if key not in known]
     if unknown:
-        raise ApiError(422, "invalid", _("The request has invalid fields."), [
-            {"field": key[:100], "message": _("No such criterion in this stage's rubric.")}
-            for key in unknown[:20]])
+        raise invalid([{"field": f"{part}.{key}"[:100],
+                        "message": _("No such criterion in this stage's rubric.")}
+                       for part, key in unknown[:20]])
     try:
         scoring.save_scoresheet(
             assignment=assignment, by=request.user,
@@ -444,22 +442,23 @@ def save_scoresheet(request, assignment_id: int, payload: ScoresheetIn):
     except scoring.ScoresheetLocked as exc:
         raise _locked(exc) from exc
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        raise _invalid(errors, _("The request has invalid fields.")) from exc
+        raise invalid(details_of(exc, _field)) from exc
     return _detail(request, _assignment_for(request, assignment.pk))
 
 
 @router.post("/evaluation/assignments/{assignment_id}/scoresheet/submit",
              response=AssignmentDetailOut,
-             summary="Submit the scoresheet at a version (final for the evaluator)")
+             summary="Submit the scoresheet at a version (final for the evaluator)",
+             openapi_extra=detail_fields("levels", "reasons", "comment"))
 def submit_scoresheet(request, assignment_id: int, payload: SubmitIn):
     assignment = _assignment_for(request, assignment_id)
     try:
         scoring.submit_scoresheet(assignment=assignment, by=request.user,
                                   version=payload.version)
     except scoring.ScoresheetIncomplete as exc:
-        raise _invalid(exc.errors, _("The scoresheet was not submitted: some levels or "
-                                     "reasons are missing. Your draft is kept.")) from exc
+        raise invalid(details_of(exc.errors, _field), _(
+            "The scoresheet was not submitted: some levels or reasons are missing. Your draft "
+            "is kept.")) from exc
     except scoring.ScoresheetConflict as exc:
         raise _stale() from exc
     except scoring.ScoresheetLocked as exc:

@@ -35,7 +35,7 @@ from ninja.responses import Status
 from kbridge.accounts.models import Membership, Organisation
 from kbridge.accounts.selectors import organisation_ids
 from kbridge.api.auth import PublicAccess, TokenAuth
-from kbridge.api.errors import ApiError, not_found
+from kbridge.api.errors import ApiError, details_of, invalid, not_found
 from kbridge.api.schemas import Label, Mapped, Pagination, bilingual, label
 from kbridge.core import throttle
 from kbridge.events import selectors
@@ -304,15 +304,11 @@ def _refused(error: ValidationError) -> ApiError:
     codes = set() if hasattr(error, "error_dict") else {e.code for e in error.error_list}
     if codes & STATE_CODES:
         return ApiError(409, "conflict", " ".join(error.messages))
-    return ApiError(422, "invalid", _("The request was refused."),
-                    [{"field": "", "message": str(m)} for m in error.messages])
+    return invalid(details_of({"": error.messages}), _("The request was refused."))
 
 
 def _form_invalid(form, rename=None) -> ApiError:
-    details = [{"field": (rename(field) if rename else field) if field != "__all__" else "",
-                "message": str(message)}
-               for field, messages in form.errors.items() for message in messages]
-    return ApiError(422, "invalid", _("The request has invalid fields."), details)
+    return invalid(details_of(form, rename))
 
 
 def _throttled(scope: str, user) -> None:
@@ -504,8 +500,7 @@ def ask_question(request, event_id: int, payload: QuestionIn):
         question = qna_services.post_question(event=event, author=request.user,
                                               **form.cleaned_data)
     except ValidationError as error:
-        raise ApiError(422, "invalid", _("The request has invalid fields."),
-                       [{"field": "text", "message": m} for m in error.messages]) from error
+        raise invalid(details_of({"text": error.messages})) from error
     question = qna_reads.audience_queryset(event, request.user).get(pk=question.pk)
     return Status(201, _question(question, request.user, may_ask=True,
                                  open_=qna_reads.settings_of(event).open))
