@@ -135,6 +135,18 @@ def test_service_and_form_errors_are_named_as_the_json_names_them():
 
 
 @pytest.mark.django_db
+def test_head_answers_as_get_without_a_body(client):
+    """RFC 9110: a server that supports GET supports HEAD (it was 405)."""
+    got = client.get("/api/v1/calls")
+    head = client.head("/api/v1/calls")
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == got["Content-Type"]
+    assert client.head("/api/v1/me").status_code == 401  # the same authentication
+    assert client.head("/api/v1/calls/abc").status_code == 422
+    assert client.head("/api/v1/nowhere").status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_method_the_path_does_not_have_is_405_in_the_error_shape(client):
     error = _error(client.delete("/api/v1/calls", headers={"Accept-Language": "en"}), 405,
                    "method_not_allowed")

@@ -124,14 +124,29 @@ _add_routers()
 
 
 def _in_error_shape(view):
-    """``view`` with its path values cleaned (as :class:`CleanParser` cleans the rest) and
-    Django's bare 405 (a method the path does not have) answered in the one error shape."""
+    """``view`` with its path values cleaned (as :class:`CleanParser` cleans the rest),
+    Django's bare 405 (a method the path does not have) answered in the one error shape, and
+    ``HEAD`` answered as ``GET`` without the body (RFC 9110, 9.3.2: the same status and
+    headers, the same permission and rate limit)."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         kwargs = {name: text.clean_text(value) if isinstance(value, str) else value
                   for name, value in kwargs.items()}
-        response = view(request, *args, **kwargs)
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            if head:
+                request.method = "HEAD"
+        if head:
+            if response.streaming:
+                response.close()  # an open file of a download
+                response.streaming_content = []
+            else:
+                response.content = b""
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
                 "application/json"):
             allowed = response.get("Allow", "")
