@@ -202,6 +202,26 @@ def test_the_pages_create_move_and_refuse_a_future_date_keeping_the_note(
     assert c.stage == Stage.AGREED
 
 
+def test_a_proposal_dated_tomorrow_is_refused_on_its_date_field(world, personas, client_for):
+    """The service named the error "on" (the stage form's field): the creation form, which
+    has no such field, failed (an API tester's find: the API answered ``on``)."""
+    from kbridge.alliance.services.collaborations import today_kst
+    from tests.factories import ApplicationFactory
+
+    ApplicationFactory(track=world.track_a, applicant=personas.startup_a_org,
+                       created_by=personas.startup_a)
+    tomorrow = (today_kst() + dt.timedelta(days=1)).isoformat()
+    response = client_for(personas.partner_a).post("/manage/alliance/collaborations/new/", {
+        "partner": world.partner_a.pk, "startup": personas.startup_a_org.pk, "kind": "poc",
+        "title": "내일 시작하는 PoC", "description": "", "amount_krw": "",
+        "proposed_on": tomorrow})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["proposed_on"]
+    assert "내일 시작하는 PoC" in response.content.decode()  # what was typed stays
+    assert not Collaboration.objects.exists()
+
+
 def test_a_stage_dated_before_the_previous_one_names_that_date_as_the_page_writes_dates(
         alliance, personas, client_for):
     """The tester's finding: "이전 단계의 날짜(2026-11-30)…", a raw ISO date."""

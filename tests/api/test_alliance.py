@@ -105,6 +105,11 @@ def test_a_partner_cannot_record_for_another_partner_or_an_unknown_startup(
                              "startup_id": personas.startup_b_org.pk, "kind": "poc",
                              "title": "PoC"})
     assert [d["field"] for d in answer.json()["error"]["details"]] == ["startup_id"]
+    tomorrow = collaboration_services.today_kst() + dt.timedelta(days=1)
+    answer = client.post(C, {"partner_id": world.partner_a.pk,
+                             "startup_id": personas.startup_a_org.pk, "kind": "poc",
+                             "title": "PoC", "proposed_on": tomorrow.isoformat()})
+    assert [d["field"] for d in answer.json()["error"]["details"]] == ["proposed_on"]
     assert Collaboration.objects.count() == 2
 
 

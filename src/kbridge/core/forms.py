@@ -143,6 +143,28 @@ class CleanInputMixin:
         self.apply_input_limits()
         return super().__getitem__(name)
 
+    def add_error(self, field, error):
+        """Django's ``add_error``, except that errors of ``error`` (a ``ValidationError`` or a
+        dict) keyed by a field this form lacks join the form's non-field errors instead of
+        raising ``ValueError``: a service names its errors by its own fields (``on`` for a
+        stage's date), which a form may call differently (``proposed_on``), and a refusal must
+        reach the page, not fail it."""
+        if field is None and isinstance(error, dict):
+            error = ValidationError(error)
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            known, other = {}, []
+            for name, errors in error.error_dict.items():
+                if name == NON_FIELD_ERRORS or name in self.fields:
+                    known[name] = errors
+                else:
+                    other.extend(errors)
+            if other:
+                super().add_error(None, ValidationError(other))
+            if not known:
+                return
+            error = ValidationError(known)
+        super().add_error(field, error)
+
     def _cleaned_data_source(self, data):
         keep = {self.add_prefix(name) for name, field in self.fields.items()
                 if _is_password(field)}

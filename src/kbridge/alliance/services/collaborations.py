@@ -53,12 +53,14 @@ def may_record(user, partner) -> bool:
             or partner.organisation_id in partner_organisation_ids(user))
 
 
-def _check_date(on: dt.date, *, after: dt.date | None, now: dt.datetime | None) -> None:
+def _check_date(on: dt.date, *, after: dt.date | None, now: dt.datetime | None,
+                field: str = "on") -> None:
+    """Refuse a day after today (KST) or before ``after``, on the form field ``field``."""
     if on > today_kst(now):
-        raise ValidationError({"on": ValidationError(_("The date cannot be after today (KST)."),
+        raise ValidationError({field: ValidationError(_("The date cannot be after today (KST)."),
                                                      code="future")})
     if after is not None and on < after:
-        raise ValidationError({"on": ValidationError(
+        raise ValidationError({field: ValidationError(
             _("The date cannot be before the previous stage's date (%(date)s).")
             % {"date": format_date(after)}, code="before_previous")})
 
@@ -79,7 +81,7 @@ def create_collaboration(*, partner, startup: Organisation, kind: str, title: st
     if startup.kind != Organisation.Kind.STARTUP:
         raise ValidationError({"startup": _("Choose a startup.")})
     proposed_on = proposed_on or today_kst(now)
-    _check_date(proposed_on, after=None, now=now)
+    _check_date(proposed_on, after=None, now=now, field="proposed_on")
     collaboration = Collaboration(program=partner.program, partner=partner, startup=startup,
                                   kind=kind, title=title, description=description,
                                   amount_krw=amount_krw, proposed_on=proposed_on,
