@@ -420,6 +420,11 @@ def test_an_upload_without_a_file_or_over_the_limit_is_422(personas, draft, ques
     large = client.upload(path, "deck.pdf", make_pdf(40))
     assert large.status_code == 422
     assert "limit" in large.json()["error"]["details"][0]["message"]
+    # Form fields beside the file over Django's limit: unreadable, never a 500.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    fields = client.client.post(path, {"note": "x" * 3000}, headers=client.headers)
+    assert fields.status_code == 422
+    assert fields.json()["error"]["details"][0]["field"] == "file"
 
 
 def test_only_the_startups_members_upload_and_download_and_only_before_the_deadline(
@@ -446,3 +451,33 @@ def test_only_the_startups_members_upload_and_download_and_only_before_the_deadl
     late = member.upload(path, "deck.pdf", make_pdf(2))
     assert late.status_code == 409 and late.json()["error"]["code"] == "conflict"
     assert draft.attachments.get().pages == 1
+
+
+def test_a_withdrawn_application_refuses_every_change_as_a_conflict(personas, draft,
+                                                                    questions, api_for):
+    """Its state forbids the change: 409 without details, for answers, files and submission
+    alike (the draft and submission answered 422 on a field named "")."""
+    from tests.applications.conftest import make_pdf
+
+    Application.objects.filter(pk=draft.pk).update(status=Application.Status.WITHDRAWN)
+    client = api_for(personas.startup_a)
+    path = f"/api/v1/applications/{draft.pk}"
+    answers = [
+        client.patch(f"{path}/draft", {"version": draft.version, "answers": {}}),
+        client.post(f"{path}/submit", {"version": draft.version}),
+        client.upload(f"{path}/files/{_files_of(questions)[0].pk}", "deck.pdf", make_pdf(1)),
+    ]
+    for answer in answers:
+        assert answer.status_code == 409, answer.content
+        assert answer.json()["error"]["code"] == "conflict"
+        assert answer.json()["error"]["details"] == []
+
+
+def test_null_keeps_a_yes_or_no_of_the_profile(personas, draft, api_for):
+    """``discoverable: null`` stored false (a tester's find); the schema says null keeps a
+    yes/no (it has no empty value)."""
+    client = api_for(personas.startup_a)
+    assert client.patch("/api/v1/startup/profile", {"discoverable": True}).json()[
+        "discoverable"] is True
+    answer = client.patch("/api/v1/startup/profile", {"discoverable": None})
+    assert answer.status_code == 200 and answer.json()["discoverable"] is True

@@ -158,6 +158,18 @@ def test_a_representative_registers_through_the_form_and_the_service(event_world
     assert registration.answers == _answers(event_world)
 
 
+def test_an_answer_to_a_question_the_event_does_not_ask_is_refused(event_world, api_for):
+    """As a draft's answers: a tester's answer to another event's question was ignored and
+    the registration made."""
+    _org, user = startup("Vision Forge")
+    answer = api_for(user).post(f"{E}/{event_world.event.pk}/registration", {
+        "business_registration_number": "1208147521",
+        "answers": {**_answers(event_world), "999999": "x"}})
+    assert answer.status_code == 422
+    assert [d["field"] for d in answer.json()["error"]["details"]] == ["answers.999999"]
+    assert not Registration.objects.filter(organisation__name_ko="Vision Forge").exists()
+
+
 def test_the_profiles_number_is_used_when_the_startup_has_one(event_world, api_for):
     org, user = startup()
     StartupProfileFactory(organisation=org, representative=user,

@@ -153,7 +153,7 @@ def test_a_method_the_path_does_not_have_is_405_in_the_error_shape(client):
     assert "DELETE" in error["message"]
     response = client.post("/api/v1/me", "{}", content_type="application/json")
     _error(response, 405, "method_not_allowed")
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
 
 
 @pytest.mark.django_db
@@ -205,3 +205,59 @@ def test_two_different_schemas_of_one_name_are_refused():
     api.add_router("/b", router_with("label"))
     with pytest.raises(ConfigError, match="QuestionOut"):
         api.get_openapi_schema(path_prefix="/x")
+
+
+def test_two_schemas_of_one_name_and_fields_but_other_descriptions_are_refused():
+    """A tester's find: the draft's and the scoresheet's ``SubmitIn`` shared one component, so
+    a draft's ``version`` was described as "The scoresheet version to submit"."""
+    from ninja import Field, Router, Schema
+    from ninja.errors import ConfigError
+
+    from kbridge.api.main import KBridgeAPI
+
+    def router_with(description: str) -> Router:
+        router = Router()
+        payload = type("SubmitIn", (Schema,), {"__annotations__": {"version": int},
+                                               "version": Field(description=description)})
+
+        def view(request, body):
+            return {}
+
+        view.__annotations__ = {"body": payload}  # this module's annotations are strings
+        router.post(f"/{description}")(view)
+        return router
+
+    api = KBridgeAPI(urls_namespace="test-duplicate-descriptions")
+    api.add_router("/a", router_with("draft"))
+    api.add_router("/b", router_with("scoresheet"))
+    with pytest.raises(ConfigError, match="SubmitIn"):
+        api.get_openapi_schema(path_prefix="/x")
+
+
+@pytest.mark.django_db
+def test_a_body_over_djangos_limit_is_400_not_500(personas, api_for, settings):
+    """Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; ninja's parse raised
+    it as a 500 (a tester's 20 MB draft)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    client = api_for(personas.startup_a)
+    answer = client.patch("/api/v1/startup/profile", {"description_ko": "가" * 3000})
+    error = _error(answer, 400, "bad_request")
+    assert "2.0" in error["message"]  # the limit, as people read it
+
+
+@pytest.mark.django_db
+def test_a_value_no_branch_of_a_union_takes_is_one_detail_on_the_field_sent(personas,
+                                                                              api_for):
+    """``amount_krw: int | str`` given 1.5: pydantic reports each branch under a type name
+    (``amount_krw.int``, ``amount_krw.str``) that the client never sent (a tester's find)."""
+    answer = api_for(personas.partner_a, language="ko").post("/api/v1/collaborations", {
+        "partner_id": 1, "startup_id": 1, "kind": "poc", "title": "PoC", "amount_krw": 1.5,
+        "investments": [{"round": "seed"}]})
+    error = _error(answer, 422, "invalid")
+    assert error["details"] == [{"field": "amount_krw",
+                                 "message": "정수를 입력하세요. / 문자열을 입력하세요."}]
+    answer = api_for(personas.partner_a).put("/api/v1/reports/1", {
+        "investments": [{"round": "seed", "amount_krw": 2.5, "investor": "A",
+                         "closed_on": "2026-01-01"}]})
+    fields = [d["field"] for d in answer.json()["error"]["details"]]
+    assert fields == ["investments.0.amount_krw"]

@@ -25,15 +25,18 @@ by ``api.main.Schema``): nothing to declare in a router.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Schema
@@ -230,21 +233,52 @@ def pydantic_message(error: dict[str, Any]) -> str:
         return str(_INVALID_VALUE)
 
 
-def _ninja_details(exc: NinjaValidationError) -> list[dict[str, str]]:
+def _named_path(parts: list[str], data: Any) -> str:
+    """The path of ``parts`` (a pydantic ``loc`` inside the body) as far as the request's JSON
+    ``data`` goes: what pydantic adds below a value names the types it tried for a union
+    (``answers.4.str``, ``amount_krw.int``), not anything the client sent, and is dropped. A
+    missing field is named (it is the last part)."""
+    path, node = [], data
+    for part in parts:
+        if isinstance(node, dict):
+            path.append(part)
+            if part not in node:
+                break
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            path.append(part)
+            node = node[int(part)]
+        else:
+            break
+    return ".".join(path)
+
+
+def _ninja_details(exc: NinjaValidationError, data: Any = None) -> list[dict[str, str]]:
     """``details`` named as the client sent them: a query or path parameter by its name
-    (``offset``, ``when``), a body field by its path inside the JSON (``answers.12``); the
-    message translated (:func:`pydantic_message`)."""
-    details = []
+    (``offset``, ``when``), a body field by its path inside the JSON ``data`` (``answers.12``,
+    :func:`_named_path`); the message translated (:func:`pydantic_message`). The branches of
+    a union that all failed on one field make one detail, their messages joined."""
+    messages: dict[str, list[str]] = {}
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ())]
         if loc and loc[0] in PARAMETER_SOURCES:
-            field = loc[-1] if len(loc) > 1 else ""
+            field = loc[1] if len(loc) > 1 else ""
         elif loc and loc[0] == "body":
-            field = ".".join(loc[2:]) if len(loc) > 2 else ""
+            field = _named_path(loc[2:], data) if data is not None else ".".join(loc[2:])
         else:
             field = ".".join(loc)
-        details.append({"field": field, "message": pydantic_message(error)})
-    return details
+        message = pydantic_message(error)
+        if message not in messages.setdefault(field, []):
+            messages[field].append(message)
+    return [{"field": field, "message": " / ".join(texts)} for field, texts in messages.items()]
+
+
+def _json_of(request: HttpRequest) -> Any:
+    """The request's JSON body as parsed (None when there is none or it is not JSON)."""
+    try:
+        return json.loads(request.body) if request.body else None
+    except (ValueError, RequestDataTooBig, RawPostDataException):
+        return None
 
 
 def documented_statuses(operation) -> dict[int, str]:
@@ -321,12 +355,21 @@ def install(api) -> None:
     @api.exception_handler(NinjaValidationError)
     def invalid_input(request, exc: NinjaValidationError):
         return respond(request, 422, body("invalid", _("The request has invalid fields."),
-                                          _ninja_details(exc)))
+                                          _ninja_details(exc, _json_of(request))))
 
     @api.exception_handler(DjangoValidationError)
     def invalid_state(request, exc: DjangoValidationError):
         return respond(request, 422, body("invalid", _("The request was refused."),
                                           details_of(exc)))
+
+    @api.exception_handler(RequestDataTooBig)
+    @api.exception_handler(TooManyFieldsSent)
+    def too_large(request, exc):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many
+        # fields) when ninja parses it; outside the API Django answers such a request 400.
+        return respond(request, 400, body("bad_request", _(
+            "The request body is too large: at most %(limit)s.") % {
+                "limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -80,11 +80,11 @@ class Schema(OpenAPISchema):
     def add_schema_definitions(self, definitions: dict) -> None:
         """ninja names each component after its class and lets a later one replace an earlier
         one of the same name: two areas' ``QuestionOut`` would share one schema, and the
-        other's responses would fail it. Refuse that (rename one, e.g. ``QnaQuestionOut``)."""
+        other's responses would fail it; two ``SubmitIn`` of the same fields would share one
+        field's description. Refuse any difference (rename one, e.g. ``QnaQuestionOut``)."""
         for name, definition in definitions.items():
             known = self.schemas.get(name)
-            if known is not None and set(known.get("properties", {})) != set(
-                    definition.get("properties", {})):
+            if known is not None and known != definition:
                 raise ConfigError(f"Two different API schemas are named {name!r}: rename one "
                                   "(the OpenAPI schema would give both the same definition)")
         super().add_schema_definitions(definitions)
@@ -150,6 +150,9 @@ def _in_error_shape(view):
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
                 "application/json"):
             allowed = response.get("Allow", "")
+            methods = [m.strip() for m in allowed.split(",") if m.strip()]
+            if "GET" in methods and "HEAD" not in methods:
+                allowed = ", ".join([*methods, "HEAD"])  # answered as GET (above)
             response = errors.method_not_allowed(request, api)
             response["Allow"] = allowed
         return response
@@ -166,10 +169,12 @@ def urls():
     """The URL patterns, every view marked sessionless (see the module docstring), then a
     catch-all that answers the error shape's 404 for any other path under ``/api/v1/``."""
     patterns, app_name, namespace = api.urls
-    # ninja's root view (a docs redirect, or Django's HTML 404 without docs) gives way to the
-    # catch-all.
-    patterns = [pattern for pattern in patterns if pattern.name != "api-root"]
     for pattern in patterns:
-        pattern.callback = sessionless(_in_error_shape(pattern.callback))
+        if pattern.name == "api-root":
+            # ninja's root view (a docs redirect, or Django's HTML 404 without docs) answers
+            # as the catch-all does; the name stays, ninja reverses it for the served schema.
+            pattern.callback = _unknown_path
+        else:
+            pattern.callback = sessionless(_in_error_shape(pattern.callback))
     patterns = [*patterns, re_path(r"^(?P<path>.*)$", _unknown_path)]
     return patterns, app_name, namespace

@@ -90,6 +90,11 @@ def _ensure_verified(user: User) -> None:
         raise EmailNotVerified()
 
 
+#: The ``code`` of a ValidationError that refuses a change because of the application's state
+#: (withdrawn, decided), not because of the input: the API answers it 409.
+STATE_REFUSAL = "state"
+
+
 class SubmissionInvalid(Exception):
     """The draft is not complete or not eligible; ``errors`` maps field name to messages."""
 
@@ -322,7 +327,8 @@ def save_draft(*, application: Application, by: User, answers: dict[str, Any],
     """
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if not locked.is_editable:
-        raise ValidationError(_("This application can no longer be edited."))
+        raise ValidationError(_("This application can no longer be edited."),
+                              code=STATE_REFUSAL)
     if questions is None:
         questions = selectors.questions_of(application.call)
     by_id = {str(q.pk): q for q in questions if q.kind != Question.Kind.FILE}
@@ -389,7 +395,8 @@ def attach_file(*, application: Application, question: Question, checked, by: Us
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
-        raise ValidationError(_("This application can no longer be edited."))
+        raise ValidationError(_("This application can no longer be edited."),
+                              code=STATE_REFUSAL)
     _ensure_open(application.call, application.applicant_id)
     if question.call_id != application.call_id or question.kind != Question.Kind.FILE:
         raise ValidationError(_("This file slot does not belong to the application."))
@@ -571,7 +578,8 @@ def _submit(*, application: Application, by: User, draft_version: int, now=None)
     if existing is not None:
         return existing
     if application.status not in {Application.Status.DRAFT, Application.Status.SUBMITTED}:
-        raise ValidationError(_("This application can no longer be submitted."))
+        raise ValidationError(_("This application can no longer be submitted."),
+                              code=STATE_REFUSAL)
     deadline = selectors.effective_deadline(application.call, application.applicant_id)
     if now >= deadline:
         raise SubmissionClosed(deadline)

@@ -39,7 +39,7 @@ from typing import Any
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import TooManyFilesSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.defaultfilters import filesizeformat
@@ -637,6 +637,9 @@ def count_files_or_reject(request: Any) -> UploadRejected | None:
     except TooManyFilesSent:
         rejection = _reject("too_many_files", _MSG_TOO_MANY_FILES,
                             limit=settings.DATA_UPLOAD_MAX_NUMBER_FILES)
+    except (RequestDataTooBig, TooManyFieldsSent):
+        # The form fields beside the file are over Django's limits (DATA_UPLOAD_MAX_*).
+        rejection = _reject("malformed", _MSG_MALFORMED)
     except MultiPartParserError as exc:
         if "header size" in str(exc):
             rejection = _reject("name_too_long", _MSG_NAME_TOO_LONG, limit=MAX_NAME_CHARS)

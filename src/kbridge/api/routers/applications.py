@@ -78,8 +78,10 @@ class ProfileOut(Schema):
 
 
 class ProfilePatch(Schema):
-    """The fields to change (absent ones keep their value); validated by the profile page's
-    form, so the same rules and messages apply."""
+    """The fields to change (absent ones keep their value; null empties a text, date or
+    number, and keeps a yes/no); validated by the profile page's form, so the same rules and
+    messages apply (``is_pre_founder: true`` empties the business registration number, as
+    the page does: a pre-founder has none)."""
 
     name_ko: str | None = None
     name_en: str | None = None
@@ -273,7 +275,7 @@ class DraftIn(Schema):
     challenges: list[ChallengeIn] | None = Field(None, max_length=3)
 
 
-class SubmitIn(Schema):
+class DraftSubmitIn(Schema):
     version: int = Field(ge=0, le=2**31, description="The draft version to submit (the "
                                                      "one the last save returned).")
 
@@ -419,6 +421,11 @@ def _field_name(name: str) -> str:
 
 
 def _refused(exc: ValidationError) -> ApiError:
+    """A service's refusal: 409 when the application's state forbids the change (withdrawn,
+    decided: ``services.STATE_REFUSAL``), else 422 with the reasons per field."""
+    if not hasattr(exc, "error_dict") and all(
+            e.code == services.STATE_REFUSAL for e in exc.error_list):
+        return ApiError(409, "conflict", " ".join(exc.messages))
     return invalid(details_of(exc, _field_name), _("The request was refused."))
 
 
@@ -463,7 +470,9 @@ def patch_profile(request, payload: ProfilePatch):
         elif isinstance(value, date):
             value = value.isoformat()
         elif value is None:
-            value = False if name in ("is_pre_founder", "discoverable") else ""
+            if name in ("is_pre_founder", "discoverable"):
+                continue  # a yes/no has no empty value: null keeps it
+            value = ""
         elif not isinstance(value, bool):
             value = str(value)
         data[name] = value
@@ -585,7 +594,7 @@ def save_draft(request, application_id: int, payload: DraftIn):
              summary="Submit the draft at a version (the representative); the receipt is "
                      "e-mailed",
              openapi_extra=detail_fields(*DraftIn.model_fields, "eligibility"))
-def submit_application(request, application_id: int, payload: SubmitIn):
+def submit_application(request, application_id: int, payload: DraftSubmitIn):
     application = _application_for(request, application_id,
                                    "applications.act_for_applicant")
     try:

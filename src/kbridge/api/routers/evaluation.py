@@ -201,7 +201,7 @@ class ScoresheetIn(Schema):
     comment: str | None = Field(None, max_length=50_000)
 
 
-class SubmitIn(Schema):
+class ScoresheetSubmitIn(Schema):
     version: int = Field(ge=0, le=2**31, description="The scoresheet version to submit "
                                                      "(the one the last save returned).")
 
@@ -450,7 +450,7 @@ def save_scoresheet(request, assignment_id: int, payload: ScoresheetIn):
              response=AssignmentDetailOut,
              summary="Submit the scoresheet at a version (final for the evaluator)",
              openapi_extra=detail_fields("levels", "reasons", "comment"))
-def submit_scoresheet(request, assignment_id: int, payload: SubmitIn):
+def submit_scoresheet(request, assignment_id: int, payload: ScoresheetSubmitIn):
     assignment = _assignment_for(request, assignment_id)
     try:
         scoring.submit_scoresheet(assignment=assignment, by=request.user,

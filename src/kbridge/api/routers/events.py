@@ -405,6 +405,12 @@ def register(request, event_id: int, payload: RegistrationIn):
     profile = getattr(organisation, "profile", None)
     fixed = profile.business_registration_number if profile is not None else ""
     questions = list(event.fit_questions.all())
+    known = {str(question.pk) for question in questions}
+    unknown = [key for key in payload.answers if key not in known]
+    if unknown:  # as a draft's answers: an id of another event's question is a mistake
+        raise invalid([{"field": f"answers.{key}"[:100],
+                        "message": _("No such question in this event's registration form.")}
+                       for key in unknown[:20]])
     data = {"business_registration_number": payload.business_registration_number,
             "attendee_name": user.full_name if payload.attendee_name is None
             else payload.attendee_name,
