@@ -72,21 +72,27 @@ def test_out_csv_is_for_spreadsheets_ids_never_formulas_scores_numbers(tmp_path:
     assert sorted(lines) == ['"\'=cmd|\' /C calc\'!A0","\'@r1",-0.5', '"뉴로칩스","\'@r1",0.25']
 
 
-# --- strict inputs (issue 10, item 5): run as a subprocess, as an operator would ------------------
+# --- strict inputs (issue 10, item 5): run as an operator would (tests/engine/cli_runner.py) -----
 
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
-SRC = str(Path(__file__).resolve().parents[3] / "src")
+from tests.engine.cli_runner import run_main, run_module  # noqa: E402
 
 
 def run_assign(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kbridge.engine.assignment", *args], cwd=cwd, capture_output=True,
-        text=True, env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"}, timeout=120,
-    )
+    return run_main(main, *args, cwd=cwd)
+
+
+def test_python_m_runs_the_tool_as_an_operator_types_it(tmp_path: Path):
+    (tmp_path / "scores.csv").write_text("app0,ev0,0.9\napp0,ev1,0.1\n", encoding="utf-8")
+    done = run_module("kbridge.engine.assignment", "--scores", "scores.csv", "--num_reviewers",
+                      "1", "--out-csv", "out.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8-sig").startswith('"app0","ev0"')
+    refused = run_module("kbridge.engine.assignment", "--scores", "nowhere.csv", cwd=tmp_path)
+    assert refused.returncode != 0 and "kbridge-assign" in refused.stderr
 
 
 def test_excel_bom_constraint_is_a_conflict_not_a_new_application(tmp_path: Path):
@@ -177,7 +183,7 @@ def test_unreadable_files_exit_1_with_a_message(tmp_path: Path, content, message
 
 
 def test_help_documents_the_input_rules():
-    done = run_assign("--help", cwd=Path(SRC))
+    done = run_assign("--help", cwd=Path(__file__).parent)
     assert done.returncode == 0
     assert "byte-order mark" in done.stdout and "FILE, line N" in done.stdout
 

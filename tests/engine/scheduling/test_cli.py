@@ -173,12 +173,12 @@ def test_csv_agenda_neutralises_formulas_and_opens_in_excel(tmp_path):
 # --- strict inputs and safe file names (issue 10, item 5), run as subprocesses ------------------
 
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-SRC = str(Path(__file__).resolve().parents[3] / "src")
+from kbridge.engine.scheduling.cli import main as schedule_main  # noqa: E402
+from tests.engine.cli_runner import run_main, run_module  # noqa: E402
 
 AWKWARD_IDS = [
     "A/S Korea",
@@ -197,14 +197,12 @@ AWKWARD_IDS = [
 
 
 def run_schedule(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kbridge.engine.scheduling", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
-        timeout=120,
-    )
+    return run_main(schedule_main, *args, cwd=cwd)
+
+
+def test_python_m_runs_the_tool_as_an_operator_types_it(tmp_path: Path):
+    refused = run_module("kbridge.engine.scheduling", "nowhere.json", cwd=tmp_path)
+    assert refused.returncode != 0 and refused.stderr
 
 
 def awkward_instance() -> dict:
