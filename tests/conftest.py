@@ -311,3 +311,42 @@ def pytest_terminal_summary(terminalreporter):
 
         for line in summary(properties, verbose=terminalreporter.verbosity > 0):
             terminalreporter.write_line(line)
+
+
+#: Fixtures through which a test reaches the database (pytest-django's, and the live server of
+#: the browser tests).
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences",
+                               "django_db_serialized_rollback", "live_server"})
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="deselect the tests that cannot touch a database (no django_db mark, no database "
+             "fixture): the second database's run in CI (.ci/run), where they would only "
+             "repeat the first run")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``--database-tests-only``, keep only the tests that can reach the database (and
+    the ``one_database`` ones, which run in this run only). pytest-django blocks every other
+    test's database access, so a kept test is one whose outcome could differ between SQLite
+    and PostgreSQL."""
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, deselected = [], []
+    for item in items:
+        uses_database = (item.get_closest_marker("django_db") is not None
+                         or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        # The one-database tests run here only (the other run leaves them out: .ci/run).
+        if uses_database or item.get_closest_marker("one_database") is not None:
+            kept.append(item)
+        elif item.get_closest_marker("e2e") is not None:
+            # The other run leaves out the browser tests: this one would drop it too.
+            raise pytest.UsageError(f"{item.nodeid}: a browser test that uses no database "
+                                    "would run in neither of CI's runs")
+        else:
+            deselected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

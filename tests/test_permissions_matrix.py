@@ -26,6 +26,10 @@ from django.urls import get_resolver, resolve
 
 from tests.conftest import PERSONA_NAMES
 
+# CI runs this sweep on PostgreSQL only (pyproject.toml, .ci/run): its verdict does not
+# depend on the database.
+pytestmark = pytest.mark.one_database
+
 OK, REDIRECT, BAD, NOT_FOUND, NOT_ALLOWED = 200, 302, 400, 404, 405
 ALL = set(PERSONA_NAMES)
 SIGNED_IN = ALL - {"anonymous"}

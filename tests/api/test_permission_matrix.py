@@ -35,6 +35,10 @@ from tests.test_permissions_matrix import (  # noqa: F401
     world,
 )
 
+# CI runs this sweep on PostgreSQL only (pyproject.toml, .ci/run): its verdict does not
+# depend on the database.
+pytestmark = pytest.mark.one_database
+
 THROUGH_WRITE = {409, 422}  # a permitted write refused for its payload or the object's state
 
 # (method, path with {ids}, JSON body or None, personas that get through): one module per

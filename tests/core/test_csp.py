@@ -18,6 +18,10 @@ import pytest
 
 import kbridge
 
+# CI runs this sweep on PostgreSQL only (pyproject.toml, .ci/run): its verdict does not
+# depend on the database.
+pytestmark = pytest.mark.one_database
+
 SOURCE = Path(kbridge.__file__).parent
 STRICT = {
     "default-src": ["'self'"],

@@ -42,6 +42,10 @@ from tests.test_permissions_matrix import (  # noqa: F401
     world,
 )
 
+# CI runs this sweep on PostgreSQL only (pyproject.toml, .ci/run): its verdict does not
+# depend on the database.
+pytestmark = pytest.mark.one_database
+
 CODES = sorted(
     {*Application.Status.values, *Call.Status.values, *EmailDelivery.Status.values,
      *Membership.Role.values, *Organisation.Kind.values, *Organisation.AffiliationType.values,

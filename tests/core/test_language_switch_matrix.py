@@ -23,6 +23,10 @@ from tests.test_permissions_matrix import (  # noqa: F401 - the matrix world's f
     personas,
 )
 
+# CI runs this sweep on PostgreSQL only (pyproject.toml, .ci/run): its verdict does not
+# depend on the database.
+pytestmark = pytest.mark.one_database
+
 NEXT = re.compile(r'name="next" value="([^"]*)"')
 # The URLs that refuse GET (for someone): a page a POST to them renders has no GET of its own.
 POST_ONLY_ROWS = [(url, post) for url, get, post in MATRIX if NOT_ALLOWED in get.values()]
