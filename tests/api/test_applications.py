@@ -481,3 +481,15 @@ def test_null_keeps_a_yes_or_no_of_the_profile(personas, draft, api_for):
         "discoverable"] is True
     answer = client.patch("/api/v1/startup/profile", {"discoverable": None})
     assert answer.status_code == 200 and answer.json()["discoverable"] is True
+
+
+def test_a_withdrawn_applications_last_version_is_not_submitted_again(personas, submitted,
+                                                                     api_for):
+    """Submitting the version already submitted answers that submission (a double click) —
+    but not once the application is withdrawn: 409 (it answered 200 with the old one)."""
+    version = submitted.submissions.get().draft_version
+    Application.objects.filter(pk=submitted.pk).update(status=Application.Status.WITHDRAWN)
+    answer = api_for(personas.startup_a).post(f"/api/v1/applications/{submitted.pk}/submit",
+                                              {"version": version})
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["error"]["code"] == "conflict"

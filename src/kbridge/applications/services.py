@@ -574,12 +574,14 @@ def _submit(*, application: Application, by: User, draft_version: int, now=None)
     _ensure_verified(by)
     application = (Application.objects.select_for_update()
                    .select_related("call__program", "track", "applicant").get(pk=application.pk))
-    existing = application.submissions.filter(draft_version=draft_version).first()
-    if existing is not None:
-        return existing
+    # The state first: a withdrawn application is not "already submitted" (a tester's resend
+    # of a withdrawn application's last version answered its old submission).
     if application.status not in {Application.Status.DRAFT, Application.Status.SUBMITTED}:
         raise ValidationError(_("This application can no longer be submitted."),
                               code=STATE_REFUSAL)
+    existing = application.submissions.filter(draft_version=draft_version).first()
+    if existing is not None:
+        return existing
     deadline = selectors.effective_deadline(application.call, application.applicant_id)
     if now >= deadline:
         raise SubmissionClosed(deadline)
