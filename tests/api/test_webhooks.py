@@ -378,7 +378,33 @@ def test_the_fan_out_is_queued_with_the_decision_and_not_without_it(personas, tr
     with transaction.atomic():
         row = audit.record("application.submitted", personas.startup_a_org)
     task = DBTaskResult.objects.get(queue_name="webhooks")
-    assert task.args_kwargs["args"] == [row.pk]
+    from kbridge.core.site import site_url
+
+    assert task.args_kwargs["args"] == [row.pk, site_url()]  # the links point where it happened
     # An action that is no webhook event queues nothing.
     audit.record("profile.updated", personas.startup_a_org)
     assert DBTaskResult.objects.filter(queue_name="webhooks").count() == 1
+
+
+def test_the_events_link_points_where_the_event_happened(world, personas, run_tasks,
+                                                         settings):
+    """In development without SITE_URL, links follow the address the page was served at
+    (core/site.py); the worker that fans the event out has no request, and its deliveries
+    pointed at make demo's :8000 (a second tester's demo on :8124)."""
+    from kbridge.core import site
+
+    settings.DEBUG, settings.SITE_URL = True, ""
+    with Receiver(answers=[200]) as receiver:
+        _subscribe(personas, receiver.url)
+        token = site._served_origin.set("http://127.0.0.1:8124")
+        try:
+            build_submitted(world, personas)
+        finally:
+            site._served_origin.reset(token)
+        run_tasks()
+    delivery = WebhookDelivery.objects.get(event_type="application.submitted")
+    assert delivery.payload["object"]["url"].startswith("http://127.0.0.1:8124/api/v1/")
+    settings.SITE_URL = "https://kbridge.example"  # production: SITE_URL alone
+    assert hooks.payload(key="k", event_type="t", kind="k", object_id=1, path="/x",
+                         occurred_at=delivery.created_at, organisation_id=1)[
+        "object"]["url"] == "https://kbridge.example/api/v1/x"

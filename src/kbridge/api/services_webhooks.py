@@ -36,7 +36,7 @@ from kbridge.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscript
 from kbridge.api.rules import managed_organisation_ids
 from kbridge.core import audit
 from kbridge.core.models import AuditLog
-from kbridge.core.site import absolute
+from kbridge.core.site import absolute, site_url
 from kbridge.core.text import clean_text, fold_width
 from kbridge.core.worker import RetryLater
 
@@ -159,11 +159,14 @@ def _iso(moment: datetime) -> str:
 
 
 def payload(*, key: str, event_type: str, kind: str, object_id, path: str,
-            occurred_at: datetime, organisation_id: int, test: bool = False) -> dict:
-    """The minimal body: what happened to which object, when, and where to fetch it."""
+            occurred_at: datetime, organisation_id: int, test: bool = False,
+            site: str = "") -> dict:
+    """The minimal body: what happened to which object, when, and where to fetch it (on
+    ``site``, the address where the event happened; default :func:`core.site.site_url`)."""
+    url = (site.rstrip("/") + API_ROOT + path) if site else absolute(API_ROOT + path)
     return {"id": key, "type": event_type, "created_at": _iso(occurred_at),
             "organisation_id": organisation_id, "test": test,
-            "object": {"kind": kind, "id": object_id, "url": absolute(API_ROOT + path)}}
+            "object": {"kind": kind, "id": object_id, "url": url}}
 
 
 def body_of(data: dict) -> bytes:
@@ -197,10 +200,13 @@ def queue_fan_out(sender, row: AuditLog, obj, **kwargs) -> None:
         return
     from kbridge.api.tasks_webhooks import fan_out_event
 
+    # The links of the event's deliveries point where it happened: in development without
+    # SITE_URL, the address the request was served at (the worker has no request).
+    site = site_url()
     if isinstance(fan_out_event.get_backend(), DatabaseBackend):
-        fan_out_event.enqueue(row.pk)
+        fan_out_event.enqueue(row.pk, site)
     else:
-        transaction.on_commit(lambda: fan_out_event.enqueue(row.pk))
+        transaction.on_commit(lambda: fan_out_event.enqueue(row.pk, site))
 
 
 def maker_manages(subscription: WebhookSubscription) -> bool:
@@ -218,7 +224,7 @@ def _maker_may_receive(subscription: WebhookSubscription, audience) -> bool:
                if org_id == subscription.organisation_id)
 
 
-def fan_out(*, audit_id: int) -> int:
+def fan_out(*, audit_id: int, site: str = "") -> int:
     """Make (once) and queue the deliveries of the event audit row ``audit_id`` describes.
 
     A subscription receives it when it is active, subscribed to its type, and its maker still
@@ -253,7 +259,7 @@ def fan_out(*, audit_id: int) -> int:
                           "object_id": str(object_id), "payload": payload(
                               key=key, event_type=event.code, kind=event.kind,
                               object_id=object_id, path=path, occurred_at=row.created_at,
-                              organisation_id=subscription.organisation_id)})
+                              organisation_id=subscription.organisation_id, site=site)})
             if created:
                 _enqueue(delivery.pk)
                 made += 1

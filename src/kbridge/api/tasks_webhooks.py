@@ -34,15 +34,16 @@ RETRY = {"max_attempts": 17, "base_delay": 60, "max_delay": 8 * 3600}
 
 @retry_policy(max_attempts=5, base_delay=30)
 @task(queue_name="webhooks")
-def fan_out_event(audit_id: int) -> int:
+def fan_out_event(audit_id: int, site: str = "") -> int:
     """Make and queue the deliveries of one audited event (idempotent: run again after a
-    database hiccup, such as a busy SQLite file)."""
+    database hiccup, such as a busy SQLite file); ``site`` is the address the event's links
+    point at, taken where the event happened (``core.site.site_url``)."""
     from django.db import OperationalError
 
     from kbridge.api.services_webhooks import fan_out
 
     try:
-        return fan_out(audit_id=audit_id)
+        return fan_out(audit_id=audit_id, site=site)
     except OperationalError as exc:
         raise RetryLater(f"fan-out of audit row {audit_id}: {exc}") from exc
 
