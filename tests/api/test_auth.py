@@ -79,11 +79,15 @@ def test_a_deactivated_person_s_tokens_stop(personas):
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_last_use_is_recorded(personas):
+def test_last_use_is_recorded_and_shown_with_its_address(personas, client_for):
+    from django.urls import reverse
+
     row, token = create_token(user=personas.startup_a, name="x", scopes={"calls": "read"})
     ApiClient(token).get("/api/v1/calls")
     row.refresh_from_db()
     assert row.last_used_at is not None and row.last_used_ip == "127.0.0.1"
+    page = client_for(personas.startup_a).get(reverse("api:tokens")).content.decode()
+    assert "127.0.0.1" in page  # docs/api.md: "its last use (time and address)"
 
 
 def test_a_read_scope_does_not_write_and_another_area_is_403(personas, world):
@@ -166,3 +170,16 @@ def test_a_token_may_expire_at_the_end_of_the_day_a_year_ahead(personas):
     with pytest.raises(ValidationError):
         create_token(user=personas.startup_a, name="y", scopes={"events": "read"},
                      expires_at=end + timedelta(seconds=1))
+
+
+def test_an_area_without_changes_is_offered_and_granted_read_only(personas):
+    """The token page offered "Calls and tracks: read and change" (a second tester's find):
+    the calls area has no operation that changes anything."""
+    from kbridge.api.forms import TokenForm
+
+    form = TokenForm(user=personas.operator)
+    assert [value for value, _label in form.fields["scope_calls"].choices] == ["", "read"]
+    assert "write" in dict(form.fields["scope_events"].choices)
+    row, _token = create_token(user=personas.startup_a, name="x",
+                               scopes={"calls": "write", "events": "write"})
+    assert row.scopes == {"calls": "read", "events": "write"}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kbridge.api import selectors, webhook_events
-from kbridge.api.models import AREAS
+from kbridge.api.models import AREAS, READ_ONLY_AREAS
 from kbridge.api.services import DEFAULT_LIFETIME
 from kbridge.core.forms import BaseForm
 from kbridge.core.i18n import KST
@@ -53,8 +53,9 @@ class TokenForm(BaseForm):
         self.fields["expires_on"].initial = (timezone.now() + DEFAULT_LIFETIME).astimezone(
             KST).date()
         for area in AREAS:
+            choices = LEVELS[:2] if area in READ_ONLY_AREAS else LEVELS
             self.fields[f"scope_{area}"] = forms.ChoiceField(
-                label=AREA_LABELS[area], choices=LEVELS, required=False)
+                label=AREA_LABELS[area], choices=choices, required=False)
 
     def clean(self):
         data = super().clean()

@@ -24,6 +24,8 @@ from kbridge.core.models import TimeStampedModel
 
 #: Areas a token may be scoped to; each is granted ``read`` or ``write`` (write includes read).
 AREAS = ("calls", "applications", "evaluation", "selection", "events", "alliance", "webhooks")
+#: Areas without operations that change anything (public calls and tracks): read only.
+READ_ONLY_AREAS = frozenset({"calls"})
 TOKEN_PREFIX = "kb_"  # noqa: S105  (a label, not a secret)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kbridge.accounts.models import Membership
-from kbridge.api.models import AREAS, ApiToken
+from kbridge.api.models import AREAS, READ_ONLY_AREAS, ApiToken
 from kbridge.core import audit
 from kbridge.core.text import clean_text, fold_width
 
@@ -33,7 +33,9 @@ def _clean_scopes(scopes: dict[str, str]) -> dict[str, str]:
         if area not in AREAS or level not in ("read", "write"):
             raise ValidationError({"scopes": _("Unknown scope: %(scope)s") % {
                 "scope": f"{area}:{level}"}})
-        cleaned[area] = level
+        # Write includes read; an area with nothing to change grants read (a token asked
+        # with every area's write scope is still made, and shows what it may do).
+        cleaned[area] = "read" if area in READ_ONLY_AREAS else level
     if not cleaned:
         raise ValidationError({"scopes": _("Choose at least one area.")})
     return cleaned
@@ -44,7 +46,8 @@ def create_token(*, user, name: str, scopes: dict[str, str], expires_at=None,
                  organisation=None) -> tuple[ApiToken, str]:
     """Make a token for ``user`` and return ``(row, token)``; the token text is shown once.
 
-    ``scopes`` maps areas of :data:`api.models.AREAS` to ``"read"`` or ``"write"``;
+    ``scopes`` maps areas of :data:`api.models.AREAS` to ``"read"`` or ``"write"``
+    (``write`` of a :data:`api.models.READ_ONLY_AREAS` area is stored as ``read``);
     ``expires_at`` defaults to 90 days and may be at most 365 days ahead; an ``organisation``
     must be one of the user's. Raises ``ValidationError`` (per field) otherwise.
     """
