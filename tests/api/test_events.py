@@ -158,6 +158,20 @@ def test_a_representative_registers_through_the_form_and_the_service(event_world
     assert registration.answers == _answers(event_world)
 
 
+def test_a_choice_is_answered_as_the_event_lists_it(event_world, api_for):
+    """``GET /events/{id}`` lists "AI apps"; answering that was refused ("Choose one of the
+    options listed."): the listed option, in either language, or its index."""
+    free, choice = event_world.questions
+    for name, answer, number in (("Vision Forge", "AI apps", "1208147521"),
+                                 ("Vision Forge 2", "AI 응용", events_world.BRN_C)):
+        _org, user = startup(name)
+        response = api_for(user).post(f"{E}/{event_world.event.pk}/registration", {
+            "business_registration_number": number,
+            "answers": {str(free.pk): "에이전트", str(choice.pk): answer}})
+        assert response.status_code == 201, response.content
+        assert Registration.objects.get(pk=response.json()["id"]).answers[str(choice.pk)] == "1"
+
+
 def test_an_answer_to_a_question_the_event_does_not_ask_is_refused(event_world, api_for):
     """As a draft's answers: a tester's answer to another event's question was ignored and
     the registration made."""

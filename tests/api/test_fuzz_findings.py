@@ -141,6 +141,7 @@ def test_head_answers_as_get_without_a_body(client):
     head = client.head("/api/v1/calls")
     assert head.status_code == 200 and head.content == b""
     assert head["Content-Type"] == got["Content-Type"]
+    assert head["Content-Length"] == str(len(got.content))  # what GET would send
     assert client.head("/api/v1/me").status_code == 401  # the same authentication
     assert client.head("/api/v1/calls/abc").status_code == 422
     assert client.head("/api/v1/nowhere").status_code == 404
@@ -261,3 +262,13 @@ def test_a_value_no_branch_of_a_union_takes_is_one_detail_on_the_field_sent(pers
                          "closed_on": "2026-01-01"}]})
     fields = [d["field"] for d in answer.json()["error"]["details"]]
     assert fields == ["investments.0.amount_krw"]
+    # An object where a number or text belongs: still the field sent (a second tester's find).
+    answer = api_for(personas.partner_a).put("/api/v1/reports/1", {
+        "investments": [{"round": "seed", "amount_krw": {"a": 1}, "investor": "A",
+                         "closed_on": "2026-01-01"}]})
+    assert [d["field"] for d in answer.json()["error"]["details"]] == [
+        "investments.0.amount_krw"]
+    # A field left out is named, inside a row too.
+    answer = api_for(personas.partner_a).put("/api/v1/reports/1", {
+        "investments": [{"amount_krw": 1, "investor": "A", "closed_on": "2026-01-01"}]})
+    assert [d["field"] for d in answer.json()["error"]["details"]] == ["investments.0.round"]

@@ -233,17 +233,19 @@ def pydantic_message(error: dict[str, Any]) -> str:
         return str(_INVALID_VALUE)
 
 
-def _named_path(parts: list[str], data: Any) -> str:
+def _named_path(parts: list[str], data: Any, *, missing: bool = False) -> str:
     """The path of ``parts`` (a pydantic ``loc`` inside the body) as far as the request's JSON
     ``data`` goes: what pydantic adds below a value names the types it tried for a union
-    (``answers.4.str``, ``amount_krw.int``), not anything the client sent, and is dropped. A
-    missing field is named (it is the last part)."""
+    (``answers.4.str``, ``amount_krw.int``), not anything the client sent, and is dropped,
+    under a value or an object alike. A ``missing`` field is named (it is the last part)."""
     path, node = [], data
     for part in parts:
         if isinstance(node, dict):
-            path.append(part)
             if part not in node:
-                break
+                if missing:
+                    path.append(part)  # the field the client left out
+                break  # a union's branch name under an object the client sent
+            path.append(part)
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             path.append(part)
@@ -264,7 +266,8 @@ def _ninja_details(exc: NinjaValidationError, data: Any = None) -> list[dict[str
         if loc and loc[0] in PARAMETER_SOURCES:
             field = loc[1] if len(loc) > 1 else ""
         elif loc and loc[0] == "body":
-            field = _named_path(loc[2:], data) if data is not None else ".".join(loc[2:])
+            field = (_named_path(loc[2:], data, missing=error.get("type") == "missing")
+                     if data is not None else ".".join(loc[2:]))
         else:
             field = ".".join(loc)
         message = pydantic_message(error)

@@ -143,9 +143,10 @@ def _in_error_shape(view):
                 request.method = "HEAD"
         if head:
             if response.streaming:
-                response.close()  # an open file of a download
+                response.close()  # an open file of a download (its Content-Length stays)
                 response.streaming_content = []
             else:
+                response["Content-Length"] = str(len(response.content))  # as GET would say
                 response.content = b""
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
                 "application/json"):

@@ -141,8 +141,9 @@ class FitQuestionOut(Schema):
     text_ko: str
     text_en: str
     choices: list[str] = Field(description="A choice question's options in the request's "
-                                           "language (answer with the option's index as a "
-                                           "string); empty for a free-text question.")
+                                           "language (answer with the option as listed, in "
+                                           "either language, or its index as a string); "
+                                           "empty for a free-text question.")
     required: bool
     max_chars: int
 
@@ -178,7 +179,8 @@ class RegistrationIn(Schema):
                                        description="Default: the token's person's address.")
     answers: dict[str, str] = Field(
         default_factory=dict,
-        description="The fit questions' answers by question id: text, or a choice's index.")
+        description="The fit questions' answers by question id: text, or a choice (as listed "
+                    "or its index).")
 
 
 class QuestionOut(Schema):
@@ -392,6 +394,17 @@ def _answers_field(name: str) -> str:
     return "answers." + name.removeprefix("answer_") if name.startswith("answer_") else name
 
 
+def _choice_index(question, answer: str) -> str:
+    """A choice question's answer as the form takes it (the option's index): the index, or
+    the option as ``GET /events/{id}`` lists it, in Korean or English (a tester answered with
+    the listed text and was refused)."""
+    for index, option in enumerate(question.choices or []):
+        if isinstance(option, dict) and answer.strip() and answer.strip() in (
+                option.get("ko"), option.get("en")):
+            return str(index)
+    return answer
+
+
 @router.post("/events/{event_id}/registration", response={201: RegistrationOut},
              summary="Register the token's startup (its representative), as the web form")
 def register(request, event_id: int, payload: RegistrationIn):
@@ -417,7 +430,8 @@ def register(request, event_id: int, payload: RegistrationIn):
             "attendee_email": user.email if payload.attendee_email is None
             else payload.attendee_email}
     for question in questions:
-        data[answer_field(question)] = payload.answers.get(str(question.pk), "")
+        data[answer_field(question)] = _choice_index(question,
+                                                     payload.answers.get(str(question.pk), ""))
     form = RegistrationForm(data, questions=questions, fixed_brn=fixed)
     if not form.is_valid():
         raise _form_invalid(form, _answers_field)
