@@ -140,6 +140,10 @@ def test_the_representative_starts_a_draft_and_others_cannot(world, personas, ap
     assert answer.status_code == 201, answer.content
     assert answer.json()["status"] == "draft" and answer.json()["draft"]["version"] == 1
     assert Application.objects.get(applicant=personas.startup_b_org).track == world.track_b
+    # Again: the same application, and the status says nothing was created (it said 201).
+    again = api_for(personas.startup_b).post(f"/api/v1/tracks/{world.track_b.pk}/applications")
+    assert again.status_code == 200 and again.json()["id"] == answer.json()["id"]
+    assert Application.objects.filter(applicant=personas.startup_b_org).count() == 1
     assert api_for(personas.startup_a_member).post(
         f"/api/v1/tracks/{world.track_a.pk}/applications").status_code == 404
     assert api_for(personas.startup_a).post(

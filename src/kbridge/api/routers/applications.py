@@ -522,8 +522,11 @@ def get_application(request, application_id: int):
     return _detail(request, application)
 
 
-@router.post("/tracks/{track_id}/applications", response={201: ApplicationDetailOut},
-             summary="Start a draft application to a track (the startup's representative)")
+@router.post("/tracks/{track_id}/applications",
+             response={200: ApplicationDetailOut, 201: ApplicationDetailOut},
+             summary="Start a draft application to a track (the startup's representative); "
+                     "201 with the new draft, 200 with the startup's application already "
+                     "there")
 def start_application(request, track_id: int):
     track = Track.objects.select_related("call__program").filter(pk=track_id).first()
     if track is None or not request.user.has_perm("programs.view_call", track.call):
@@ -533,6 +536,8 @@ def start_application(request, track_id: int):
         memberships__role=Membership.Role.STARTUP_REPRESENTATIVE).first()
     if startup is None:
         raise not_found()
+    existed = Application.objects.filter(track=track, applicant=startup).values_list(
+        "pk", flat=True).first()
     try:
         application = services.start_application(track=track, applicant=startup,
                                                  by=request.user)
@@ -540,7 +545,8 @@ def start_application(request, track_id: int):
         raise ApiError(409, "conflict", _("The deadline of this call has passed.")) from exc
     except ValidationError as exc:
         raise _refused(exc) from exc
-    return Answer(201, _detail(request, _application_for(request, application.pk)))
+    return Answer(200 if existed == application.pk else 201,
+                  _detail(request, _application_for(request, application.pk)))
 
 
 def _draft_form_data(payload: DraftIn, questions) -> dict:
