@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kbridge.api import selectors, webhook_events
@@ -144,4 +144,4 @@ def redeliver(request, webhook_id: int, delivery_id: int):
         row = services.redeliver(delivery=delivery, by=request.user)
     except ValidationError as exc:
         raise ApiError(409, "conflict", " ".join(exc.messages)) from exc
-    return 202, _delivery_out(selectors.deliveries_of(subscription).get(pk=row.pk))
+    return Status(202, _delivery_out(selectors.deliveries_of(subscription).get(pk=row.pk)))
