@@ -183,55 +183,28 @@ def test_the_parser_cleans_bodies_and_queries_like_the_forms(rf):
                                                                      "many": ["1", "2"]}
 
 
-def test_two_different_schemas_of_one_name_are_refused():
-    """Found by fuzzing the merged areas: applications' and events' ``QuestionOut`` shared
-    one component, so the applications' answers 'violated' the events' schema."""
-    from ninja import Router, Schema
-    from ninja.errors import ConfigError
-
-    from kbridge.api.main import KBridgeAPI
-
-    def router_with(field: str) -> Router:
-        router = Router()
-        out = type("QuestionOut", (Schema,), {"__annotations__": {field: str}})
-
-        @router.get(f"/{field}", response=out)
-        def view(request):
-            return {field: ""}
-
-        return router
-
-    api = KBridgeAPI(urls_namespace="test-duplicates")
-    api.add_router("/a", router_with("text"))
-    api.add_router("/b", router_with("label"))
-    with pytest.raises(ConfigError, match="QuestionOut"):
-        api.get_openapi_schema(path_prefix="/x")
-
-
-def test_two_schemas_of_one_name_and_fields_but_other_descriptions_are_refused():
-    """A tester's find: the draft's and the scoresheet's ``SubmitIn`` shared one component, so
-    a draft's ``version`` was described as "The scoresheet version to submit"."""
+@pytest.mark.parametrize(("first", "second"), [
+    # Found by fuzzing the merged areas: applications' and events' ``QuestionOut`` shared one
+    # component, so the applications' answers 'violated' the events' schema.
+    (("QuestionOut", "text", ""), ("QuestionOut", "label", "")),
+    # A tester's find: the draft's and the scoresheet's ``SubmitIn`` (same field, other
+    # description) shared one, so a draft's version read "The scoresheet version to submit".
+    (("SubmitIn", "version", "draft"), ("SubmitIn", "version", "scoresheet")),
+], ids=["other fields", "other descriptions"])
+def test_two_different_schemas_of_one_name_are_refused(first, second):
     from ninja import Field, Router, Schema
     from ninja.errors import ConfigError
 
     from kbridge.api.main import KBridgeAPI
 
-    def router_with(description: str) -> Router:
+    api = KBridgeAPI(urls_namespace=f"test-duplicates-{first[0]}")
+    for prefix, (name, field, description) in (("/a", first), ("/b", second)):
+        schema = type(name, (Schema,), {"__annotations__": {field: str},
+                                        field: Field("", description=description)})
         router = Router()
-        payload = type("SubmitIn", (Schema,), {"__annotations__": {"version": int},
-                                               "version": Field(description=description)})
-
-        def view(request, body):
-            return {}
-
-        view.__annotations__ = {"body": payload}  # this module's annotations are strings
-        router.post(f"/{description}")(view)
-        return router
-
-    api = KBridgeAPI(urls_namespace="test-duplicate-descriptions")
-    api.add_router("/a", router_with("draft"))
-    api.add_router("/b", router_with("scoresheet"))
-    with pytest.raises(ConfigError, match="SubmitIn"):
+        router.get("/x", response=schema)(lambda request: {})
+        api.add_router(prefix, router)
+    with pytest.raises(ConfigError, match=first[0]):
         api.get_openapi_schema(path_prefix="/x")
 
 
