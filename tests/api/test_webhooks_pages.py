@@ -179,3 +179,28 @@ def test_odd_ids_on_the_pages_are_404(client_for, personas):
     for path in ("/webhooks/99999999999999999999999/", "/api-tokens/99999999999999999999/revoke/",
                  "/webhooks/0/edit/"):
         assert client.get(path).status_code == 404, path
+
+
+def test_the_signature_help_keeps_its_placeholders_in_english(personas, client_for):
+    """A third tester's find: "t=<time>,v1=<signature>" lost its placeholders as HTML tags."""
+    from django.urls import reverse
+
+    client = client_for(personas.operator)
+    client.cookies["django_language"] = "en"
+    row, _secret = hooks.create_subscription(
+        by=personas.operator, organisation=personas.operator_org, name="CRM",
+        url="http://127.0.0.1:9/hook", event_types=["application.submitted"])
+    page = client.post(reverse("api:webhook_rotate", args=[row.pk]),
+                       headers={"Accept-Language": "en"}).content.decode()
+    assert "t=&lt;time&gt;,v1=&lt;signature&gt;" in page
+
+
+def test_a_revoked_tokens_revoke_page_says_so_and_goes_back(personas, client_for):
+    from django.urls import reverse
+
+    row, _token = create_token(user=personas.startup_a, name="CRM", scopes={"calls": "read"})
+    client = client_for(personas.startup_a)
+    assert client.post(reverse("api:token_revoke", args=[row.pk])).status_code == 302
+    again = client.get(reverse("api:token_revoke", args=[row.pk]), follow=True)
+    assert again.redirect_chain[-1][0] == reverse("api:tokens")
+    assert "이미 폐기된 토큰입니다" in again.content.decode()

@@ -52,6 +52,9 @@ def token_revoke(request, pk: int):
     token = get_object_or_404(selectors.tokens_visible_to(request.user), pk=pk)
     if not request.user.has_perm("api.revoke_token", token):
         raise Http404
+    if token.revoked_at is not None:  # a stale tab or a second click: nothing left to do
+        messages.info(request, _("Token “%(name)s” is already revoked.") % {"name": token.name})
+        return redirect("api:tokens")
     if request.method == "POST":
         services.revoke_token(token=token, actor=request.user)
         messages.success(request, _("Token “%(name)s” revoked: it no longer works.")
