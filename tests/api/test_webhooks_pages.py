@@ -204,3 +204,32 @@ def test_a_revoked_tokens_revoke_page_says_so_and_goes_back(personas, client_for
     again = client.get(reverse("api:token_revoke", args=[row.pk]), follow=True)
     assert again.redirect_chain[-1][0] == reverse("api:tokens")
     assert "이미 폐기된 토큰입니다" in again.content.decode()
+
+
+def test_reloading_the_page_that_showed_a_token_makes_no_second_one(client_for, personas):
+    """A third tester's find: F5 on "Your new API token" sent the form again and made a second
+    token (a valid secret nobody had seen). The form's one-time key stops it."""
+    client = client_for(personas.startup_a)
+    key = client.get("/api-tokens/").context["form"]["form_key"].initial
+    first = client.post("/api-tokens/", _token_post(form_key=key))
+    assert first.status_code == 200 and ApiToken.objects.count() == 1
+    again = client.post("/api-tokens/", _token_post(form_key=key), follow=True)
+    assert ApiToken.objects.count() == 1
+    assert again.redirect_chain[-1][0] == "/api-tokens/"
+    assert first.context["token"] not in again.content.decode()  # still shown only once
+    client.post("/api-tokens/", _token_post(form_key=client.get("/api-tokens/").context[
+        "form"]["form_key"].initial))
+    assert ApiToken.objects.count() == 2  # a new form makes a new token
+
+
+def test_reloading_the_page_that_showed_a_webhooks_secret_makes_no_second_one(client_for,
+                                                                              personas):
+    """Two subscriptions would send every event twice."""
+    client = client_for(personas.operator)
+    post = {"name": "CRM", "url": "http://127.0.0.1:9/hook",
+            "organisation": personas.operator_org.pk,
+            "event_types": ["application.submitted"], "form_key": "k" * 32}
+    assert client.post("/webhooks/new/", post).status_code == 200
+    again = client.post("/webhooks/new/", post)
+    row = WebhookSubscription.objects.get()
+    assert again.status_code == 302 and again["Location"] == f"/webhooks/{row.pk}/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django import forms
 from django.utils import timezone
@@ -32,7 +33,19 @@ class OrganisationChoice(forms.ModelChoiceField):
         return str(obj)
 
 
-class TokenForm(BaseForm):
+class OnceForm(BaseForm):
+    """A form that makes a secret shown once: a hidden one-time key, so that the same form
+    sent again (a reload of the page that showed the secret) makes nothing more
+    (``services.AlreadyMade``)."""
+
+    form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["form_key"].initial = uuid.uuid4().hex
+
+
+class TokenForm(OnceForm):
     """A new API token: a name, its scopes per area, an expiry date and, optionally, one of the
     person's organisations (an organisation token, listed to its managers)."""
 
@@ -70,7 +83,7 @@ class TokenForm(BaseForm):
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=KST)
 
 
-class WebhookForm(BaseForm):
+class WebhookForm(OnceForm):
     """A webhook subscription: name, URL and events (and, when new, the organisation)."""
 
     name = forms.CharField(label=_("Name"), max_length=80,
@@ -96,4 +109,4 @@ class WebhookForm(BaseForm):
             if len(organisations) == 1:
                 self.fields["organisation"].initial = organisations[0].pk
         else:
-            del self.fields["organisation"]
+            del self.fields["organisation"], self.fields["form_key"]  # no secret to show

@@ -56,6 +56,9 @@ class ApiToken(TimeStampedModel):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     last_used_ip = models.CharField(_("last used from"), max_length=64, blank=True)
+    #: The making form's one-time key: the same form sent again (a reload of the page that
+    #: showed the token) makes no second token.
+    form_key = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -63,6 +66,9 @@ class ApiToken(TimeStampedModel):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(
+            fields=["user", "form_key"], condition=~models.Q(form_key=""),
+            name="api_token_form_once")]
 
     def __str__(self) -> str:
         return f"{self.name} ({TOKEN_PREFIX}{self.prefix}…)"

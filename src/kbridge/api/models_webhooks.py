@@ -46,11 +46,16 @@ class WebhookSubscription(TimeStampedModel):
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=10, blank=True,
                                        choices=DisabledReason.choices)
+    #: The making form's one-time key (see ``ApiToken.form_key``).
+    form_key = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("webhook subscription")
         verbose_name_plural = _("webhook subscriptions")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(
+            fields=["created_by", "form_key"], condition=~models.Q(form_key=""),
+            name="api_webhook_form_once")]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +41,19 @@ def _clean_scopes(scopes: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
+class AlreadyMade(Exception):  # noqa: N818 - the name reads as the outcome it reports
+    """The form with this one-time key already made ``row`` (its secret was shown then)."""
+
+    def __init__(self, row):
+        super().__init__(str(row))
+        self.row = row
+
+
 @transaction.atomic
 def create_token(*, user, name: str, scopes: dict[str, str], expires_at=None,
-                 organisation=None) -> tuple[ApiToken, str]:
+                 organisation=None, form_key: str = "") -> tuple[ApiToken, str]:
     """Make a token for ``user`` and return ``(row, token)``; the token text is shown once.
+    A ``form_key`` already used by ``user`` raises :class:`AlreadyMade` (a page reloaded).
 
     ``scopes`` maps areas of :data:`api.models.AREAS` to ``"read"`` or ``"write"``
     (``write`` of a :data:`api.models.READ_ONLY_AREAS` area is stored as ``read``);
@@ -70,10 +79,17 @@ def create_token(*, user, name: str, scopes: dict[str, str], expires_at=None,
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    made = ApiToken.objects.filter(user=user, form_key=form_key).first() if form_key else None
+    if made is not None:
+        raise AlreadyMade(made)
     token, prefix, token_hash = ApiToken.new_secret()
-    row = ApiToken.objects.create(user=user, organisation=organisation, name=name,
-                                  prefix=prefix, token_hash=token_hash, scopes=scopes,
-                                  expires_at=expires_at)
+    try:
+        with transaction.atomic():
+            row = ApiToken.objects.create(user=user, organisation=organisation, name=name,
+                                          prefix=prefix, token_hash=token_hash, scopes=scopes,
+                                          expires_at=expires_at, form_key=form_key[:40])
+    except IntegrityError as exc:  # the same form sent twice at once
+        raise AlreadyMade(ApiToken.objects.get(user=user, form_key=form_key[:40])) from exc
     audit.record("api.token_created", row, after={
         "name": name, "scopes": scopes, "expires_at": expires_at.isoformat(),
         "organisation": organisation.pk if organisation else None})

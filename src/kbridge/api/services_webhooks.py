@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from django_tasks_db.backend import DatabaseBackend
 from kbridge.api import outbound, signing, webhook_events
 from kbridge.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from kbridge.api.rules import managed_organisation_ids
+from kbridge.api.services import AlreadyMade
 from kbridge.core import audit
 from kbridge.core.models import AuditLog
 from kbridge.core.site import absolute, site_url
@@ -77,15 +78,27 @@ def _clean(*, organisation, by, name: str, url: str, event_types) -> dict:
 
 @transaction.atomic
 def create_subscription(*, by, organisation, name: str, url: str,
-                        event_types) -> tuple[WebhookSubscription, str]:
+                        event_types, form_key: str = "") -> tuple[WebhookSubscription, str]:
     """Subscribe ``organisation`` (which ``by`` manages) and return ``(row, secret)``; the
-    secret is shown once. Raises ``ValidationError`` per field (an unsafe URL among them).
-    Audit ``api.webhook_created``."""
+    secret is shown once. Raises ``ValidationError`` per field (an unsafe URL among them), and
+    ``services.AlreadyMade`` when ``by`` already used ``form_key`` (a page reloaded: every
+    event would otherwise go out twice). Audit ``api.webhook_created``."""
     fields = _clean(organisation=organisation, by=by, name=name, url=url,
                     event_types=event_types)
+    form_key = form_key[:40]
+    made = (WebhookSubscription.objects.filter(created_by=by, form_key=form_key).first()
+            if form_key else None)
+    if made is not None:
+        raise AlreadyMade(made)
     secret = signing.new_secret()
-    row = WebhookSubscription.objects.create(organisation=organisation, created_by=by,
-                                             secret=secret, **fields)
+    try:
+        with transaction.atomic():
+            row = WebhookSubscription.objects.create(organisation=organisation, created_by=by,
+                                                     secret=secret, form_key=form_key,
+                                                     **fields)
+    except IntegrityError as exc:  # the same form sent twice at once
+        raise AlreadyMade(WebhookSubscription.objects.get(created_by=by,
+                                                          form_key=form_key)) from exc
     audit.record("api.webhook_created", row, actor=by, after={
         **fields, "organisation": organisation.pk})
     return row, secret

@@ -33,7 +33,14 @@ def token_list(request):
             row, token = services.create_token(
                 user=request.user, name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"], expires_at=form.expires_at(),
-                organisation=form.cleaned_data["organisation"])
+                organisation=form.cleaned_data["organisation"],
+                form_key=form.cleaned_data["form_key"])
+        except services.AlreadyMade as made:
+            messages.info(request, _(
+                "This form was already sent: token “%(name)s” was made then and its text "
+                "shown once. If you did not copy it, revoke it and make another.")
+                % {"name": made.row.name})
+            return redirect("api:tokens")
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 target = {"expires_at": "expires_on", "scopes": None}.get(field, field)

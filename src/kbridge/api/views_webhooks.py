@@ -15,6 +15,7 @@ from kbridge.api import selectors, webhook_events
 from kbridge.api import services_webhooks as services
 from kbridge.api.forms import WebhookForm
 from kbridge.api.models import WebhookDelivery, WebhookSubscription
+from kbridge.api.services import AlreadyMade
 from kbridge.core import throttle
 from kbridge.core.language import post_only, to
 from kbridge.core.permissions import get_object_or_404_for, require_login, require_perm
@@ -53,7 +54,14 @@ def webhook_create(request):
             row, secret = services.create_subscription(
                 by=request.user, organisation=form.cleaned_data["organisation"],
                 name=form.cleaned_data["name"], url=form.cleaned_data["url"],
-                event_types=form.cleaned_data["event_types"])
+                event_types=form.cleaned_data["event_types"],
+                form_key=form.cleaned_data["form_key"])
+        except AlreadyMade as made:
+            messages.info(request, _(
+                "This form was already sent: webhook “%(name)s” was made then and its secret "
+                "shown once. Make a new secret on its page if you did not copy it.")
+                % {"name": made.row.name})
+            return redirect("api:webhook", made.row.pk)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
