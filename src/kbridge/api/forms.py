@@ -33,19 +33,19 @@ class OrganisationChoice(forms.ModelChoiceField):
         return str(obj)
 
 
-class OnceForm(BaseForm):
-    """A form that makes a secret shown once: a hidden one-time key, so that the same form
-    sent again (a reload of the page that showed the secret) makes nothing more
-    (``services.AlreadyMade``)."""
-
-    form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+class OnceKeyMixin:
+    """For a form that makes a secret shown once: a hidden one-time key, so that the same
+    form sent again (a reload of the page that showed the secret) makes nothing more
+    (``services.AlreadyMade``). Put it before the form class in the bases."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["form_key"].initial = uuid.uuid4().hex
+        self.fields["form_key"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, max_length=40,
+            initial=uuid.uuid4().hex)
 
 
-class TokenForm(OnceForm):
+class TokenForm(OnceKeyMixin, BaseForm):
     """A new API token: a name, its scopes per area, an expiry date and, optionally, one of the
     person's organisations (an organisation token, listed to its managers)."""
 
@@ -83,7 +83,7 @@ class TokenForm(OnceForm):
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=KST)
 
 
-class WebhookForm(OnceForm):
+class WebhookForm(OnceKeyMixin, BaseForm):
     """A webhook subscription: name, URL and events (and, when new, the organisation)."""
 
     name = forms.CharField(label=_("Name"), max_length=80,
